@@ -14,6 +14,7 @@ const DEBIAN = [
   { bin: 'softhsm2-util', pkg: 'softhsm2' },
   { bin: 'pkcs11-tool', pkg: 'opensc' },
   { bin: 'openssl', pkg: 'openssl' },
+  { bin: 'bc', pkg: 'bc' },
 ];
 
 function onPath(bin) {
