@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { chipByName } from '@fleetsign/secure-boot';
+import { parseDocument } from 'yaml';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { invalidConfig, problemsFromZod, settingErrorMap } from './config-error';
+import { crossCheckConfig } from './config-checks';
+import type { FleetSignConfig, KeyConfig, ProfileConfig, TenantConfig } from './config-types';
+import { type Env, ENV_SOURCE, readEnv } from './env-settings';
+import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
+import { findInlineSecrets } from './inline-secrets';
+import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
+
+/** Environment variable holding the configuration file's path. */
+export const CONFIG_PATH_ENV = 'FLEETSIGN_CONFIG';
+
+/** What to check at load time besides the file itself. */
+export interface FleetSignConfigChecks {
+  /**
+   * Check that every key's module, PEM and PIN files exist and PIN variables are set,
+   * without reading them: the signer turns this on; the gateway, which has no keys, does not.
+   */
+  checkKeyReferences?: boolean;
+  /** Check that every tenant's webhook secret file exists or variable is set (the notifier). */
+  checkWebhookSecrets?: boolean;
+}
+
+/** Where parsed text came from: relative paths in it are resolved against `baseDir`. */
+export interface FleetSignConfigSource extends FleetSignConfigChecks {
+  /** Name used in messages, normally the file path. */
+  source: string;
+  baseDir: string;
+  /** Environment for the checks of *_env references (default process.env). */
+  env?: Env;
+}
+
+/** Parses YAML into plain data; syntax errors become one line without quoting file content. */
+function parseYaml(text: string, source: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const [error] = doc.errors;
+  if (error) {
+    const line = error.message.split('\n')[0].replace(/\s*at line \d+, column \d+:?$/, '');
+    const at = error.linePos ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : 'YAML';
+    // File content may hold anything; quoted fragments are dropped from the message.
+    throw invalidConfig(source, [
+      { setting: at, problem: `invalid YAML: ${line.replace(/"[^"]*"/g, '"…"')}` },
+    ]);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw invalidConfig(source, [{ setting: '', problem: `invalid YAML: ${(err as Error).message}` }]);
+  }
+}
+
+function absolutePath(path: string, baseDir: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** A bare module name ('libsofthsm2.so') is left to the dynamic loader's search path. */
+function modulePath(module: string, baseDir: string): string {
+  return module.includes('/') ? absolutePath(module, baseDir) : module;
+}
+
+function secretRef(
+  file: string | undefined,
+  envName: string | undefined,
+  settingBase: string,
+  fileKey: string,
+  envKey: string,
+  from: FleetSignConfigSource,
+): SecretRef | undefined {
+  if (file !== undefined) {
+    return {
+      source: 'file',
+      path: absolutePath(file, from.baseDir),
+      origin: from.source,
+      setting: `${settingBase}.${fileKey}`,
+    };
+  }
+  if (envName !== undefined)
+    return { source: 'env', name: envName, origin: from.source, setting: `${settingBase}.${envKey}` };
+  return undefined;
+}
+
+function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource): KeyConfig {
+  if (key.provider === 'pem') return { provider: 'pem', path: absolutePath(key.path, from.baseDir) };
+  if (key.provider === 'aws-kms') {
+    return { provider: 'aws-kms', keyId: key.key_id, region: key.region, endpoint: key.endpoint };
+  }
+  // The schema guarantees exactly one of pin_file / pin_env.
+  const pin = secretRef(key.pin_file, key.pin_env, at, 'pin_file', 'pin_env', from) as SecretRef;
+  return {
+    provider: 'pkcs11',
+    modulePath: modulePath(key.module, from.baseDir),
+    slot: key.slot,
+    tokenLabel: key.token_label,
+    keyLabel: key.key_label,
+    keyId: key.key_id?.toLowerCase(),
+    publicKeyLabel: key.pub_label,
+    pin,
+    sessions: key.sessions,
+  };
+}
+
+function checkKeyReferences(key: KeyConfig, at: string, from: FleetSignConfigSource): void {
+  if (key.provider === 'pem') assertReadableFile(key.path, from.source, `${at}.path`);
+  if (key.provider !== 'pkcs11') return;
+  if (key.modulePath.includes('/')) assertReadableFile(key.modulePath, from.source, `${at}.module`);
+  assertSecretAvailable(key.pin, from.env);
+}
+
+function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): FleetSignConfig {
+  const profiles = file.profiles.map((profile, i): ProfileConfig => {
+    const keys = profile.keys.map((key, k) => toKeyConfig(key, `profiles[${i}].keys[${k}]`, from));
+    if (from.checkKeyReferences)
+      keys.forEach((key, k) => checkKeyReferences(key, `profiles[${i}].keys[${k}]`, from));
+    const chips = profile.allowed_chips?.map((name) => chipByName(name)?.name ?? name);
+    return {
+      name: profile.name,
+      scheme: profile.scheme,
+      keys,
+      allowedChips: chips && [...new Set(chips)],
+      state: profile.state,
+      description: profile.description,
+    };
+  });
+  const tenants = file.tenants.map((tenant, i): TenantConfig => {
+    const at = `tenants[${i}]`;
+    const webhookSecret = secretRef(
+      tenant.webhook_secret_file,
+      tenant.webhook_secret_env,
+      at,
+      'webhook_secret_file',
+      'webhook_secret_env',
+      from,
+    );
+    if (webhookSecret && from.checkWebhookSecrets) assertSecretAvailable(webhookSecret, from.env);
+    return { name: tenant.name, webhookSecret, description: tenant.description };
+  });
+  const apiKeys = file.api_keys.map((key) => ({
+    id: key.id,
+    tokenSha256: key.token_sha256,
+    tenant: key.tenant,
+    profiles: [...new Set(key.profiles)],
+    scopes: [...new Set(key.scopes)],
+    description: key.description,
+  }));
+  return { source: from.source, profiles, apiKeys, tenants };
+}
+
+/**
+ * Validates configuration text (YAML) and returns the typed configuration. Every
+ * failure is FleetSignError(InvalidConfig) with a one-line message naming the setting,
+ * e.g. `fleetsign.yaml: profiles[2].keys[0].pin_file: file not found (/run/pins/hsm)`.
+ */
+export function parseFleetSignConfig(text: string, from: FleetSignConfigSource): FleetSignConfig {
+  const data = parseYaml(text, from.source);
+  const inline = findInlineSecrets(data);
+  if (inline.length) throw invalidConfig(from.source, inline);
+  const parsed = configFileSchema.safeParse(data ?? {}, { error: settingErrorMap });
+  if (!parsed.success) throw invalidConfig(from.source, problemsFromZod(parsed.error));
+  const problems = crossCheckConfig(parsed.data);
+  if (problems.length) throw invalidConfig(from.source, problems);
+  return toFleetSignConfig(parsed.data, from);
+}
+
+/**
+ * Reads and validates the configuration file at `path` (default: $FLEETSIGN_CONFIG).
+ * Relative paths inside it are relative to the file's directory. Secrets stay
+ * references; read one with resolveSecret when it is needed.
+ */
+export function loadFleetSignConfig(
+  path: string | undefined,
+  env: Env = process.env,
+  checks: FleetSignConfigChecks = {},
+): FleetSignConfig {
+  const file = path ?? readEnv(env, CONFIG_PATH_ENV);
+  if (!file) {
+    throw invalidConfig(ENV_SOURCE, [
+      { setting: CONFIG_PATH_ENV, problem: 'is required: the path of the FleetSign configuration file' },
+    ]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new FleetSignError(
+      ErrorCode.InvalidConfig,
+      `${file}: cannot read the configuration file (${code === 'ENOENT' ? 'file not found' : (code ?? String(err))})`,
+      { source: file },
+    );
+  }
+  return parseFleetSignConfig(text, { ...checks, source: file, baseDir: dirname(resolve(file)), env });
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { byteSize, type Env, hostName, httpUrl, parseEnvSettings, wholeNumber } from './env-settings';
+
+/** Largest firmware image any FleetSign process accepts unless configured otherwise: 16 MiB, the largest common flash. */
+export const DEFAULT_MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+/** Upper bound for FLEETSIGN_MAX_IMAGE_BYTES, to catch a mistyped unit. */
+export const MAX_IMAGE_BYTES_LIMIT = 256 * 1024 * 1024;
+
+/** FLEETSIGN_MAX_IMAGE_BYTES: read by the gateway (direct uploads) and the signer (streamed sources) alike. */
+export const MAX_IMAGE_BYTES_ENV = 'FLEETSIGN_MAX_IMAGE_BYTES';
+
+/** The schema of FLEETSIGN_MAX_IMAGE_BYTES, shared by the gateway and signer settings. */
+export const maxImageBytesSetting = byteSize(1024, MAX_IMAGE_BYTES_LIMIT).default(DEFAULT_MAX_IMAGE_BYTES);
+
+/** HTTP API process settings. */
+export interface GatewayConfig {
+  port: number;
+  /** Interface to listen on. */
+  host: string;
+  /** Largest JSON request body, in bytes. */
+  bodyLimit: number;
+  /** Largest image accepted on the direct-upload route, in bytes. */
+  maxImageBytes: number;
+  /** Base URL clients reach the gateway at (links in responses), without a trailing slash. */
+  publicBaseUrl: string;
+}
+
+export const GATEWAY_ENV = {
+  port: 'FLEETSIGN_GATEWAY_PORT',
+  host: 'FLEETSIGN_GATEWAY_HOST',
+  bodyLimit: 'FLEETSIGN_GATEWAY_BODY_LIMIT',
+  maxImageBytes: MAX_IMAGE_BYTES_ENV,
+  publicBaseUrl: 'FLEETSIGN_PUBLIC_BASE_URL',
+} as const;
+
+const gatewaySchema = z.object({
+  port: wholeNumber(1, 65535).default(3000),
+  host: hostName().default('0.0.0.0'),
+  bodyLimit: byteSize(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  maxImageBytes: maxImageBytesSetting,
+  publicBaseUrl: httpUrl().optional(),
+});
+
+/**
+ * Gateway settings from FLEETSIGN_GATEWAY_PORT (3000), FLEETSIGN_GATEWAY_HOST (0.0.0.0),
+ * FLEETSIGN_GATEWAY_BODY_LIMIT (1MiB), FLEETSIGN_MAX_IMAGE_BYTES (16MiB) and
+ * FLEETSIGN_PUBLIC_BASE_URL (http://127.0.0.1:<port>).
+ */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const settings = parseEnvSettings(gatewaySchema, GATEWAY_ENV, env);
+  return { ...settings, publicBaseUrl: settings.publicBaseUrl ?? `http://127.0.0.1:${settings.port}` };
+}

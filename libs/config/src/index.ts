@@ -1,0 +1,12 @@
+export * from './api-keys';
+export * from './config-error';
+export * from './config-file';
+export * from './config-types';
+export { API_SCOPES, MAX_PROFILE_KEYS, PROFILE_STATES } from './file-schema';
+export * from './env-settings';
+export * from './gateway-config';
+export * from './notifier-config';
+export * from './redis-config';
+export * from './secret-ref';
+export * from './signer-config';
+export * from './storage-config';
