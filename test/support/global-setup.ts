@@ -15,6 +15,8 @@ const stops: Stop[] = [];
  * their coordinates to the test workers through the environment.
  */
 export default async function globalSetup(): Promise<void> {
+  // The AWS SDK warns about Node 20's end of support in every worker; it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const root = mkdtempSync(join(tmpdir(), 'fleetsign-it-'));
   process.env[TEST_ENV.tmpRoot] = root;
 

@@ -1,0 +1,12 @@
+export * from './queue-name';
+export * from './json';
+export * from './sign-job';
+export * from './batch-job';
+export * from './webhook-job';
+export * from './job-map';
+export * from './job-options';
+export * from './job-ids';
+export * from './queue-prefix';
+export * from './redis-connection';
+export * from './queue-factory';
+export { UnrecoverableError } from 'bullmq';

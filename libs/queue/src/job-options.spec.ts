@@ -1,0 +1,35 @@
+import {
+  DEFAULT_JOB_OPTIONS,
+  FLOW_OPTIONS,
+  QUEUE_RETENTION,
+  SIGN_JOB_ATTEMPTS,
+  SIGN_QUEUE_RETENTION,
+  WEBHOOK_QUEUE_RETENTION,
+} from './job-options';
+import { QUEUE_NAMES, QueueName } from './queue-name';
+
+describe('default job options', () => {
+  it.each(QUEUE_NAMES)('%s retries with exponential backoff and bounded retention', (name) => {
+    const opts = DEFAULT_JOB_OPTIONS[name];
+    expect(opts.attempts).toBeGreaterThan(1);
+    expect(opts.backoff).toEqual({ type: 'exponential', delay: expect.any(Number) });
+    // Retention must be bounded both by age and by count, never "keep forever".
+    for (const keep of [opts.removeOnComplete, opts.removeOnFail]) {
+      expect(keep).toEqual({ age: expect.any(Number), count: expect.any(Number) });
+    }
+    expect(opts.removeOnComplete).toBe(QUEUE_RETENTION[name].completed);
+    expect(opts.removeOnFail).toBe(QUEUE_RETENTION[name].failed);
+  });
+
+  it('uses the named per-queue constants', () => {
+    expect(DEFAULT_JOB_OPTIONS[QueueName.Sign].attempts).toBe(SIGN_JOB_ATTEMPTS);
+    expect(DEFAULT_JOB_OPTIONS[QueueName.Sign].removeOnComplete).toBe(SIGN_QUEUE_RETENTION.completed);
+    expect(DEFAULT_JOB_OPTIONS[QueueName.Webhook].removeOnFail).toBe(WEBHOOK_QUEUE_RETENTION.failed);
+  });
+
+  it('hands the same defaults to flows, whose children skip Queue defaults', () => {
+    for (const name of QUEUE_NAMES) {
+      expect(FLOW_OPTIONS.queuesOptions[name]?.defaultJobOptions).toBe(DEFAULT_JOB_OPTIONS[name]);
+    }
+  });
+});

@@ -1,0 +1,79 @@
+import type { DefaultJobOptions, FlowOpts, KeepJobs } from 'bullmq';
+import { QueueName } from './queue-name';
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** How many finished jobs a queue keeps in Redis: `age` in seconds, `count` newest kept. */
+export interface QueueRetention {
+  completed: KeepJobs;
+  failed: KeepJobs;
+}
+
+/**
+ * Completed sign jobs stay one day: the idempotency window in which a retried request
+ * finds its job (and result) again. Failed ones stay a week for investigation.
+ */
+export const SIGN_QUEUE_RETENTION: QueueRetention = {
+  completed: { age: DAY, count: 50_000 },
+  failed: { age: 7 * DAY, count: 50_000 },
+};
+
+/** Batches are few and their state is looked up for longer than single jobs. */
+export const BATCH_QUEUE_RETENTION: QueueRetention = {
+  completed: { age: 7 * DAY, count: 1_000 },
+  failed: { age: 30 * DAY, count: 1_000 },
+};
+
+/** Delivered events are only needed briefly; failed deliveries are kept for a re-drive. */
+export const WEBHOOK_QUEUE_RETENTION: QueueRetention = {
+  completed: { age: DAY, count: 10_000 },
+  failed: { age: 14 * DAY, count: 10_000 },
+};
+
+/** Sign attempts: transient HSM/S3/Redis faults retry 2 s, 4 s, 8 s, 16 s apart. */
+export const SIGN_JOB_ATTEMPTS = 5;
+export const SIGN_JOB_BACKOFF_MS = 2_000;
+
+/** Batch parent attempts (writing the manifest and the batch event). */
+export const BATCH_JOB_ATTEMPTS = 3;
+export const BATCH_JOB_BACKOFF_MS = 10_000;
+
+/** Webhook delivery attempts: 5 s doubling to ~21 min, about 42 min in all, so a receiver can come back. */
+export const WEBHOOK_JOB_ATTEMPTS = 10;
+export const WEBHOOK_JOB_BACKOFF_MS = 5_000;
+
+/** Retention per queue. */
+export const QUEUE_RETENTION: Readonly<Record<QueueName, QueueRetention>> = {
+  [QueueName.Sign]: SIGN_QUEUE_RETENTION,
+  [QueueName.Batch]: BATCH_QUEUE_RETENTION,
+  [QueueName.Webhook]: WEBHOOK_QUEUE_RETENTION,
+};
+
+function jobOptions(attempts: number, backoffMs: number, retention: QueueRetention): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay: backoffMs },
+    removeOnComplete: retention.completed,
+    removeOnFail: retention.failed,
+  };
+}
+
+/** Default options of every job added to each queue (applied by `createQueue` and `FLOW_OPTIONS`). */
+export const DEFAULT_JOB_OPTIONS: Readonly<Record<QueueName, DefaultJobOptions>> = {
+  [QueueName.Sign]: jobOptions(SIGN_JOB_ATTEMPTS, SIGN_JOB_BACKOFF_MS, SIGN_QUEUE_RETENTION),
+  [QueueName.Batch]: jobOptions(BATCH_JOB_ATTEMPTS, BATCH_JOB_BACKOFF_MS, BATCH_QUEUE_RETENTION),
+  [QueueName.Webhook]: jobOptions(WEBHOOK_JOB_ATTEMPTS, WEBHOOK_JOB_BACKOFF_MS, WEBHOOK_QUEUE_RETENTION),
+};
+
+/**
+ * Options for `FlowProducer.add`: flow children do not inherit a Queue's defaults,
+ * so the same per-queue defaults are handed to the flow explicitly.
+ */
+export const FLOW_OPTIONS: FlowOpts = {
+  queuesOptions: {
+    [QueueName.Sign]: { defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Sign] },
+    [QueueName.Batch]: { defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Batch] },
+    [QueueName.Webhook]: { defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Webhook] },
+  },
+};

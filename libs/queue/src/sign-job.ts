@@ -1,0 +1,76 @@
+import type { KeyAlgorithm, SigningScheme } from '@fleetsign/secure-boot';
+
+/** Where the unsigned image lives; the signer streams it from the object store. */
+export interface SignJobSource {
+  /** Object key of the unsigned image. */
+  key: string;
+  /** Expected SHA-256 (hex) of the object as uploaded; the signer refuses a mismatch. */
+  sha256?: string;
+  /** Expected size in bytes, when the client stated it. */
+  size?: number;
+}
+
+/** Where and how the signer announces completion. The HMAC secret is resolved by the notifier, never carried here. */
+export interface JobWebhookTarget {
+  url: string;
+  /** Stable event id: the `webhook-id` header, identical across retries. */
+  eventId: string;
+}
+
+/**
+ * Payload of a `sign` job: object keys and digests only, never image bytes, never secrets.
+ */
+export interface SignJobData {
+  tenant: string;
+  /** Signing profile name from the operator's configuration. */
+  profile: string;
+  source: SignJobSource;
+  /** Deterministic output key, `signed/<tenant>/<jobId>.bin` (see `signedObjectKey`). */
+  signedKey: string;
+  webhook?: JobWebhookTarget;
+  /** Caller labels echoed back in results, the audit record and webhooks. */
+  metadata?: Record<string, string>;
+  /** ISO-8601 time the gateway accepted the request. */
+  requestedAt: string;
+  /** When true the signer re-signs even if a signed object for this job already exists. */
+  fresh?: boolean;
+  /** Set on the children of a batch. */
+  batchId?: string;
+}
+
+/** One signature block the signer produced and verified. */
+export interface SignedBlockInfo {
+  /** Position in the signature sector (0-2). */
+  index: number;
+  /** Digest of the public key as the chip stores it in eFuse (hex). */
+  keyDigest: string;
+  algorithm: KeyAlgorithm;
+}
+
+/** Time spent in each pipeline step, in milliseconds. */
+export interface SignJobTimings {
+  fetchMs: number;
+  signMs: number;
+  storeMs: number;
+  totalMs: number;
+}
+
+/** Return value of a `sign` job. */
+export interface SignJobResult {
+  /** SHA-256 (hex) of the padded image that was signed. */
+  imageSha256: string;
+  /** SHA-256 (hex) of the whole signed file as stored. */
+  signedSha256: string;
+  signedKey: string;
+  /** Size in bytes of the signed file. */
+  signedSize: number;
+  /** Length of the signed data (image padded to 4 KiB), i.e. the offset of the signature sector. */
+  signedDataLength: number;
+  scheme: SigningScheme;
+  blocks: SignedBlockInfo[];
+  /** Object key of the audit record. */
+  auditKey: string;
+  timings: SignJobTimings;
+  /** True when an earlier attempt had already stored this output and it was reused. */
+  reused?: boolean;
+}

@@ -1,0 +1,32 @@
+import type { JsonObject } from './json';
+
+/** Event types FleetSign delivers (the Standard Webhooks `type` field). */
+export enum WebhookEventType {
+  SignCompleted = 'sign.completed',
+  SignFailed = 'sign.failed',
+  BatchCompleted = 'batch.completed',
+}
+
+/**
+ * Payload of a `webhook` job. The signing secret is looked up by the notifier from
+ * configuration by tenant; it is never part of job data.
+ */
+export interface WebhookJobData {
+  /** Stable event id (`webhook-id`), the receiver's deduplication key. */
+  eventId: string;
+  tenant: string;
+  url: string;
+  type: WebhookEventType;
+  /** The event body's `data`. */
+  payload: JsonObject;
+  jobId?: string;
+  batchId?: string;
+}
+
+/** Return value of a delivered `webhook` job. */
+export interface WebhookJobResult {
+  /** HTTP status the receiver answered with (2xx). */
+  statusCode: number;
+  /** ISO-8601 time of the successful delivery. */
+  deliveredAt: string;
+}

@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type Stats } from 'node:fs';
+import { link, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import {
+  ByteCounter,
+  DEFAULT_GET_BUFFER_MAX_BYTES,
+  bodyTooLarge,
+  objectTooLarge,
+  readStreamToBuffer,
+} from './byte-limits';
+import { assertFsSigningSecret, signFsObjectUrl } from './fs-presign';
+import { validateExpiresSec, validateKeyPrefix, validateMaxBytes, validateObjectKey } from './object-key';
+import type {
+  ListOptions,
+  ObjectHead,
+  ObjectStore,
+  PresignPutOptions,
+  PresignedPut,
+  PutOptions,
+  PutResult,
+} from './object-store';
+
+/** Temp files of unfinished puts start with this; keys may not use it. */
+export const FS_TEMP_PREFIX = '.fleetsign-tmp-';
+
+/** Options of the filesystem driver. */
+export interface FsObjectStoreOptions {
+  /** Directory holding the objects (created on first write). */
+  root: string;
+  /** Base URL of the gateway that serves `/v1/objects/<key>` for presigned URLs. */
+  publicBaseUrl: string;
+  /** HMAC secret for presigned URLs (at least 32 characters). */
+  signingSecret: string;
+  /** Clock for presign expiry (defaults to the system clock). */
+  now?: () => Date;
+}
+
+type FsError = NodeJS.ErrnoException;
+
+function errnoOf(err: unknown): string | undefined {
+  return (err as FsError | undefined)?.code;
+}
+
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+function storageError(operation: string, key: string, err: unknown): FleetSignError {
+  return new FleetSignError(
+    ErrorCode.StorageError,
+    `fs storage ${operation} failed for "${key}": ${errnoOf(err) ?? 'error'}`,
+    {
+      operation,
+      key,
+      errno: errnoOf(err),
+    },
+    { cause: err },
+  );
+}
+
+function etagOf(stats: Stats): string {
+  return `"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+}
+
+/** Orders directory entries so a depth-first walk yields full keys in byte order. */
+function byKeyOrder(a: { sortName: Buffer }, b: { sortName: Buffer }): number {
+  return Buffer.compare(a.sortName, b.sortName);
+}
+
+/**
+ * Objects as files under one root directory: the embedded single-machine driver.
+ * Writes go to a temp file in the target directory, are flushed, then renamed (or
+ * hard-linked for `ifNoneMatch`), so readers never see half an object.
+ */
+export class FsObjectStore implements ObjectStore {
+  private readonly root: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: FsObjectStoreOptions) {
+    assertFsSigningSecret(options.signingSecret);
+    if (!/^https?:\/\//.test(options.publicBaseUrl)) {
+      throw new FleetSignError(ErrorCode.InvalidConfig, 'fs storage publicBaseUrl must be an http(s) URL');
+    }
+    this.root = resolve(options.root);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Absolute path of a key's file, after validating the key. */
+  pathOf(key: string): string {
+    validateObjectKey(key);
+    const segments = key.split('/');
+    if (segments.some((segment) => segment.startsWith(FS_TEMP_PREFIX))) {
+      throw new FleetSignError(
+        ErrorCode.InvalidArgument,
+        `object key segments may not start with "${FS_TEMP_PREFIX}"`,
+        { key },
+      );
+    }
+    const path = join(this.root, ...segments);
+    // Defence in depth: validation already excludes every way out of the root.
+    if (!path.startsWith(this.root + sep))
+      throw new FleetSignError(ErrorCode.InvalidArgument, 'object key escapes the store', { key });
+    return path;
+  }
+
+  async get(key: string): Promise<Readable> {
+    const { handle } = await this.openObject(key);
+    return handle.createReadStream();
+  }
+
+  async getBuffer(key: string, maxBytes = DEFAULT_GET_BUFFER_MAX_BYTES): Promise<Buffer> {
+    validateMaxBytes(maxBytes);
+    const { handle, size } = await this.openObject(key);
+    if (size > maxBytes) {
+      await handle.close();
+      throw objectTooLarge(key, maxBytes);
+    }
+    // Still bounded while reading: the size may change between fstat and read.
+    return readStreamToBuffer(handle.createReadStream(), maxBytes, () => objectTooLarge(key, maxBytes));
+  }
+
+  async put(key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<PutResult> {
+    const path = this.pathOf(key);
+    if (opts.maxBytes !== undefined) validateMaxBytes(opts.maxBytes);
+    const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    if (Buffer.isBuffer(body) && body.length > maxBytes) throw bodyTooLarge(key, maxBytes);
+    await this.makeParent(key, path);
+    const temp = join(dirname(path), `${FS_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const counter = new ByteCounter(maxBytes, () => bodyTooLarge(key, maxBytes));
+    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    try {
+      await pipeline(source, counter, createWriteStream(temp, { flags: 'wx', flush: true }));
+      if (opts.ifNoneMatch) {
+        // link() fails if the target exists: an atomic create-only.
+        await link(temp, path).catch((err: unknown) => {
+          if (errnoOf(err) === 'EEXIST')
+            throw new FleetSignError(ErrorCode.FileExists, `object "${key}" already exists`, { key });
+          throw err;
+        });
+      } else {
+        await rename(temp, path);
+      }
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      if (counter.exceeded) throw bodyTooLarge(key, maxBytes);
+      if (err instanceof FleetSignError) throw err;
+      if (errnoOf(err) === 'EISDIR') throw this.prefixConflict(key);
+      throw storageError('put', key, err);
+    }
+    if (opts.ifNoneMatch) await unlink(temp).catch(() => undefined);
+    const stats = await stat(path);
+    return { etag: etagOf(stats), size: counter.bytes };
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    const path = this.pathOf(key);
+    try {
+      const stats = await stat(path);
+      if (!stats.isFile()) return undefined;
+      return { size: stats.size, etag: etagOf(stats), lastModified: stats.mtime };
+    } catch (err) {
+      if (MISSING.has(errnoOf(err) ?? '')) return undefined;
+      throw storageError('head', key, err);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.head(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (err) {
+      // A missing key, or a "directory" that is only a prefix, holds no object.
+      if (MISSING.has(errnoOf(err) ?? '') || errnoOf(err) === 'EPERM') return;
+      throw storageError('delete', key, err);
+    }
+  }
+
+  async *list(prefix: string, _opts: ListOptions = {}): AsyncIterable<string> {
+    validateKeyPrefix(prefix);
+    const slash = prefix.lastIndexOf('/');
+    const base = prefix.slice(0, slash + 1);
+    const namePrefix = prefix.slice(slash + 1);
+    yield* this.walk(base, namePrefix);
+  }
+
+  async presignGet(key: string, expiresSec: number): Promise<string> {
+    validateExpiresSec(expiresSec);
+    return signFsObjectUrl(this.options.publicBaseUrl, this.options.signingSecret, {
+      method: 'GET',
+      key,
+      expires: this.expiryFor(expiresSec),
+    });
+  }
+
+  async presignPut(key: string, expiresSec: number, opts: PresignPutOptions = {}): Promise<PresignedPut> {
+    validateExpiresSec(expiresSec);
+    if (opts.maxBytes !== undefined) validateMaxBytes(opts.maxBytes);
+    const expires = this.expiryFor(expiresSec);
+    const url = signFsObjectUrl(this.options.publicBaseUrl, this.options.signingSecret, {
+      method: 'PUT',
+      key,
+      expires,
+      maxBytes: opts.maxBytes,
+      contentType: opts.contentType,
+    });
+    const headers: Record<string, string> = opts.contentType ? { 'content-type': opts.contentType } : {};
+    return {
+      url,
+      method: 'PUT',
+      headers,
+      expiresAt: new Date(expires * 1000),
+      maxBytesEnforced: opts.maxBytes !== undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between calls.
+  }
+
+  private expiryFor(expiresSec: number): number {
+    return Math.floor(this.now().getTime() / 1000) + expiresSec;
+  }
+
+  private prefixConflict(key: string): FleetSignError {
+    return new FleetSignError(
+      ErrorCode.InvalidArgument,
+      `object key "${key}" collides with an existing key prefix in the fs store`,
+      { key },
+    );
+  }
+
+  private async makeParent(key: string, path: string): Promise<void> {
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (err) {
+      // A file where a directory must go: the key's prefix is itself an object.
+      if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') throw this.prefixConflict(key);
+      throw storageError('put', key, err);
+    }
+  }
+
+  private async openObject(key: string): Promise<{ handle: FileHandle; size: number }> {
+    const path = this.pathOf(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      if (MISSING.has(errnoOf(err) ?? ''))
+        throw new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
+      throw storageError('get', key, err);
+    }
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      throw new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
+    }
+    return { handle, size: stats.size };
+  }
+
+  /** Depth-first walk from `base` (a '' or '/'-terminated key prefix) over entries whose name starts with `namePrefix`. */
+  private async *walk(base: string, namePrefix: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(base === '' ? this.root : join(this.root, ...base.slice(0, -1).split('/')), {
+        withFileTypes: true,
+      });
+    } catch (err) {
+      if (MISSING.has(errnoOf(err) ?? '')) return;
+      throw storageError('list', base, err);
+    }
+    const visible = entries
+      .filter((entry) => entry.name.startsWith(namePrefix) && !entry.name.startsWith(FS_TEMP_PREFIX))
+      .filter((entry) => entry.isFile() || entry.isDirectory())
+      .map((entry) => ({ entry, sortName: Buffer.from(entry.isDirectory() ? `${entry.name}/` : entry.name) }))
+      .sort(byKeyOrder);
+    for (const { entry } of visible) {
+      if (entry.isDirectory()) yield* this.walk(`${base}${entry.name}/`, '');
+      else yield `${base}${entry.name}`;
+    }
+  }
+}
