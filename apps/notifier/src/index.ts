@@ -1,0 +1,12 @@
+export { startNotifier, DEFAULT_NOTIFIER_CONCURRENCY, type Notifier, type NotifierOptions } from './start-notifier';
+export { signWebhook } from './signing/sign-webhook';
+export { parseWebhookSecrets, TenantSecretStore, MIN_WEBHOOK_SECRET_BYTES } from './signing/webhook-secrets';
+export { isPublicAddress, parseIpAddress, TargetPolicy } from './targets/address-policy';
+export { vetDeliveryTarget, systemLookup, type DeliveryTarget, type HostLookup, type ResolvedAddress } from './targets/vet-target';
+export { createWebhookProcessor, failureForStatus, type WebhookProcessorDeps } from './delivery/deliver-webhook';
+export { DeliveryFailure, type AttemptOutcome, type FailedAttemptOutcome } from './delivery/delivery-failure';
+export { webhookEventBody, type WebhookEventBody } from './delivery/webhook-event';
+export { NotifierMetrics } from './metrics/notifier-metrics';
+export { createNotifierLogger } from './logging/notifier-logger';
+export { loadNotifierProcessSettings, NOTIFIER_PROCESS_ENV, type NotifierProcessSettings } from './notifier-process-settings';
+export { webhookUserAgent, fleetsignVersion } from './version';
