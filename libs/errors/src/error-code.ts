@@ -47,5 +47,6 @@ export enum ErrorCode {
   StorageError = 'STORAGE_ERROR',
   WebhookTargetRefused = 'WEBHOOK_TARGET_REFUSED',
   WebhookDeliveryFailed = 'WEBHOOK_DELIVERY_FAILED',
+  ProfileKeysUnavailable = 'PROFILE_KEYS_UNAVAILABLE',
   Internal = 'INTERNAL',
 }

@@ -1,0 +1,162 @@
+import type { ProfileConfig } from '@fleetsign/config';
+import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
+import type { Logger } from 'pino';
+import { isTransientError } from '../worker/job-failure';
+import type { KeyOpener } from './key-opener';
+import { closeProfileKeys, type OpenProfile, openProfileKeys } from './profile-keys';
+
+/** What the registry knows about one configured profile. */
+export type ProfileStatus =
+  | { name: string; state: 'available'; scheme: string; keys: number }
+  | { name: string; state: 'unavailable'; error: { code: ErrorCode; message: string } }
+  | { name: string; state: 'revoked' };
+
+/** Called when a profile's keys open, at start-up or on a later retry. */
+export type ProfileOpenedListener = (profile: OpenProfile) => void | Promise<void>;
+
+export interface ProfileKeyRegistryOptions {
+  logger?: Logger;
+  /** Least time between two attempts to open a profile that failed for a transient reason (0: every request). */
+  retryIntervalMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+type Entry =
+  | { state: 'available'; profile: OpenProfile }
+  | { state: 'unavailable'; config: ProfileConfig; error: FleetSignError; failedAt: number; retry?: Promise<void> }
+  | { state: 'revoked' };
+
+function asFleetSignError(err: unknown, profile: string): FleetSignError {
+  if (isFleetSignError(err)) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FleetSignError(ErrorCode.HsmError, `profile '${profile}': opening its keys failed: ${message}`);
+}
+
+/**
+ * Holds the open keys of every active profile. A profile whose keys cannot be opened
+ * (wrong PIN, token missing, key not found) is kept as unavailable with that error,
+ * so the signer keeps serving the other profiles and jobs for it fail with its code.
+ * Transient failures (token or KMS away) are retried on demand, at most once per
+ * `retryIntervalMs`.
+ */
+export class ProfileKeyRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners: ProfileOpenedListener[] = [];
+  private readonly retryIntervalMs: number;
+  private readonly now: () => number;
+  private closed = false;
+
+  private constructor(
+    private readonly openKey: KeyOpener,
+    private readonly options: ProfileKeyRegistryOptions,
+  ) {
+    this.retryIntervalMs = options.retryIntervalMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Opens the keys of every active profile (profiles in parallel); never throws for one profile's keys. */
+  static async open(
+    profiles: readonly ProfileConfig[],
+    openKey: KeyOpener,
+    options: ProfileKeyRegistryOptions = {},
+  ): Promise<ProfileKeyRegistry> {
+    const registry = new ProfileKeyRegistry(openKey, options);
+    await Promise.all(
+      profiles.map((config) => {
+        if (config.state === 'revoked') {
+          registry.entries.set(config.name, { state: 'revoked' });
+          return undefined;
+        }
+        return registry.openOne(config);
+      }),
+    );
+    return registry;
+  }
+
+  /** Registers a listener for profiles whose keys open later (after a transient failure). */
+  onProfileOpened(listener: ProfileOpenedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * The open keys of `name`. Throws UnknownProfile, ProfileRevoked, or the error the
+   * profile's keys failed with (e.g. HsmPinIncorrect), after one retry when it was transient.
+   */
+  async acquire(name: string): Promise<OpenProfile> {
+    if (this.closed) throw new FleetSignError(ErrorCode.HsmUnavailable, 'the signer is shutting down; its keys are closed');
+    let entry = this.entries.get(name);
+    if (!entry) throw new FleetSignError(ErrorCode.UnknownProfile, `profile '${name}' is not configured on this signer`, { profile: name });
+    if (entry.state === 'unavailable' && isTransientError(entry.error) && this.now() - entry.failedAt >= this.retryIntervalMs) {
+      entry.retry ??= this.openOne(entry.config);
+      await entry.retry;
+      entry = this.entries.get(name) as Entry;
+    }
+    if (entry.state === 'revoked') throw new FleetSignError(ErrorCode.ProfileRevoked, `profile '${name}' is revoked`, { profile: name });
+    if (entry.state === 'available') return entry.profile;
+    throw new FleetSignError(entry.error.code, `profile '${name}' is unavailable: ${entry.error.message}`, {
+      profile: name,
+      ...entry.error.details,
+    });
+  }
+
+  /** Every configured profile's state, in configuration order. */
+  status(): ProfileStatus[] {
+    return [...this.entries].map(([name, entry]): ProfileStatus => {
+      if (entry.state === 'available') {
+        return { name, state: 'available', scheme: entry.profile.scheme, keys: entry.profile.keys.length };
+      }
+      if (entry.state === 'revoked') return { name, state: 'revoked' };
+      return { name, state: 'unavailable', error: { code: entry.error.code, message: entry.error.message } };
+    });
+  }
+
+  /** The profiles whose keys are open. */
+  availableProfiles(): OpenProfile[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.state === 'available' ? [entry.profile] : []));
+  }
+
+  /** Closes every open key (PKCS#11 sessions and modules). Later acquires fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const open = this.availableProfiles();
+    const results = await Promise.allSettled(open.map((profile) => closeProfileKeys(profile)));
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'rejected') this.options.logger?.warn({ profile: open[i].name, err: result.reason }, 'closing profile keys failed');
+    }
+  }
+
+  private async openOne(config: ProfileConfig): Promise<void> {
+    // Reserve the profile's place so status() lists profiles in configuration order.
+    if (!this.entries.has(config.name)) {
+      this.entries.set(config.name, this.unavailable(config, new FleetSignError(ErrorCode.HsmUnavailable, 'keys are being opened')));
+    }
+    let profile: OpenProfile;
+    try {
+      profile = await openProfileKeys(config, this.openKey);
+    } catch (err) {
+      const error = asFleetSignError(err, config.name);
+      this.entries.set(config.name, this.unavailable(config, error));
+      this.options.logger?.error({ profile: config.name, code: error.code, reason: error.message }, 'profile unavailable: its keys did not open');
+      return;
+    }
+    if (this.closed) {
+      await closeProfileKeys(profile).catch(() => undefined);
+      return;
+    }
+    this.entries.set(config.name, { state: 'available', profile });
+    const keys = profile.keys.map((key) => key.signer.description);
+    this.options.logger?.info({ profile: config.name, scheme: config.scheme, keys }, 'profile keys opened');
+    for (const listener of this.listeners) {
+      try {
+        await listener(profile);
+      } catch (err) {
+        this.options.logger?.warn({ profile: config.name, err }, 'a profile-opened listener failed');
+      }
+    }
+  }
+
+  private unavailable(config: ProfileConfig, error: FleetSignError): Entry {
+    return { state: 'unavailable', config, error, failedAt: this.now() };
+  }
+}

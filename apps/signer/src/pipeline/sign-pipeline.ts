@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
+import type { FleetSignJob, QueueName, SignJobResult } from '@fleetsign/queue';
+import { SECTOR_SIZE } from '@fleetsign/secure-boot';
+import type { ObjectStore } from '@fleetsign/storage';
+import type { AuditChain } from '../audit/audit-chain';
+import { type AuditRecord, auditRecordKey } from '../audit/audit-record';
+import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
+import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
+import type { SignerMetrics } from '../observability/signer-metrics';
+import { auditEntryFor } from './audit-entry';
+import { digestImage } from './digest-image';
+import { fetchSource } from './fetch-source';
+import { signImage } from './sign-image';
+import { StepTimer } from './step-timer';
+import { findEarlierSignedImage, storeSignedImage } from './store-signed-image';
+import { validateImage } from './validate-image';
+import { signedImageProblems, verifySignedImage } from './verify-signed-image';
+
+/** The parts of a BullMQ sign job the pipeline reads. */
+export type SignJob = Pick<FleetSignJob<QueueName.Sign>, 'id' | 'data' | 'attemptsMade'>;
+
+/** What the pipeline runs on. */
+export interface SignPipelineDeps {
+  registry: ProfileKeyRegistry;
+  store: ObjectStore;
+  audit: AuditChain;
+  webhooks: WebhookEnqueuer;
+  metrics?: SignerMetrics;
+  /** Largest source image read (FLEETSIGN_MAX_IMAGE_BYTES). */
+  maxImageBytes: number;
+}
+
+/** How the job's record came about. */
+interface Recorded {
+  record: AuditRecord;
+  /** True when an earlier attempt had already produced the signed file. */
+  reused: boolean;
+}
+
+function sha256Hex(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function jobIdOf(job: SignJob): string {
+  if (!job.id) throw new FleetSignError(ErrorCode.Internal, 'sign job has no id');
+  return job.id;
+}
+
+/**
+ * One sign job, step by step: fetch -> validate -> digest -> sign -> verify -> store
+ * -> audit -> notify. Every step is idempotent because BullMQ delivers at least once:
+ * a job that already has an audit record returns that record's result; a signed file
+ * left by an attempt that died before recording it is verified and kept.
+ */
+export class SignPipeline {
+  constructor(private readonly deps: SignPipelineDeps) {}
+
+  /** Signs the job's image and returns its result; throws FleetSignError for every failure a user can cause. */
+  async run(job: SignJob): Promise<SignJobResult> {
+    const steps = new StepTimer(this.deps.metrics);
+    const jobId = jobIdOf(job);
+    const earlier = await steps.run('audit', () => this.deps.audit.find(job.data.tenant, jobId));
+    const recorded = earlier ? await this.checkRecordedOutput(earlier, steps) : await this.signAndRecord(job, jobId, steps);
+    const result = resultOf(recorded, steps);
+    await steps.run('notify', () => this.deps.webhooks.jobSucceeded(job, result));
+    return result;
+  }
+
+  private async signAndRecord(job: SignJob, jobId: string, steps: StepTimer): Promise<Recorded> {
+    const { data } = job;
+    const { store, metrics } = this.deps;
+    const startedAt = new Date();
+    const profile = await this.deps.registry.acquire(data.profile);
+    const source = await steps.run('fetch', () => fetchSource(store, data.source, this.deps.maxImageBytes));
+    const image = await steps.run('validate', () => validateImage(source.data, profile));
+    const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme));
+
+    const isValid = (file: Buffer) => signedImageProblems(file, source.data, profile).length === 0;
+    const outputLimit = digest.signedDataLength + SECTOR_SIZE;
+    let signed = data.fresh ? undefined : await steps.run('store', () => findEarlierSignedImage(store, data.signedKey, outputLimit, isValid));
+    let reused = signed !== undefined;
+    if (!signed) {
+      const made = await steps.run('sign', () => signImage(source.data, profile));
+      metrics?.signDuration.observe({ scheme: profile.scheme }, made.keyMs / 1000);
+      await steps.run('verify', () => verifySignedImage(made.image, source.data, profile));
+      const stored = await steps.run('store', () =>
+        storeSignedImage(store, data.signedKey, made.image, { overwrite: data.fresh === true, isValid }),
+      );
+      ({ image: signed, reused } = stored);
+    }
+
+    const entry = auditEntryFor({ jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, signed, startedAt });
+    const record = await steps.run('audit', () => this.deps.audit.append(data.tenant, jobId, entry));
+    if (record.signed.sha256 !== entry.signed.sha256) {
+      // A concurrent attempt of the same job recorded its own file first; the next
+      // attempt checks the stored file against that record.
+      throw new FleetSignError(ErrorCode.Internal, `job ${jobId} was recorded by another attempt with a different signed file`);
+    }
+    return { record, reused };
+  }
+
+  /** The job was signed and recorded before: the stored file must still be the recorded one. */
+  private async checkRecordedOutput(record: AuditRecord, steps: StepTimer): Promise<Recorded> {
+    const { key, sha256, size } = record.signed;
+    const stored = await steps.run('store', async () => {
+      try {
+        return await this.deps.store.getBuffer(key, size);
+      } catch (err) {
+        if (isFleetSignError(err, ErrorCode.SourceNotFound) || isFleetSignError(err, ErrorCode.ImageTooLarge)) return undefined;
+        throw err;
+      }
+    });
+    if (!stored || stored.length !== size || sha256Hex(stored) !== sha256) {
+      throw new FleetSignError(ErrorCode.Internal, `signed object ${key} is missing or differs from the job's audit record`, { key });
+    }
+    return { record, reused: true };
+  }
+}
+
+/** The job result, from its audit record and this attempt's timings. */
+function resultOf({ record, reused }: Recorded, steps: StepTimer): SignJobResult {
+  return {
+    imageSha256: record.imageSha256,
+    signedSha256: record.signed.sha256,
+    signedKey: record.signed.key,
+    signedSize: record.signed.size,
+    signedDataLength: record.signed.signedDataLength,
+    scheme: record.scheme,
+    blocks: record.keys.map((key) => ({ index: key.index, keyDigest: key.keyDigestEfuse, algorithm: key.algorithm })),
+    auditKey: auditRecordKey(record.tenant, record.jobId),
+    timings: { fetchMs: steps.ms('fetch'), signMs: steps.ms('sign'), storeMs: steps.ms('store'), totalMs: steps.totalMs() },
+    ...(reused ? { reused: true } : {}),
+  };
+}

@@ -1,0 +1,23 @@
+import { FleetSignError } from '@fleetsign/errors';
+import { loadSignerProcessSettings } from './signer-settings';
+
+describe('loadSignerProcessSettings', () => {
+  it('defaults to a metrics listener on 9465 and 30 s lock and stall checks', () => {
+    expect(loadSignerProcessSettings({})).toEqual({
+      metrics: { port: 9465, host: '0.0.0.0' },
+      logLevel: 'info',
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
+      profileRetryMs: 30_000,
+    });
+  });
+
+  it('turns the listener off with port 0', () => {
+    expect(loadSignerProcessSettings({ FLEETSIGN_SIGNER_METRICS_PORT: '0' }).metrics).toBeUndefined();
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => loadSignerProcessSettings({ FLEETSIGN_SIGNER_LOCK_DURATION_MS: '10' })).toThrow(FleetSignError);
+    expect(() => loadSignerProcessSettings({ FLEETSIGN_SIGNER_LOCK_DURATION_MS: '10' })).toThrow(/FLEETSIGN_SIGNER_LOCK_DURATION_MS/);
+  });
+});

@@ -1,0 +1,178 @@
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName } from '@fleetsign/queue';
+import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
+import type { ObjectStore } from '@fleetsign/storage';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ProfileKeyRegistry } from './keys/profile-key-registry';
+import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
+import { WebhookEnqueuer } from './notify/webhook-enqueuer';
+import { type HealthServer, startHealthServer } from './observability/health-server';
+import { SignerMetrics } from './observability/signer-metrics';
+import { SignPipeline } from './pipeline/sign-pipeline';
+import type { SignerSettings } from './settings/signer-settings';
+import { OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import { createSignJobProcessor } from './worker/sign-job-processor';
+
+/** The signer's two Redis connections. */
+export interface SignerRedis {
+  /** Queue adds, the audit chain and the key directory: fails fast when Redis is away. */
+  commands: Redis;
+  /** Handed to the BullMQ worker (which duplicates it for blocking reads). */
+  worker: Redis;
+}
+
+/** How long start-up waits for Redis. */
+const REDIS_START_TIMEOUT_MS = 15_000;
+
+function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new FleetSignError(ErrorCode.Internal, `Redis did not answer within ${timeoutMs} ms (check REDIS_URL)`));
+    }, timeoutMs);
+    redis.once('ready', onReady);
+  });
+}
+
+async function quit(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}
+
+/**
+ * Starts and stops the signer around its keys: publishes each available profile's
+ * public keys, starts the `sign` worker and the metrics/health listener, and on
+ * shutdown lets running jobs finish (bounded by shutdownTimeoutMs) before closing the
+ * keys (PKCS#11 finalise), the queues and Redis.
+ */
+@Injectable()
+export class SignerRuntime implements BeforeApplicationShutdown {
+  private signWorker?: FleetSignWorker<QueueName.Sign>;
+  private health?: HealthServer;
+  private ready = false;
+  private stopping?: Promise<void>;
+
+  constructor(
+    @Inject(SIGNER_SETTINGS) private readonly settings: SignerSettings,
+    @Inject(SIGNER_LOGGER) private readonly logger: Logger,
+    @Inject(REDIS_CONNECTIONS) private readonly redis: SignerRedis,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: FleetSignQueue<QueueName.Webhook>,
+    @Inject(ProfileKeyRegistry) private readonly registry: ProfileKeyRegistry,
+    @Inject(SignPipeline) private readonly pipeline: SignPipeline,
+    @Inject(WebhookEnqueuer) private readonly webhooks: WebhookEnqueuer,
+    @Inject(SignerMetrics) private readonly metrics: SignerMetrics,
+  ) {
+    for (const [role, connection] of Object.entries(redis)) {
+      connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
+    }
+    webhookQueue.on('error', (err: Error) => logger.warn({ reason: err.message }, 'webhook queue error'));
+  }
+
+  /** The `sign` worker, once started. */
+  get worker(): FleetSignWorker<QueueName.Sign> | undefined {
+    return this.signWorker;
+  }
+
+  /** Base URL of the metrics/health listener, when one runs. */
+  get metricsUrl(): string | undefined {
+    return this.health?.url;
+  }
+
+  /** True once keys are loaded and the worker takes jobs; false again while stopping. */
+  isReady(): boolean {
+    return this.ready && this.signWorker?.isRunning() === true && this.redis.commands.status === 'ready';
+  }
+
+  /** Publishes the available profiles' keys, then starts the worker and the listener. */
+  async start(): Promise<void> {
+    await waitUntilReady(this.redis.commands, REDIS_START_TIMEOUT_MS);
+    for (const profile of this.registry.availableProfiles()) await this.publish(profile);
+    this.registry.onProfileOpened(async (profile) => {
+      this.metrics.setProfiles(this.registry.status());
+      await this.publish(profile);
+    });
+    this.metrics.setProfiles(this.registry.status());
+
+    const { signer, redis, process: proc } = this.settings;
+    const processor = createSignJobProcessor({ pipeline: this.pipeline, webhooks: this.webhooks, metrics: this.metrics, logger: this.logger });
+    this.signWorker = createWorker(QueueName.Sign, processor, {
+      connection: this.redis.worker,
+      prefix: redis.prefix,
+      concurrency: signer.concurrency,
+      lockDuration: proc.lockDurationMs,
+      stalledInterval: proc.stalledIntervalMs,
+    });
+    this.signWorker.on('error', (err) => this.logger.error({ err }, 'sign worker error'));
+    await this.signWorker.waitUntilReady();
+
+    if (proc.metrics) {
+      this.health = await startHealthServer({
+        ...proc.metrics,
+        registry: this.metrics.registry,
+        isReady: () => this.isReady(),
+        details: () => ({ profiles: this.registry.status() }),
+      });
+    }
+    this.ready = true;
+    this.logger.info(
+      { queue: QueueName.Sign, prefix: redis.prefix, concurrency: signer.concurrency, metricsUrl: this.health?.url, profiles: this.registry.status() },
+      'signer started',
+    );
+  }
+
+  /** Nest calls this on app.close() (SIGTERM/SIGINT in main.ts). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Stops in order: worker (running jobs finish), keys, queue, object store, listener, Redis. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopInOrder();
+    return this.stopping;
+  }
+
+  private async stopInOrder(): Promise<void> {
+    this.ready = false;
+    if (this.signWorker) await this.closeWorker(this.signWorker);
+    await this.registry.close();
+    await this.webhookQueue.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the webhook queue failed'));
+    await this.store.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the object store failed'));
+    await this.health?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the health listener failed'));
+    await quit(this.redis.commands);
+    await quit(this.redis.worker);
+    this.logger.info('signer stopped');
+  }
+
+  /** Lets running jobs finish, up to shutdownTimeoutMs; past that they are left to BullMQ's stalled-job recovery. */
+  private async closeWorker(worker: FleetSignWorker<QueueName.Sign>): Promise<void> {
+    const timeoutMs = this.settings.signer.shutdownTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
+    const closed = worker.close().then(
+      () => false as const,
+      (err: unknown) => {
+        this.logger.warn({ err }, 'closing the sign worker failed');
+        return false as const;
+      },
+    );
+    const late = await Promise.race([closed, timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      this.logger.warn({ timeoutMs }, 'running sign jobs did not finish in time; another signer will take them over');
+      await worker.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async publish(profile: OpenProfile): Promise<void> {
+    await publishProfileKeys(this.redis.commands, this.settings.redis.prefix, profileKeysRecord(profile, new Date()));
+  }
+}

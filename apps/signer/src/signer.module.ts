@@ -1,0 +1,73 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { createQueue, createRedisConnection, QueueName } from '@fleetsign/queue';
+import { createObjectStore, type ObjectStore, type ObjectStoreConfig } from '@fleetsign/storage';
+import type { Logger } from 'pino';
+import { AuditChain } from './audit/audit-chain';
+import { createKeyOpener } from './keys/key-opener';
+import { ProfileKeyRegistry } from './keys/profile-key-registry';
+import { WebhookEnqueuer } from './notify/webhook-enqueuer';
+import { SignerMetrics } from './observability/signer-metrics';
+import { SignPipeline } from './pipeline/sign-pipeline';
+import type { SignerSettings } from './settings/signer-settings';
+import { SignerRuntime, type SignerRedis } from './signer-runtime';
+import { OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+
+/**
+ * The signer's object graph: Redis connections, object store, the profile keys
+ * (opened while the module is created, so readiness follows key loading), the
+ * pipeline and the runtime that starts and stops the worker.
+ */
+@Module({})
+export class SignerModule {
+  /** `storage` is the object store settings with secrets already read, so a bad secret fails before anything connects. */
+  static register(settings: SignerSettings, storage: ObjectStoreConfig, logger: Logger): DynamicModule {
+    return {
+      module: SignerModule,
+      providers: [
+        { provide: SIGNER_SETTINGS, useValue: settings },
+        { provide: SIGNER_LOGGER, useValue: logger },
+        { provide: SignerMetrics, useFactory: () => new SignerMetrics() },
+        {
+          provide: REDIS_CONNECTIONS,
+          useFactory: (): SignerRedis => ({
+            // Commands fail fast while Redis is away (the job is retried); the worker's own connection rides it out.
+            commands: createRedisConnection(settings.redis.url, 'producer'),
+            worker: createRedisConnection(settings.redis.url, 'worker'),
+          }),
+        },
+        { provide: OBJECT_STORE, useFactory: () => createObjectStore(storage) },
+        {
+          provide: ProfileKeyRegistry,
+          useFactory: () =>
+            ProfileKeyRegistry.open(settings.fleet.profiles, createKeyOpener({ env: settings.env, pkcs11Sessions: settings.signer.pkcs11Sessions }), {
+              logger,
+              retryIntervalMs: settings.process.profileRetryMs,
+            }),
+        },
+        {
+          provide: AuditChain,
+          useFactory: (redis: SignerRedis, store: ObjectStore) => new AuditChain(redis.commands, settings.redis.prefix, store),
+          inject: [REDIS_CONNECTIONS, OBJECT_STORE],
+        },
+        {
+          provide: WEBHOOK_QUEUE,
+          useFactory: (redis: SignerRedis) => createQueue(QueueName.Webhook, redis.commands, settings.redis.prefix),
+          inject: [REDIS_CONNECTIONS],
+        },
+        {
+          provide: WebhookEnqueuer,
+          useFactory: (queue: ReturnType<typeof createQueue<QueueName.Webhook>>) => new WebhookEnqueuer(queue),
+          inject: [WEBHOOK_QUEUE],
+        },
+        {
+          provide: SignPipeline,
+          useFactory: (registry: ProfileKeyRegistry, store: ObjectStore, audit: AuditChain, webhooks: WebhookEnqueuer, metrics: SignerMetrics) =>
+            new SignPipeline({ registry, store, audit, webhooks, metrics, maxImageBytes: settings.signer.maxImageBytes }),
+          inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics],
+        },
+        SignerRuntime,
+      ],
+      exports: [SignerRuntime, ProfileKeyRegistry, SignerMetrics, AuditChain, OBJECT_STORE, REDIS_CONNECTIONS],
+    };
+  }
+}

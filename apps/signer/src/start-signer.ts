@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { Env } from '@fleetsign/config';
+import type { FleetSignWorker, QueueName } from '@fleetsign/queue';
+import type { Logger } from 'pino';
+import { AuditChain } from './audit/audit-chain';
+import { ProfileKeyRegistry } from './keys/profile-key-registry';
+import { NestPinoLogger } from './observability/nest-logger';
+import { createSignerLogger } from './observability/signer-logger';
+import { SignerMetrics } from './observability/signer-metrics';
+import { objectStoreConfig } from './settings/object-store-config';
+import { loadSignerSettings, type SignerSettings, type SignerSettingsOverrides } from './settings/signer-settings';
+import { SignerModule } from './signer.module';
+import { SignerRuntime } from './signer-runtime';
+
+/** How to start a signer; main.ts passes nothing (all from the environment), tests override parts. */
+export interface StartSignerOptions {
+  /** Configuration file with the profiles; default $FLEETSIGN_CONFIG. */
+  configPath?: string;
+  /** Environment settings are read from; default process.env. */
+  env?: Env;
+  /** Replacements for loaded settings. */
+  config?: SignerSettingsOverrides;
+  /** Default: a pino logger at FLEETSIGN_LOG_LEVEL. */
+  logger?: Logger;
+}
+
+/** A running signer. */
+export interface Signer {
+  /** Stops taking jobs, lets running ones finish (up to shutdownTimeoutMs), closes keys, queues and Redis. Safe to call twice. */
+  close(): Promise<void>;
+  /** The profiles and their open keys. */
+  registry: ProfileKeyRegistry;
+  /** The BullMQ worker on the `sign` queue. */
+  worker: FleetSignWorker<QueueName.Sign>;
+  metrics: SignerMetrics;
+  audit: AuditChain;
+  /** Base URL of the /metrics + /healthz listener, when one runs. */
+  metricsUrl?: string;
+  settings: SignerSettings;
+  /** True once keys are loaded and the worker takes jobs. */
+  isReady(): boolean;
+}
+
+/**
+ * Starts a signer: loads settings, opens every active profile's keys (a profile whose
+ * keys fail is marked unavailable, the rest serve), publishes their public keys, then
+ * starts the `sign` worker and the metrics/health listener. Resolves when it takes jobs.
+ */
+export async function startSigner(options: StartSignerOptions = {}): Promise<Signer> {
+  const settings = loadSignerSettings({ configPath: options.configPath, env: options.env, overrides: options.config });
+  const storage = objectStoreConfig(settings.storage, settings.env);
+  const logger = options.logger ?? createSignerLogger(settings.process.logLevel);
+  const app = await NestFactory.createApplicationContext(SignerModule.register(settings, storage, logger), {
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
+  const runtime = app.get(SignerRuntime);
+  try {
+    await runtime.start();
+  } catch (err) {
+    await app.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'cleanup after a failed start failed'));
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= app.close();
+      return closing;
+    },
+    registry: app.get(ProfileKeyRegistry),
+    worker: runtime.worker as FleetSignWorker<QueueName.Sign>,
+    metrics: app.get(SignerMetrics),
+    audit: app.get(AuditChain),
+    metricsUrl: runtime.metricsUrl,
+    settings,
+    isReady: () => runtime.isReady(),
+  };
+}

@@ -1,0 +1,66 @@
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { UnrecoverableError } from '@fleetsign/queue';
+import { classifyJobError, failureReason, isLastAttempt, jobError, RetryableJobError } from './job-failure';
+
+describe('classifyJobError', () => {
+  it.each([
+    ErrorCode.InvalidImage,
+    ErrorCode.ChipSchemeMismatch,
+    ErrorCode.TooManySignatureBlocks,
+    ErrorCode.ImageTrailingData,
+    ErrorCode.SourceNotFound,
+    ErrorCode.ImageTooLarge,
+    ErrorCode.UnknownProfile,
+    ErrorCode.ProfileRevoked,
+    ErrorCode.HsmPinIncorrect,
+    ErrorCode.KeyNotFound,
+    ErrorCode.UnsupportedKey,
+    ErrorCode.ValidationFailed,
+  ])('treats %s as permanent', (code) => {
+    expect(classifyJobError(new FleetSignError(code, 'x'))).toEqual({ code, message: 'x', permanent: true });
+  });
+
+  it.each([ErrorCode.HsmUnavailable, ErrorCode.HsmError, ErrorCode.StorageError, ErrorCode.SignatureVerificationFailed])(
+    'treats %s as transient',
+    (code) => {
+      expect(classifyJobError(new FleetSignError(code, 'x')).permanent).toBe(false);
+    },
+  );
+
+  it('retries a KMS error unless the provider said it is not retryable', () => {
+    expect(classifyJobError(new FleetSignError(ErrorCode.KmsError, 'throttled', { retryable: true })).permanent).toBe(false);
+    expect(classifyJobError(new FleetSignError(ErrorCode.KmsError, 'bad signature', { retryable: false })).permanent).toBe(true);
+  });
+
+  it('retries errors without a code and keeps their text out of the reason', () => {
+    const failure = classifyJobError(new Error('connect ECONNREFUSED 10.0.0.7:6379'));
+    expect(failure).toMatchObject({ code: ErrorCode.Internal, permanent: false });
+    expect(failure.message).not.toContain('10.0.0.7');
+  });
+});
+
+describe('jobError', () => {
+  it('makes permanent failures UnrecoverableError with a JSON reason', () => {
+    const failure = classifyJobError(new FleetSignError(ErrorCode.InvalidImage, 'bad magic 0x00'));
+    const err = jobError(failure, undefined);
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect(JSON.parse(err.message)).toEqual({ code: 'INVALID_IMAGE', message: 'bad magic 0x00' });
+  });
+
+  it('rethrows transient failures as retryable, with the cause kept', () => {
+    const cause = new FleetSignError(ErrorCode.HsmUnavailable, 'token gone');
+    const err = jobError(classifyJobError(cause), cause);
+    expect(err).toBeInstanceOf(RetryableJobError);
+    expect(err).not.toBeInstanceOf(UnrecoverableError);
+    expect(err.cause).toBe(cause);
+    expect(err.message).toBe(failureReason({ code: ErrorCode.HsmUnavailable, message: 'token gone' }));
+  });
+});
+
+describe('isLastAttempt', () => {
+  it('counts the running attempt against the job attempts', () => {
+    expect(isLastAttempt({ attemptsMade: 0, opts: { attempts: 5 } })).toBe(false);
+    expect(isLastAttempt({ attemptsMade: 4, opts: { attempts: 5 } })).toBe(true);
+    expect(isLastAttempt({ attemptsMade: 0, opts: {} })).toBe(true);
+  });
+});
