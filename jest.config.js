@@ -32,6 +32,8 @@ const common = {
 };
 
 module.exports = {
+  // Integration specs start servers and HSM sessions; unit specs finish far sooner.
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -44,7 +46,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts', '<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -1,0 +1,122 @@
+import {
+  type Env,
+  FS_ENV,
+  type FleetSignConfig,
+  type GatewayConfig,
+  type RedisConfig,
+  type StorageConfig,
+  readEnv,
+  resolveSecret,
+} from '@fleetsign/config';
+import { type FleetSignQueue, QueueName, createQueue, createRedisConnection, queuePrefix } from '@fleetsign/queue';
+import { type ObjectStoreConfig, createObjectStore } from '@fleetsign/storage';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { GatewaySettings } from './gateway-settings';
+import { LazyObjectStore } from './lazy-object-store';
+
+/** Everything the gateway is configured by, after validation. */
+export interface GatewayResolvedConfig {
+  gateway: GatewayConfig;
+  redis: RedisConfig;
+  storage: StorageConfig;
+  fleet: FleetSignConfig;
+  /** The gateway's public base URL when configured; otherwise its listening address is used. */
+  publicBaseUrl?: string;
+}
+
+/** Connections and helpers shared by all request handlers; `close` releases them. */
+export interface GatewayResources {
+  redis: Redis;
+  signQueue: FleetSignQueue<QueueName.Sign>;
+  webhookQueue: FleetSignQueue<QueueName.Webhook>;
+  store: LazyObjectStore;
+  settings: GatewaySettings;
+  metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+/** How long start-up waits for Redis before carrying on not ready (readyz reports it). */
+const REDIS_STARTUP_WAIT_MS = 10_000;
+
+/** Store settings with secrets read now; fs URLs point at the gateway unless configured otherwise. */
+function objectStoreConfig(storage: StorageConfig, settings: GatewaySettings, env: Env): ObjectStoreConfig {
+  if (storage.driver === 's3') {
+    return {
+      driver: 's3',
+      endpoint: storage.endpoint,
+      region: storage.region,
+      bucket: storage.bucket,
+      forcePathStyle: storage.forcePathStyle,
+      publicEndpoint: storage.publicEndpoint,
+      accessKeyId: storage.accessKeyId && resolveSecret(storage.accessKeyId, env),
+      secretAccessKey: storage.secretAccessKey && resolveSecret(storage.secretAccessKey, env),
+    };
+  }
+  return {
+    driver: 'fs',
+    root: storage.root,
+    publicBaseUrl: readEnv(env, FS_ENV.publicBaseUrl) ? storage.publicBaseUrl : settings.publicBaseUrl,
+    signingSecret: settings.fsSigningSecret as string,
+  };
+}
+
+function waitForReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.once('ready', onReady);
+  });
+}
+
+/** Opens Redis, the queues the gateway adds to or reads, and the (lazily built) object store. */
+export async function openGatewayResources(
+  config: GatewayResolvedConfig,
+  logger: Logger,
+  env: Env,
+): Promise<GatewayResources> {
+  const prefix = queuePrefix(config.redis.prefix);
+  const fsSigningSecret = config.storage.driver === 'fs' ? resolveSecret(config.storage.signingSecret, env) : undefined;
+  const settings = new GatewaySettings(
+    config.gateway.bodyLimit,
+    config.gateway.maxImageBytes,
+    prefix,
+    fsSigningSecret,
+    config.publicBaseUrl,
+  );
+  const store = new LazyObjectStore(() => createObjectStore(objectStoreConfig(config.storage, settings, env)));
+
+  const redis = createRedisConnection(config.redis.url, 'producer');
+  redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  if (!(await waitForReady(redis, REDIS_STARTUP_WAIT_MS))) {
+    logger.warn('redis is not reachable yet; the gateway starts not ready');
+  }
+  const signQueue = createQueue(QueueName.Sign, redis, prefix);
+  const webhookQueue = createQueue(QueueName.Webhook, redis, prefix);
+  for (const queue of [signQueue, webhookQueue]) {
+    queue.on('error', (err: Error) => logger.warn({ err: { message: err.message }, queue: queue.name }, 'queue error'));
+  }
+  const metrics = new GatewayMetrics([signQueue, webhookQueue]);
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    await Promise.allSettled([signQueue.close(), webhookQueue.close(), store.close()]);
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  return {
+    redis,
+    signQueue,
+    webhookQueue,
+    store,
+    settings,
+    metrics,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,50 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { FleetSignConfig } from '@fleetsign/config';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { HealthController } from '../health/health.controller';
+import { JobsController } from '../jobs/jobs.controller';
+import { JobsService } from '../jobs/jobs.service';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { MetricsController } from '../metrics/metrics.controller';
+import { ObjectsController } from '../objects/objects.controller';
+import { ProfilesController } from '../profiles/profiles.controller';
+import { ProfilesService } from '../profiles/profiles.service';
+import { UploadIntents } from '../uploads/upload-intents';
+import { UploadsController } from '../uploads/uploads.controller';
+import { UploadsService } from '../uploads/uploads.service';
+import type { GatewayResources } from './gateway-resources';
+import { GatewaySettings } from './gateway-settings';
+import { FLEET_CONFIG, OBJECT_STORE, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE } from './gateway.tokens';
+
+/** The HTTP API. Resources are opened by `createGateway` and handed in, so tests and main share one path. */
+@Module({})
+export class GatewayModule {
+  static register(resources: GatewayResources, fleet: FleetSignConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      controllers: [
+        HealthController,
+        MetricsController,
+        UploadsController,
+        ObjectsController,
+        JobsController,
+        ProfilesController,
+      ],
+      providers: [
+        { provide: FLEET_CONFIG, useValue: fleet },
+        { provide: REDIS, useValue: resources.redis },
+        { provide: SIGN_QUEUE, useValue: resources.signQueue },
+        { provide: WEBHOOK_QUEUE, useValue: resources.webhookQueue },
+        { provide: OBJECT_STORE, useValue: resources.store },
+        { provide: GatewaySettings, useValue: resources.settings },
+        { provide: GatewayMetrics, useValue: resources.metrics },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        UploadIntents,
+        UploadsService,
+        JobsService,
+        ProfilesService,
+      ],
+    };
+  }
+}

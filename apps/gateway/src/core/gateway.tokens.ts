@@ -1,0 +1,6 @@
+/** Injection tokens for the resources `createGateway` opens and hands to the Nest module. */
+export const FLEET_CONFIG = Symbol('FleetSignConfig');
+export const REDIS = Symbol('Redis');
+export const SIGN_QUEUE = Symbol('SignQueue');
+export const WEBHOOK_QUEUE = Symbol('WebhookQueue');
+export const OBJECT_STORE = Symbol('ObjectStore');

@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  type Env,
+  type FleetSignConfig,
+  GATEWAY_ENV,
+  type GatewayConfig,
+  type RedisConfig,
+  type StorageConfig,
+  loadFleetSignConfig,
+  loadGatewayConfig,
+  loadRedisConfig,
+  loadStorageConfig,
+  readEnv,
+} from '@fleetsign/config';
+import type { AddressInfo } from 'node:net';
+import type { Logger, LevelWithSilent } from 'pino';
+import { type GatewayResolvedConfig, type GatewayResources, openGatewayResources } from './core/gateway-resources';
+import { GatewayModule } from './core/gateway.module';
+import { setupOpenApi } from './docs/setup-openapi';
+import { enableGracefulDrain } from './http/graceful-drain';
+import { ProblemFilter } from './http/problem.filter';
+import { registerStreamBodyParser } from './http/stream-body';
+import { PinoNestLogger, createGatewayLogger } from './logging/gateway-logger';
+
+/** Version of the HTTP API, shown in the OpenAPI document. */
+export const API_VERSION = '1.0.0';
+
+/** Options of {@link createGateway}; anything not given is read from `env` like the process does. */
+export interface CreateGatewayOptions {
+  /** Environment to read settings from (default process.env). */
+  env?: Env;
+  config?: {
+    gateway?: Partial<GatewayConfig>;
+    redis?: RedisConfig;
+    storage?: StorageConfig;
+    /** Profiles, API keys and tenants (default: the file named by FLEETSIGN_CONFIG). */
+    fleet?: FleetSignConfig;
+  };
+  /** Where to listen (default 127.0.0.1, a free port). */
+  listen?: { host?: string; port?: number };
+  /** Logger to use; otherwise a pino logger at `logLevel` (default 'info') on stdout. */
+  logger?: Logger;
+  logLevel?: LevelWithSilent;
+  /** Close gracefully on SIGTERM/SIGINT (the process entry point turns this on). */
+  shutdownHooks?: boolean;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  app: NestFastifyApplication;
+  /** Base URL it listens on, e.g. http://127.0.0.1:41234. */
+  url: string;
+  /** Stops accepting requests, lets running ones finish, then releases Redis and the store. */
+  close(): Promise<void>;
+}
+
+const RESOURCES = Symbol('GatewayResources');
+
+/** Releases Redis, the queues and the store once the HTTP server has stopped (Nest's last shutdown phase). */
+@Injectable()
+class ResourcesCloser implements OnApplicationShutdown {
+  constructor(@Inject(RESOURCES) private readonly resources: GatewayResources) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.resources.close();
+  }
+}
+
+function resolveConfig(options: CreateGatewayOptions, env: Env): GatewayResolvedConfig {
+  const given = options.config ?? {};
+  const gateway = { ...loadGatewayConfig(env), ...given.gateway };
+  return {
+    gateway,
+    redis: given.redis ?? loadRedisConfig(env),
+    storage: given.storage ?? loadStorageConfig(env),
+    fleet: given.fleet ?? loadFleetSignConfig(undefined, env),
+    // Links use the configured public URL; otherwise the address actually listened on.
+    publicBaseUrl: given.gateway?.publicBaseUrl ?? (readEnv(env, GATEWAY_ENV.publicBaseUrl) ? gateway.publicBaseUrl : undefined),
+  };
+}
+
+function listeningUrl(app: NestFastifyApplication): string {
+  const address = app.getHttpServer().address() as AddressInfo;
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/**
+ * Starts the FleetSign HTTP API (NestJS on Fastify). It never loads a PKCS#11 module
+ * or any key: it reads profiles and API keys from configuration, adds jobs to Redis
+ * and presigns object store URLs.
+ */
+export async function createGateway(options: CreateGatewayOptions = {}): Promise<Gateway> {
+  const env = options.env ?? process.env;
+  const config = resolveConfig(options, env);
+  const logger = options.logger ?? createGatewayLogger(options.logLevel ?? 'info');
+  const resources = await openGatewayResources(config, logger, env);
+  let app: NestFastifyApplication | undefined;
+  try {
+    const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: config.gateway.bodyLimit });
+    const module = GatewayModule.register(resources, config.fleet);
+    module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
+    app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+      // Fastify's JSON parser only (no urlencoded forms); other bodies go to the stream parser.
+      bodyParser: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    registerStreamBodyParser(fastify);
+    enableGracefulDrain(fastify);
+    resources.metrics.instrument(fastify);
+    app.useGlobalFilters(new ProblemFilter(logger));
+    setupOpenApi(app, API_VERSION);
+    if (options.shutdownHooks) app.enableShutdownHooks();
+    await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
+    const url = listeningUrl(app);
+    resources.settings.useListeningUrl(url);
+    const running = app;
+    return { app: running, url, close: () => running.close() };
+  } catch (err) {
+    if (app) await app.close().catch(() => undefined);
+    await resources.close();
+    throw err;
+  }
+}

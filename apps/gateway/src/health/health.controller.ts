@@ -1,0 +1,71 @@
+import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { ObjectStore } from '@fleetsign/storage';
+import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { PublicRoute } from '../auth/principal';
+import { OBJECT_STORE, REDIS } from '../core/gateway.tokens';
+import { ApiJsonResponse } from '../docs/openapi-schema';
+
+/** Longest a readiness check may take before it counts as failed. */
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
+/** Key whose HEAD proves the object store answers (the object need not exist). */
+export const STORAGE_PROBE_KEY = 'health/readyz-probe';
+
+const checkSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
+const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ redis: checkSchema, storage: checkSchema }),
+});
+type Check = z.output<typeof checkSchema>;
+
+async function probe(run: () => Promise<unknown>): Promise<Check> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([run(), timeout]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Liveness and readiness probes; no authentication. */
+@ApiTags('health')
+@PublicRoute()
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+  ) {}
+
+  @Get('healthz')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Liveness: the process serves HTTP' })
+  @ApiJsonResponse(200, z.object({ status: z.literal('ok') }), 'Alive')
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Readiness: Redis answers PING and the object store answers HEAD' })
+  @ApiJsonResponse(200, readinessSchema, 'Ready')
+  @ApiJsonResponse(503, readinessSchema, 'Not ready; the failing check says why')
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<z.output<typeof readinessSchema>> {
+    const [redis, storage] = await Promise.all([
+      probe(() => this.redis.ping()),
+      probe(() => this.store.head(STORAGE_PROBE_KEY)),
+    ]);
+    const ready = redis.ok && storage.ok;
+    void reply.status(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not_ready', checks: { redis, storage } };
+  }
+}

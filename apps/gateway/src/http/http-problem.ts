@@ -1,0 +1,76 @@
+import { STATUS_CODES } from 'node:http';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+
+/** Media type of every error body the gateway sends (RFC 9457). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The JSON body of an error response. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  [extension: string]: unknown;
+}
+
+/** A FleetSignError that also names the HTTP status the client receives. */
+export class HttpProblem extends FleetSignError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(code, message, details);
+    this.name = 'HttpProblem';
+  }
+}
+
+/**
+ * Status for a FleetSignError raised below the HTTP layer (config, storage, queue):
+ * the code decides, so the same failure always looks the same to clients.
+ */
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.UnknownProfile]: 422,
+  [ErrorCode.ProfileRevoked]: 422,
+  [ErrorCode.SourceNotFound]: 422,
+  [ErrorCode.IdempotencyConflict]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.ImageTooLarge]: 413,
+  [ErrorCode.MalformedRequest]: 400,
+  [ErrorCode.ValidationFailed]: 400,
+  [ErrorCode.InvalidArgument]: 400,
+  [ErrorCode.StorageError]: 502,
+  [ErrorCode.ProfileKeysUnavailable]: 503,
+};
+
+/** HTTP status for an error code when nothing more specific was said. */
+export function statusForCode(code: ErrorCode): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+/** The `type` URI of a problem: stable per error code. */
+export function problemType(code: ErrorCode): string {
+  return `urn:fleetsign:error:${code}`;
+}
+
+/** Builds the problem body for a status, code and one-line detail. */
+export function problemBody(
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): ProblemBody {
+  return {
+    ...extensions,
+    type: problemType(code),
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+  };
+}

@@ -1,0 +1,71 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, ProblemBody, problemBody, statusForCode } from './http-problem';
+
+/** Codes for errors the framework raises itself (body parser, router), by status. */
+function codeForFrameworkStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+    case 415:
+      return ErrorCode.MalformedRequest;
+    case 401:
+      return ErrorCode.Unauthenticated;
+    case 403:
+      return ErrorCode.Forbidden;
+    case 404:
+    case 405:
+      return ErrorCode.NotFound;
+    case 413:
+      return ErrorCode.PayloadTooLarge;
+    default:
+      return status < 500 ? ErrorCode.InvalidArgument : ErrorCode.Internal;
+  }
+}
+
+function frameworkDetail(err: HttpException): string {
+  const response = err.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return typeof message === 'string' ? message : err.message;
+}
+
+/** Maps anything thrown while serving a request to a problem body; unexpected errors become a bare 500. */
+export function toProblem(err: unknown): ProblemBody {
+  if (err instanceof HttpProblem) return problemBody(err.status, err.code, err.message, err.details);
+  if (err instanceof FleetSignError) {
+    return problemBody(statusForCode(err.code), err.code, err.message, err.details);
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    return problemBody(status, codeForFrameworkStatus(status), frameworkDetail(err));
+  }
+  return problemBody(500, ErrorCode.Internal, 'Internal error');
+}
+
+/** Global filter: every error leaves the gateway as `application/problem+json` with a stable code. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const problem = toProblem(err);
+    if (reply.sent) {
+      // A streamed body was already under way: the only honest signal left is a cut connection.
+      this.logger.warn({ err, method: request.method, route: request.routeOptions?.url }, 'response aborted');
+      reply.raw.destroy();
+      return;
+    }
+    if (problem.status >= 500) {
+      this.logger.error({ err, method: request.method, route: request.routeOptions?.url }, 'request failed');
+    }
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    // A refused upload leaves its body unread: close the connection rather than drain it.
+    if (!request.raw.complete) reply.header('connection', 'close');
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+}

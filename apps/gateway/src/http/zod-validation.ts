@@ -1,0 +1,40 @@
+import { ErrorCode } from '@fleetsign/errors';
+import { PipeTransform } from '@nestjs/common';
+import { z } from 'zod';
+import { HttpProblem } from './http-problem';
+
+/** One schema violation, addressed by a dotted field path ('' for the body itself). */
+export interface FieldViolation {
+  path: string;
+  message: string;
+}
+
+/** Flattens zod issues into field paths a client can act on. */
+export function fieldViolations(error: z.ZodError): FieldViolation[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Parses `value` with `schema`, or throws 400 VALIDATION_FAILED listing every bad field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = fieldViolations(result.error);
+  const first = errors[0];
+  const summary = first ? `${first.path || what}: ${first.message}` : 'invalid';
+  throw new HttpProblem(400, ErrorCode.ValidationFailed, `Invalid ${what} (${summary})`, { errors });
+}
+
+/** Nest pipe form of {@link validate}, for `@Body(new ZodPipe(schema))`. */
+export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
+  constructor(
+    private readonly schema: S,
+    private readonly what = 'request body',
+  ) {}
+
+  transform(value: unknown): z.output<S> {
+    return validate(this.schema, value, this.what);
+  }
+}

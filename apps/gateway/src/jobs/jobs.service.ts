@@ -1,0 +1,179 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type FleetSignConfig, findProfile } from '@fleetsign/config';
+import { ErrorCode } from '@fleetsign/errors';
+import {
+  type FleetSignJob,
+  type FleetSignQueue,
+  QueueName,
+  type SignJobData,
+  deterministicJobId,
+  signedObjectKey,
+} from '@fleetsign/queue';
+import { type ObjectStore, validateObjectKey } from '@fleetsign/storage';
+import { randomUUID } from 'node:crypto';
+import { type Principal, mayUseProfile } from '../auth/principal';
+import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
+import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
+import { HttpProblem } from '../http/http-problem';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { UploadIntents } from '../uploads/upload-intents';
+import { incomingPrefix } from '../uploads/uploads.service';
+import { type CreateJobRequest, requestHash } from './job-request';
+import { type JobView, apiJobState, buildJobView, webhookView } from './job-view';
+
+/** Sign job data as the gateway writes it: the contract's fields plus the idempotency fingerprint. */
+export type GatewaySignJobData = SignJobData & { requestHash?: string };
+
+/** Job ids the API hands out: `job_<32 hex>` (random or from the Idempotency-Key). */
+const JOB_ID = /^job_[0-9a-f]{32}$/;
+
+/** The webhook event id of a sign job's final state. */
+export function eventIdOf(jobId: string): string {
+  return `evt_${jobId}`;
+}
+
+/** Outcome of `POST /v1/jobs`: the job, and whether an earlier identical request created it. */
+export interface CreatedJob {
+  id: string;
+  state: JobView['state'];
+  replay: boolean;
+}
+
+/** Creates sign jobs and reports their state, strictly within the caller's tenant. */
+@Injectable()
+export class JobsService {
+  constructor(
+    @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
+    @Inject(SIGN_QUEUE) private readonly signQueue: FleetSignQueue<QueueName.Sign>,
+    @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: FleetSignQueue<QueueName.Webhook>,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    private readonly settings: GatewaySettings,
+    private readonly intents: UploadIntents,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** Link to a job's state. */
+  selfUrl(id: string): string {
+    return `${this.settings.publicBaseUrl}/v1/jobs/${id}`;
+  }
+
+  /**
+   * Checks the request against the caller's rights and the profile, then enqueues it.
+   * With an idempotency key the job id is derived from (tenant, key): the same body
+   * returns the existing job, another body is 409.
+   */
+  async create(principal: Principal, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+    this.checkProfile(principal, request.profile);
+    const sourceKey = this.checkSourceKey(principal, request.source.key);
+    const fingerprint = requestHash(request);
+    const id = idempotencyKey
+      ? deterministicJobId(principal.tenant, idempotencyKey)
+      : `job_${randomUUID().replace(/-/g, '')}`;
+
+    if (idempotencyKey) {
+      const existing = await this.signQueue.getJob(id);
+      if (existing) return this.replayOf(existing, fingerprint);
+    }
+
+    const head = await this.store.head(sourceKey);
+    if (!head) {
+      throw new HttpProblem(422, ErrorCode.SourceNotFound, `Source object "${sourceKey}" does not exist`, {
+        key: sourceKey,
+      });
+    }
+    const intent = await this.intents.recall(sourceKey);
+    const sha256 = request.source.sha256 ?? intent?.sha256;
+    const data: GatewaySignJobData = {
+      tenant: principal.tenant,
+      profile: request.profile,
+      source: { key: sourceKey, ...(sha256 ? { sha256 } : {}), size: intent?.size ?? head.size },
+      signedKey: signedObjectKey(principal.tenant, id),
+      requestedAt: new Date().toISOString(),
+      requestHash: fingerprint,
+      ...(request.webhook ? { webhook: { url: request.webhook.url, eventId: eventIdOf(id) } } : {}),
+      ...(request.metadata ? { metadata: request.metadata } : {}),
+      ...(request.fresh !== undefined ? { fresh: request.fresh } : {}),
+    };
+    // BullMQ ignores an add whose id exists, so two racing requests still make one job;
+    // reading it back tells the loser whether its body matched the winner's.
+    await this.signQueue.add(QueueName.Sign, data, { jobId: id });
+    if (idempotencyKey) {
+      const stored = await this.signQueue.getJob(id);
+      if (stored && (stored.data as GatewaySignJobData).requestHash !== fingerprint) {
+        return this.replayOf(stored, fingerprint);
+      }
+    }
+    this.metrics.jobsSubmitted.inc({ profile: request.profile, replay: 'false' });
+    return { id, state: 'queued', replay: false };
+  }
+
+  /** The view of one of the caller's jobs; 404 for unknown ids and other tenants' jobs alike. */
+  async get(principal: Principal, id: string): Promise<JobView> {
+    const job = JOB_ID.test(id) ? await this.signQueue.getJob(id) : undefined;
+    if (!job || job.data.tenant !== principal.tenant) {
+      throw new HttpProblem(404, ErrorCode.NotFound, `Job "${id}" not found`);
+    }
+    const state = await job.getState();
+    const result = job.returnvalue;
+    const download =
+      state === 'completed' && result
+        ? {
+            url: await this.store.presignGet(result.signedKey, DOWNLOAD_URL_TTL_SEC),
+            expiresAt: new Date(Date.now() + DOWNLOAD_URL_TTL_SEC * 1000).toISOString(),
+          }
+        : undefined;
+    let webhook;
+    if (job.data.webhook) {
+      const delivery = await this.webhookQueue.getJob(job.data.webhook.eventId);
+      webhook = webhookView(
+        job.data.webhook,
+        delivery && {
+          state: await delivery.getState(),
+          attemptsMade: delivery.attemptsMade,
+          failedReason: delivery.failedReason,
+        },
+      );
+    }
+    return buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });
+  }
+
+  private checkProfile(principal: Principal, name: string): void {
+    const profile = findProfile(this.fleet, name);
+    if (!profile) throw new HttpProblem(422, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, { profile: name });
+    if (!mayUseProfile(principal, name)) {
+      throw new HttpProblem(403, ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
+    }
+    if (profile.state !== 'active') {
+      throw new HttpProblem(422, ErrorCode.ProfileRevoked, `Signing profile "${name}" is ${profile.state}`, {
+        profile: name,
+      });
+    }
+  }
+
+  private checkSourceKey(principal: Principal, key: string): string {
+    const prefix = incomingPrefix(principal.tenant);
+    try {
+      validateObjectKey(key);
+    } catch {
+      throw new HttpProblem(400, ErrorCode.ValidationFailed, 'source.key is not a valid object key', {
+        errors: [{ path: 'source.key', message: 'not a valid object key' }],
+      });
+    }
+    if (!key.startsWith(prefix)) {
+      throw new HttpProblem(403, ErrorCode.Forbidden, `source.key must be under "${prefix}"`, { prefix });
+    }
+    return key;
+  }
+
+  private async replayOf(job: FleetSignJob<QueueName.Sign>, fingerprint: string): Promise<CreatedJob> {
+    if ((job.data as GatewaySignJobData).requestHash !== fingerprint) {
+      throw new HttpProblem(
+        409,
+        ErrorCode.IdempotencyConflict,
+        'This Idempotency-Key was already used with a different request body',
+      );
+    }
+    this.metrics.jobsSubmitted.inc({ profile: job.data.profile, replay: 'true' });
+    return { id: job.id as string, state: apiJobState(await job.getState()), replay: true };
+  }
+}

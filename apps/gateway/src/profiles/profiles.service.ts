@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type FleetSignConfig, type ProfileConfig, findProfile } from '@fleetsign/config';
+import { ErrorCode } from '@fleetsign/errors';
+import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
+import { CHIPS } from '@fleetsign/secure-boot/chips';
+import type { Redis } from 'ioredis';
+import { type Principal, mayUseProfile } from '../auth/principal';
+import { GatewaySettings } from '../core/gateway-settings';
+import { FLEET_CONFIG, REDIS } from '../core/gateway.tokens';
+import { HttpProblem } from '../http/http-problem';
+import type { ProfilePublicKeys, ProfileSummary } from './profile-schemas';
+
+/** Chips that can boot a scheme's images: V1 chips for sbv1, else chips whose V2 ROM knows the key type. */
+export function chipsForScheme(scheme: ProfileConfig['scheme']): string[] {
+  if (scheme === 'sbv1-ecdsa-p256') return CHIPS.filter((chip) => chip.secureBootV1).map((chip) => chip.name);
+  const algorithm = scheme.replace(/^sbv2-/, '');
+  return CHIPS.filter((chip) => (chip.v2Algorithms as string[]).includes(algorithm)).map((chip) => chip.name);
+}
+
+/** The API's summary of a configured profile (no key locators: those are operator detail). */
+export function profileSummary(profile: ProfileConfig): ProfileSummary {
+  return {
+    name: profile.name,
+    scheme: profile.scheme,
+    state: profile.state,
+    allowedChips: profile.allowedChips ? [...profile.allowedChips] : chipsForScheme(profile.scheme),
+    keyCount: profile.keys.length,
+    ...(profile.description ? { description: profile.description } : {}),
+  };
+}
+
+/** Profiles the caller may use, and their public keys as the signer published them. */
+@Injectable()
+export class ProfilesService {
+  constructor(
+    @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly settings: GatewaySettings,
+  ) {}
+
+  /** Every profile the API key may use, in configuration order. */
+  list(principal: Principal): ProfileSummary[] {
+    return this.fleet.profiles.filter((profile) => mayUseProfile(principal, profile.name)).map(profileSummary);
+  }
+
+  /** Public keys and eFuse digests of a profile; 503 until a signer has published them. */
+  async publicKeys(principal: Principal, name: string): Promise<ProfilePublicKeys> {
+    const profile = findProfile(this.fleet, name);
+    if (!profile) throw new HttpProblem(404, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, { profile: name });
+    if (!mayUseProfile(principal, name)) {
+      throw new HttpProblem(403, ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
+    }
+    const record = await readProfileKeys(this.redis, this.settings.prefix, name);
+    if (!record) {
+      throw new HttpProblem(
+        503,
+        ErrorCode.ProfileKeysUnavailable,
+        `No signer has published the keys of profile "${name}" yet; retry once a signer serving it is running`,
+        { profile: name },
+      );
+    }
+    return {
+      profile: name,
+      scheme: record.scheme,
+      state: profile.state,
+      publishedAt: record.publishedAt,
+      keys: record.keys.map((key) => ({
+        index: key.index,
+        algorithm: key.algorithm,
+        publicKeyPem: key.publicKeyPem,
+        keyDigestSha256: key.keyDigestSha256,
+        keyDigestEfuse: key.keyDigestEfuse,
+      })),
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { GatewaySettings, UPLOAD_INTENT_TTL_SEC } from '../core/gateway-settings';
+import { REDIS } from '../core/gateway.tokens';
+
+/** What the client declared (presigned upload) or the gateway measured (direct upload) about an upload. */
+export interface UploadIntent {
+  sha256?: string;
+  size?: number;
+}
+
+/**
+ * Remembers each upload's declared digest and size for a day, so a job naming the
+ * object carries them and the signer refuses an object swapped after the fact.
+ */
+@Injectable()
+export class UploadIntents {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly settings: GatewaySettings,
+  ) {}
+
+  private keyOf(objectKey: string): string {
+    return `${this.settings.prefix}:upload-intent:${objectKey}`;
+  }
+
+  /** Records an intent; nothing is written when there is nothing to remember. */
+  async remember(objectKey: string, intent: UploadIntent): Promise<void> {
+    if (intent.sha256 === undefined && intent.size === undefined) return;
+    await this.redis.set(this.keyOf(objectKey), JSON.stringify(intent), 'EX', UPLOAD_INTENT_TTL_SEC);
+  }
+
+  /** The intent recorded for an object, if any. */
+  async recall(objectKey: string): Promise<UploadIntent | undefined> {
+    const text = await this.redis.get(this.keyOf(objectKey));
+    if (!text) return undefined;
+    const parsed = JSON.parse(text) as UploadIntent;
+    return {
+      ...(typeof parsed.sha256 === 'string' ? { sha256: parsed.sha256 } : {}),
+      ...(typeof parsed.size === 'number' ? { size: parsed.size } : {}),
+    };
+  }
+}

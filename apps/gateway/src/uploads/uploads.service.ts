@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCode } from '@fleetsign/errors';
+import type { ObjectStore } from '@fleetsign/storage';
+import { createHash, randomUUID } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback, pipeline } from 'node:stream';
+import type { Principal } from '../auth/principal';
+import { GatewaySettings, UPLOAD_URL_TTL_SEC } from '../core/gateway-settings';
+import { OBJECT_STORE } from '../core/gateway.tokens';
+import { HttpProblem } from '../http/http-problem';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { UploadIntents } from './upload-intents';
+import type { CreateUploadRequest, DirectUploadResponse, PresignedUploadResponse } from './upload-schemas';
+
+/** Where a tenant's uploads live: the only prefix its jobs may name as a source. */
+export function incomingPrefix(tenant: string): string {
+  return `incoming/${tenant}/`;
+}
+
+/** A fresh, unguessable upload key under the tenant's incoming prefix. */
+export function newUploadKey(tenant: string): string {
+  return `${incomingPrefix(tenant)}${randomUUID()}.bin`;
+}
+
+/** Passes bytes through while hashing them with SHA-256. */
+class Sha256Stream extends Transform {
+  private readonly hash = createHash('sha256');
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  /** Hex digest; valid once the stream has ended. */
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+function tooLarge(size: number | string, max: number): HttpProblem {
+  return new HttpProblem(413, ErrorCode.PayloadTooLarge, `Image of ${size} bytes exceeds the limit of ${max} bytes`, {
+    maxBytes: max,
+  });
+}
+
+/** Presigned and direct uploads of unsigned images into the tenant's incoming prefix. */
+@Injectable()
+export class UploadsService {
+  constructor(
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    private readonly settings: GatewaySettings,
+    private readonly intents: UploadIntents,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** A presigned PUT for a new key; the declared size and digest travel with the key to the job. */
+  async presign(principal: Principal, request: CreateUploadRequest): Promise<PresignedUploadResponse> {
+    const max = this.settings.maxImageBytes;
+    if (request.contentLength !== undefined && request.contentLength > max) throw tooLarge(request.contentLength, max);
+    const key = newUploadKey(principal.tenant);
+    const presigned = await this.store.presignPut(key, UPLOAD_URL_TTL_SEC, { maxBytes: request.contentLength ?? max });
+    await this.intents.remember(key, { sha256: request.sha256, size: request.contentLength });
+    return {
+      key,
+      uploadUrl: presigned.url,
+      method: 'PUT',
+      headers: presigned.headers,
+      expiresAt: presigned.expiresAt.toISOString(),
+      maxBytes: request.contentLength ?? max,
+    };
+  }
+
+  /**
+   * Streams a request body into a new key, hashing on the way. Over the limit it is
+   * 413 and nothing is stored: the store writes atomically and refuses past maxBytes.
+   */
+  async direct(principal: Principal, body: Readable, declaredLength: number | undefined): Promise<DirectUploadResponse> {
+    const max = this.settings.maxImageBytes;
+    if (declaredLength !== undefined && declaredLength > max) throw tooLarge(declaredLength, max);
+    const key = newUploadKey(principal.tenant);
+    const hasher = new Sha256Stream();
+    // pipeline carries a client abort into the store, which then discards the partial object.
+    pipeline(body, hasher, () => undefined);
+    const stored = await this.store.put(key, hasher, { maxBytes: max, contentType: 'application/octet-stream' });
+    const sha256 = hasher.hex();
+    await this.intents.remember(key, { sha256, size: stored.size });
+    this.metrics.uploadedBytes.inc(stored.size);
+    return { key, size: stored.size, sha256 };
+  }
+
+  /** Streams a body into `key` for a presigned fs URL; same size rule as direct uploads. */
+  async putPresigned(key: string, body: Readable, maxBytes: number | undefined, contentType?: string): Promise<number> {
+    const limit = Math.min(maxBytes ?? this.settings.maxImageBytes, this.settings.maxImageBytes);
+    const stored = await this.store.put(key, body, { maxBytes: limit, ...(contentType ? { contentType } : {}) });
+    this.metrics.uploadedBytes.inc(stored.size);
+    return stored.size;
+  }
+}

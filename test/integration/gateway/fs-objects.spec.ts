@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode } from '@fleetsign/errors';
+import { FsObjectStore } from '@fleetsign/storage';
+import { requireTestEnv } from '../../support/test-env';
+import { PROFILES, type GatewayHarness, listKeys, startGatewayHarness } from './gateway-harness';
+
+// With the filesystem store, presigned URLs point back at the gateway's
+// /v1/objects/* route, where the URL signature is the only authorisation.
+
+describe('gateway with the filesystem store', () => {
+  let h: GatewayHarness;
+  let root: string;
+  let fsStore: FsObjectStore;
+  const secret = randomBytes(32).toString('base64url');
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(requireTestEnv('tmpRoot'), 'gateway-fs-'));
+    h = await startGatewayHarness({
+      FLEETSIGN_STORAGE_DRIVER: 'fs',
+      FLEETSIGN_FS_ROOT: root,
+      FLEETSIGN_FS_SIGNING_SECRET: secret,
+    });
+    fsStore = new FsObjectStore({ root, publicBaseUrl: h.url, signingSecret: secret });
+  });
+  afterAll(async () => {
+    await h?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function presign(contentLength?: number): Promise<{ key: string; uploadUrl: string }> {
+    const res = await h.api('/v1/uploads', { method: 'POST', token: h.tokenA, json: contentLength ? { contentLength } : {} });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { key: string; uploadUrl: string };
+  }
+
+  it('presigns uploads to its own object route, which stores them without a bearer token', async () => {
+    const image = randomBytes(10_000);
+    const { key, uploadUrl } = await presign(image.length);
+    expect(uploadUrl.startsWith(`${h.url}/v1/objects/incoming/${h.tenantA}/`)).toBe(true);
+
+    const put = await fetch(uploadUrl, { method: 'PUT', body: image });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toEqual({ key, size: image.length });
+    expect((await fsStore.getBuffer(key)).equals(image)).toBe(true);
+
+    // The stored object is a valid job source.
+    const job = await h.api('/v1/jobs', { method: 'POST', token: h.tokenA, json: { profile: PROFILES.rsa, source: { key } } });
+    expect(job.status).toBe(202);
+
+    const download = await fetch(await fsStore.presignGet(key, 60));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-length')).toBe(String(image.length));
+    expect(Buffer.from(await download.arrayBuffer()).equals(image)).toBe(true);
+  });
+
+  it('refuses a body larger than the URL allows, storing nothing', async () => {
+    const { key, uploadUrl } = await presign(1000);
+    const res = await fetch(uploadUrl, { method: 'PUT', body: Buffer.alloc(1001) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: ErrorCode.PayloadTooLarge });
+    expect(await fsStore.exists(key)).toBe(false);
+  });
+
+  it('refuses tampered URLs, the wrong method and unsigned requests with 403', async () => {
+    const { key, uploadUrl } = await presign();
+    const tampered = new URL(uploadUrl);
+    tampered.pathname = tampered.pathname.replace(h.tenantA, h.tenantB);
+    const attempts = [
+      fetch(tampered, { method: 'PUT', body: Buffer.alloc(10) }),
+      fetch(uploadUrl.replace(/sig=[^&]+/, 'sig=AAAA'), { method: 'PUT', body: Buffer.alloc(10) }),
+      fetch(uploadUrl),
+      fetch(`${h.url}/v1/objects/${key}`),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await res.json()).toMatchObject({ code: ErrorCode.Forbidden });
+    }
+    expect(await listKeys(fsStore, `incoming/${h.tenantB}/`)).toEqual([]);
+    expect(await fsStore.exists(key)).toBe(false);
+  });
+
+  it('answers 404 for a signed download of an object that does not exist', async () => {
+    const res = await fetch(await fsStore.presignGet(`incoming/${h.tenantA}/missing.bin`, 60));
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: ErrorCode.NotFound });
+  });
+
+  it('is ready with the filesystem store', async () => {
+    expect((await h.api('/readyz')).status).toBe(200);
+  });
+});
