@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { DemoError } from './demo-error';
+
+/** Environment variable that moves the demo's data directory (default <repo>/.data/demo). */
+export const DEMO_DIR_ENV = 'FLEETSIGN_DEMO_DIR';
+
+/** The services the demo runs, by the name of their app folder. */
+export const SERVICE_NAMES = ['gateway', 'signer', 'notifier'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** Every file and folder the demo reads or writes. */
+export interface DemoPaths {
+  root: string;
+  dataDir: string;
+  lockFile: string;
+  configFile: string;
+  softHsmDir: string;
+  secretsDir: string;
+  pinFile: string;
+  webhookSecretFile: string;
+  fsSigningSecretFile: string;
+  objectsDir: string;
+  logsDir: string;
+  redisDir: string;
+  outDir: string;
+  serviceEntry: Record<ServiceName, string>;
+  serviceLog: Record<ServiceName, string>;
+  redisLog: string;
+}
+
+/** The repository root: the nearest folder above `from` whose package.json is FleetSign's. */
+export function findRepoRoot(from: string): string {
+  let dir = resolve(from);
+  for (let depth = 0; depth < 12; depth++) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'fleetsign')
+          return dir;
+      } catch {
+        // not a readable manifest: keep looking upwards
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new DemoError(`cannot find the FleetSign repository above ${from}`);
+}
+
+/** Lays out the demo's files under `dataDir` (FLEETSIGN_DEMO_DIR, else <root>/.data/demo). */
+export function demoPaths(root: string, env: NodeJS.ProcessEnv = process.env): DemoPaths {
+  const configured = env[DEMO_DIR_ENV]?.trim();
+  const dataDir = configured ? resolve(configured) : join(root, '.data', 'demo');
+  const secretsDir = join(dataDir, 'secrets');
+  const logsDir = join(dataDir, 'logs');
+  const entry = (name: ServiceName) => join(root, 'dist', 'apps', name, 'apps', name, 'src', 'main.js');
+  return {
+    root,
+    dataDir,
+    lockFile: join(dataDir, 'demo.lock'),
+    configFile: join(dataDir, 'fleetsign.yaml'),
+    softHsmDir: join(dataDir, 'softhsm'),
+    secretsDir,
+    pinFile: join(secretsDir, 'hsm-user-pin'),
+    webhookSecretFile: join(secretsDir, 'webhook-secret'),
+    fsSigningSecretFile: join(secretsDir, 'fs-signing-secret'),
+    objectsDir: join(dataDir, 'objects'),
+    logsDir,
+    redisDir: join(dataDir, 'redis'),
+    outDir: join(dataDir, 'out'),
+    serviceEntry: { gateway: entry('gateway'), signer: entry('signer'), notifier: entry('notifier') },
+    serviceLog: {
+      gateway: join(logsDir, 'gateway.log'),
+      signer: join(logsDir, 'signer.log'),
+      notifier: join(logsDir, 'notifier.log'),
+    },
+    redisLog: join(logsDir, 'redis.log'),
+  };
+}
