@@ -39,5 +39,12 @@ if (missing.length > 0) {
 
 if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   console.error('fleetsign: node_modules missing, running npm ci');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  try {
+    run('npm', ['ci', '--no-audit', '--no-fund']);
+  } catch {
+    // npm keeps only this platform's optional native packages in the lock file and some
+    // npm 11 releases then call it "not in sync"; npm install reads the same lock file.
+    console.error('fleetsign: npm ci refused the lock file; installing from it with npm install');
+    run('npm', ['install', '--no-audit', '--no-fund']);
+  }
 }
