@@ -1,0 +1,98 @@
+import { pollUntil } from '@fleetsign/devstack';
+import { buildEspImage } from '@fleetsign/secure-boot';
+import { type AuditRecord, auditRecordKey, SIGNER_PROCESS_ENV, verifyAuditChain } from '../../apps/signer/src';
+import { requireTestEnv } from '../support/test-env';
+import { E2eStack } from './support/e2e-stack';
+import { type HeldRequest, type HoldingProxy, startHoldingProxy } from './support/holding-proxy';
+import { NodeService } from './support/node-service';
+import { expectSignedWithPublishedKeys } from './support/signed-file-checks';
+import { download, type SigningClient } from './support/signing-client';
+
+// A signer process killed with SIGKILL in the middle of a job. The kill lands at a known
+// point: the first signer reaches the object store through a proxy that withholds the
+// answer to its PUT of the signed file, so the file is stored but the job is neither
+// recorded nor finished when the process dies. A second signer process takes the stalled
+// job over; the job ends with one signed file and one audit record, and the chain holds.
+
+const ESP32_S3 = 9;
+/** Short lock and stalled-check period, so the job is taken over within seconds. */
+const LOCK_DURATION_MS = 2_000;
+const STALLED_INTERVAL_MS = 1_000;
+
+const stack = E2eStack.create('crash', 's3', [{ name: 'release-rsa', scheme: 'sbv2-rsa3072', keys: ['rsa3072'] }]);
+const signers: NodeService[] = [];
+let proxy: HoldingProxy;
+let client: SigningClient;
+
+/** What an operator sets for a signer process: the stack's settings, the token, fast stalled-job recovery. */
+function signerEnv(s3Endpoint: string): Record<string, string> {
+  return {
+    ...stack.env,
+    FLEETSIGN_S3_ENDPOINT: s3Endpoint,
+    SOFTHSM2_CONF: process.env.SOFTHSM2_CONF ?? '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    FLEETSIGN_LOG_LEVEL: 'info',
+    [SIGNER_PROCESS_ENV.lockDurationMs]: String(LOCK_DURATION_MS),
+    [SIGNER_PROCESS_ENV.stalledIntervalMs]: String(STALLED_INTERVAL_MS),
+    FLEETSIGN_SIGNER_SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+}
+
+beforeAll(async () => {
+  await stack.startGateway();
+  client = stack.client();
+  proxy = await startHoldingProxy(requireTestEnv('s3Endpoint'), (method, path) => method === 'PUT' && path.includes(`/signed/${stack.tenant}/`));
+});
+
+afterAll(async () => {
+  await Promise.all(signers.map((signer) => signer.stop()));
+  await proxy?.close();
+  await stack.close();
+});
+
+describe('a signer process killed mid-job', () => {
+  it('leaves the job to another signer process, which completes it with one signed file and one audit record', async () => {
+    const first = await NodeService.start('signer', signerEnv(proxy.endpoint), stack.config.dir, 1);
+    signers.push(first);
+    await first.waitForLogMessage('signer started');
+
+    const image = buildEspImage({ chipId: ESP32_S3, size: 60_000, seed: 7 });
+    const published = await client.publicKeys('release-rsa');
+    const { key } = await client.upload(image);
+    const id = await client.submit('release-rsa', key);
+    const signedKey = `signed/${stack.tenant}/${id}.bin`;
+
+    // The first signer has signed, verified and stored the file, and waits for the store's answer.
+    let held: HeldRequest | undefined;
+    void proxy.held.then((request) => (held = request));
+    const put = await pollUntil(async () => held, { timeoutMs: 15_000, intervalMs: 20, description: 'the first signer to PUT the signed file' });
+    expect(put).toMatchObject({ method: 'PUT', upstreamStatus: 200 });
+    expect(put.url).toContain(`/${signedKey}`);
+    expect(await client.job(id)).toMatchObject({ state: 'active' });
+    expect(await stack.store.exists(signedKey)).toBe(true);
+    expect(await stack.keys('audit')).toEqual([]);
+
+    expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await client.job(id)).toMatchObject({ state: 'active' });
+
+    const second = await NodeService.start('signer', signerEnv(requireTestEnv('s3Endpoint')), stack.config.dir, 2);
+    signers.push(second);
+    const job = await client.waitForSuccess(id, 30_000);
+    expect(job.result.signedKey).toBe(signedKey);
+
+    // The file the killed process stored was checked and kept, not signed again.
+    const bullJob = await stack.signQueue.getJob(id);
+    expect(bullJob?.returnvalue.reused).toBe(true);
+    const file = await download(job.result.downloadUrl);
+    expectSignedWithPublishedKeys(file, image, published, job);
+
+    expect(await stack.keys('signed')).toEqual([signedKey]);
+    expect(await stack.keys('audit')).toEqual([auditRecordKey(stack.tenant, id)]);
+    const record = JSON.parse((await stack.store.getBuffer(auditRecordKey(stack.tenant, id), 64 * 1024)).toString('utf8')) as AuditRecord;
+    expect(record).toMatchObject({ jobId: id, signed: { key: signedKey, sha256: job.result.signedSha256 }, signer: { pid: second.pid } });
+
+    const chain = await verifyAuditChain(stack.redis, stack.prefix, stack.store);
+    expect(chain).toMatchObject({ ok: true, complete: true, problems: [] });
+    expect(chain.records.map((entry) => entry.jobId)).toEqual([id]);
+  });
+});

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateApiToken } from '@fleetsign/config';
+import type { SigningScheme } from '@fleetsign/secure-boot';
+import { stringify } from 'yaml';
+import { newWebhookSecret } from '../../integration/notifier/notifier-test-kit';
+import { type TokenKeyName, tokenKey } from '../../integration/signer/signer-test-kit';
+import { requireTestEnv } from '../../support/test-env';
+
+// The one configuration file (FLEETSIGN_CONFIG) an end-to-end stack runs on: the gateway,
+// the signer and the notifier all read it, as in a deployment.
+
+/** A signing profile on keys of the shared SoftHSM test token. */
+export interface E2eProfile {
+  name: string;
+  scheme: SigningScheme;
+  keys: TokenKeyName[];
+  allowedChips?: string[];
+  /** 'wrong': the key's pin_file holds a PIN the token refuses. */
+  pin?: 'right' | 'wrong';
+}
+
+/** A PIN the test token does not have; it must never appear in any output. */
+export const WRONG_PIN = '97531864';
+
+/** The written configuration and the identities in it. */
+export interface E2eConfig {
+  /** Temp directory holding the file, the PIN files and the webhook secret. */
+  dir: string;
+  configPath: string;
+  tenant: string;
+  /** Bearer token of the tenant's API key (scopes sign and read, every profile). */
+  token: string;
+  /** The tenant's `whsec_` webhook secret, as a receiver holds it. */
+  webhookSecret: string;
+}
+
+function writeSecretFile(dir: string, name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content, { mode: 0o600 });
+  return path;
+}
+
+/** Writes a configuration with one tenant (webhook secret in a file), one API key and `profiles`. */
+export function writeE2eConfig(name: string, profiles: E2eProfile[]): E2eConfig {
+  const dir = mkdtempSync(join(requireTestEnv('tmpRoot'), `e2e-${name}-`));
+  const pins = {
+    right: writeSecretFile(dir, 'token.pin', `${requireTestEnv('tokenPin')}\n`),
+    wrong: writeSecretFile(dir, 'wrong.pin', `${WRONG_PIN}\n`),
+  };
+  const tenant = `e2e-${name}-${randomBytes(3).toString('hex')}`;
+  const { token, tokenSha256 } = generateApiToken();
+  const webhookSecret = newWebhookSecret();
+  const file = {
+    version: 1,
+    profiles: profiles.map((profile) => ({
+      name: profile.name,
+      scheme: profile.scheme,
+      keys: profile.keys.map((key) => tokenKey(key, pins[profile.pin ?? 'right'])),
+      ...(profile.allowedChips ? { allowed_chips: profile.allowedChips } : {}),
+      state: 'active',
+    })),
+    tenants: [{ name: tenant, webhook_secret_file: writeSecretFile(dir, 'webhook.secret', `${webhookSecret}\n`) }],
+    api_keys: [{ id: 'e2e-ci', token_sha256: tokenSha256, tenant, profiles: ['*'], scopes: ['sign', 'read'] }],
+  };
+  const configPath = join(dir, 'fleetsign.yaml');
+  writeFileSync(configPath, stringify(file));
+  return { dir, configPath, tenant, token, webhookSecret };
+}
