@@ -1,0 +1,90 @@
+import { makeFigure } from '../core/figures';
+import { progress } from '../core/progress';
+import type { Scenario } from '../core/scenario';
+import { BENCH_PROFILES } from '../stack/fleet-config';
+import { startFleetStack } from '../stack/fleet-stack';
+import { GatewayClient } from './gateway-client';
+import { assertAllSucceeded, jobStats, runSingleJobs } from './single-jobs';
+import { allocateSeeds, stageImages } from './stage-images';
+import { webhookTimeoutMs } from './throughput-scenario';
+import { startWebhookReceiver } from './webhook-receiver';
+
+const IMAGE_BYTES = 16 * 1024 * 1024;
+const SIGNER_CONCURRENCY = 8;
+/** How often the signer's resident memory is sampled while it works. */
+const SAMPLE_INTERVAL_MS = 50;
+
+/**
+ * The signer's peak resident memory (VmHWM) while it signs 16 MiB images (the default
+ * size limit) eight at a time (FLEETSIGN_SIGNER_CONCURRENCY=8), RSA-3072 profile, fs store.
+ */
+export const signerMemoryScenario: Scenario = {
+  name: 'signer-rss-16m',
+  title: 'signer peak RSS, 16 MiB images at concurrency 8',
+  async run(ctx) {
+    const count = ctx.quick ? 12 : 32;
+    const name = 'signer-rss-16m';
+    const stack = await startFleetStack(ctx, {
+      name,
+      store: 'fs',
+      signerEnv: { FLEETSIGN_SIGNER_CONCURRENCY: String(SIGNER_CONCURRENCY) },
+    });
+    const receiver = await startWebhookReceiver();
+    let sampler: NodeJS.Timeout | undefined;
+    try {
+      const images = await stageImages(stack.store, {
+        name,
+        count,
+        bytes: IMAGE_BYTES,
+        firstSeed: allocateSeeds(count),
+        concurrency: 2,
+      });
+      const idle = await stack.signer.stats();
+      progress(`  staged ${count} x 16 MiB; signer idle RSS ${(idle.rss / 1e6).toFixed(0)} MB; submitting`);
+      let maxSampled = idle.rss;
+      // VmHWM is the figure; the samples show how long the peak lasted.
+      sampler = setInterval(() => {
+        stack.signer.stats().then(
+          (stats) => (maxSampled = Math.max(maxSampled, stats.rss)),
+          () => undefined,
+        );
+      }, SAMPLE_INTERVAL_MS);
+      const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
+      const jobs = await runSingleJobs(client, receiver, images, {
+        profile: BENCH_PROFILES.rsa3072.name,
+        httpConcurrency: count,
+        timeoutMs: webhookTimeoutMs(count, IMAGE_BYTES),
+      });
+      clearInterval(sampler);
+      assertAllSucceeded(jobs, name);
+      const stats = jobStats(jobs, 0);
+      const end = await stack.signer.stats();
+      progress(
+        `  signer peak RSS ${(end.peakRss / 1e6).toFixed(0)} MB; ${stats.wallRate.toFixed(2)} images/s`,
+      );
+      return {
+        figures: [
+          makeFigure({
+            id: 'signer.peak_rss_16m_c8_mb',
+            label: `signer peak RSS, ${count} x 16 MiB images, concurrency ${SIGNER_CONCURRENCY}`,
+            unit: 'MB',
+            value: end.peakRss / 1e6,
+            target: { kind: 'below', max: 300 },
+            details: {
+              source: 'VmHWM of the signer process',
+              idleRssMb: idle.rss / 1e6,
+              maxSampledRssMb: maxSampled / 1e6,
+              sampleIntervalMs: SAMPLE_INTERVAL_MS,
+              imagesPerSecond: stats.wallRate,
+              latencyP50Ms: stats.latencyP50Ms,
+            },
+          }),
+        ],
+      };
+    } finally {
+      clearInterval(sampler);
+      await receiver.close();
+      await stack.stop();
+    }
+  },
+};

@@ -1,0 +1,68 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@fleetsign/devstack';
+import type { KeyAlgorithm } from '@fleetsign/secure-boot';
+import { stringify } from 'yaml';
+import { BENCH_TOKEN_KEYS, type BenchToken } from './bench-token';
+
+/** The tenant every benchmark job belongs to. */
+export const BENCH_TENANT = 'bench';
+
+/** Signing profile of each measured algorithm (one token key each). */
+export const BENCH_PROFILES = {
+  'ecdsa-p256': { name: 'bench-ecdsa-p256', scheme: 'sbv2-ecdsa-p256', key: BENCH_TOKEN_KEYS.p256 },
+  rsa3072: { name: 'bench-rsa3072', scheme: 'sbv2-rsa3072', key: BENCH_TOKEN_KEYS.rsa3072 },
+} as const satisfies Partial<Record<KeyAlgorithm, unknown>>;
+
+/** Algorithms the benchmark has a profile for. */
+export type BenchAlgorithm = keyof typeof BENCH_PROFILES;
+
+/** The configuration file of a benchmark stack and the secrets only the benchmark knows. */
+export interface BenchFleetConfig {
+  configPath: string;
+  /** Bearer token of the benchmark's API key (scopes sign, batch, read; every profile). */
+  apiToken: string;
+}
+
+/**
+ * Writes FLEETSIGN_CONFIG for a benchmark stack into `dir`: one PKCS#11 profile per
+ * algorithm on the run's token (PIN in a 0600 file), tenant `bench` with a webhook
+ * secret file, and an API key whose token is returned (only its SHA-256 is in the file).
+ */
+export async function writeFleetConfig(dir: string, token: BenchToken): Promise<BenchFleetConfig> {
+  const pinFile = join(dir, 'hsm-pin');
+  const webhookSecretFile = join(dir, 'webhook-secret');
+  const configPath = join(dir, 'fleetsign.yaml');
+  const apiToken = randomBytes(24).toString('base64url');
+  await writeFileAtomic(pinFile, `${token.pin}\n`, { mode: 0o600 });
+  await writeFileAtomic(webhookSecretFile, `whsec_${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  const config = {
+    version: 1,
+    profiles: Object.values(BENCH_PROFILES).map((profile) => ({
+      name: profile.name,
+      scheme: profile.scheme,
+      keys: [
+        {
+          provider: 'pkcs11',
+          module: token.modulePath,
+          token_label: token.tokenLabel,
+          key_label: profile.key.label,
+          pin_file: pinFile,
+        },
+      ],
+      state: 'active',
+    })),
+    tenants: [{ name: BENCH_TENANT, webhook_secret_file: webhookSecretFile }],
+    api_keys: [
+      {
+        id: 'bench',
+        token_sha256: createHash('sha256').update(apiToken).digest('hex'),
+        tenant: BENCH_TENANT,
+        profiles: ['*'],
+        scopes: ['sign', 'batch', 'read'],
+      },
+    ],
+  };
+  await writeFileAtomic(configPath, stringify(config), { mode: 0o600 });
+  return { configPath, apiToken };
+}
