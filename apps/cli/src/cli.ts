@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { createCommandContext, type CliIo, type CommandRegistration } from './command-context';
-import { OFFLINE_COMMANDS } from './commands';
+import { FLEETSIGN_COMMANDS } from './commands';
 import { normaliseArgv } from './argv/normalise-argv';
 import { FATAL_EXIT_CODE, formatFatalError } from './errors/format-fatal-error';
+import { ClientExit } from './client/client-exit';
 
 /** Environment variable that adds stack traces to fatal errors. */
 export const DEBUG_ENV = 'FLEETSIGN_DEBUG';
@@ -20,7 +21,7 @@ const PROCESS_IO: CliIo = {
 export async function runCli(
   argv: string[],
   io: CliIo = PROCESS_IO,
-  commands: readonly CommandRegistration[] = OFFLINE_COMMANDS,
+  commands: readonly CommandRegistration[] = FLEETSIGN_COMMANDS,
 ): Promise<number> {
   const context = createCommandContext(io);
   const program = new Command('fleetsign')
@@ -36,6 +37,8 @@ export async function runCli(
     await program.parseAsync(normaliseArgv(argv), { from: 'user' });
     return 0;
   } catch (err) {
+    // A service-client command has printed its own line; its code (1: some images failed) stands.
+    if (err instanceof ClientExit) return err.exitCode;
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : FATAL_EXIT_CODE;
     io.stderr(
       `${formatFatalError(err, { debug: context.env[DEBUG_ENV] === '1', secrets: context.secrets })}\n`,

@@ -1,4 +1,5 @@
 import type { CommandRegistration } from '../command-context';
+import { CLIENT_COMMANDS } from './client';
 import { registerDigestSbv2PublicKey } from './digest-sbv2-public-key';
 import { registerExtractPublicKey } from './extract-public-key';
 import { registerGenerateSigningKey } from './generate-signing-key';
@@ -7,14 +8,15 @@ import { registerSignatureInfoV2 } from './signature-info-v2';
 import { registerVerifySignature } from './verify-signature';
 
 /**
- * The espsecure-compatible offline subcommands, in help order. Service-client commands
- * (submit, batch, status) are registered the same way in a list of their own.
+ * Every `fleetsign` subcommand, in help order: the espsecure-compatible offline commands,
+ * then the service-client commands (submit, batch, status, public-keys).
  */
-export const OFFLINE_COMMANDS: readonly CommandRegistration[] = [
+export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerSignData,
   registerVerifySignature,
   registerSignatureInfoV2,
   registerDigestSbv2PublicKey,
   registerExtractPublicKey,
   registerGenerateSigningKey,
+  ...CLIENT_COMMANDS,
 ];

@@ -1,0 +1,27 @@
+import { createCommandContext } from '../command-context';
+import { resolveConnection } from './connection';
+
+const io = { stdout: () => undefined, stderr: () => undefined };
+
+describe('resolveConnection', () => {
+  it('takes the flags first, then the environment, and keeps the key as a secret', () => {
+    const context = createCommandContext(io, { FLEETSIGN_URL: 'https://env.example/api/', FLEETSIGN_API_KEY: 'fsk_env' });
+    expect(resolveConnection({}, context)).toEqual({ baseUrl: 'https://env.example/api', apiKey: 'fsk_env' });
+    expect(resolveConnection({ url: 'http://127.0.0.1:8080', apiKey: 'fsk_flag' }, context)).toEqual({
+      baseUrl: 'http://127.0.0.1:8080',
+      apiKey: 'fsk_flag',
+    });
+    expect([...context.secrets].sort()).toEqual(['fsk_env', 'fsk_flag']);
+  });
+
+  it.each([
+    [{}, {}, 'no service URL: pass --url or set FLEETSIGN_URL'],
+    [{ url: 'http://h' }, {}, 'no API key: set FLEETSIGN_API_KEY or pass --api-key'],
+    [{ url: 'ftp://h', apiKey: 'k' }, {}, 'the service URL must start with http:// or https://'],
+    [{ url: 'nope', apiKey: 'k' }, {}, 'the service URL is not a valid URL (--url / FLEETSIGN_URL)'],
+    [{ url: 'https://user:secret@h', apiKey: 'k' }, {}, 'the service URL must not carry credentials'],
+    [{ url: 'https://h', apiKey: 'a key' }, {}, 'must be printable ASCII without spaces'],
+  ])('refuses %j (env %j)', (flags, env, message) => {
+    expect(() => resolveConnection(flags, createCommandContext(io, env))).toThrow(message);
+  });
+});

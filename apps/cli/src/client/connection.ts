@@ -1,0 +1,54 @@
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import type { CommandContext } from '../command-context';
+
+/** Environment variable with the gateway's base URL. */
+export const URL_ENV = 'FLEETSIGN_URL';
+/** Environment variable with the API key (preferred over --api-key, which other users may see in `ps`). */
+export const API_KEY_ENV = 'FLEETSIGN_API_KEY';
+
+/** Connection flags shared by the service-client commands. */
+export interface ConnectionFlags {
+  url?: string;
+  apiKey?: string;
+}
+
+/** Where the service is and the key to use. */
+export interface Connection {
+  baseUrl: string;
+  apiKey: string;
+}
+
+/**
+ * Resolves the gateway URL and API key from the flags, then the environment. The key
+ * joins the context's secrets so no message can show it.
+ */
+export function resolveConnection(flags: ConnectionFlags, context: CommandContext): Connection {
+  const apiKey = flags.apiKey ?? context.env[API_KEY_ENV];
+  if (apiKey) context.secrets.add(apiKey);
+  const url = flags.url ?? context.env[URL_ENV];
+  if (!url) {
+    throw new FleetSignError(ErrorCode.InvalidArgument, `no service URL: pass --url or set ${URL_ENV}`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FleetSignError(ErrorCode.InvalidArgument, `the service URL is not a valid URL (--url / ${URL_ENV})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new FleetSignError(ErrorCode.InvalidArgument, 'the service URL must start with http:// or https://');
+  }
+  if (parsed.username || parsed.password) {
+    throw new FleetSignError(
+      ErrorCode.InvalidArgument,
+      `the service URL must not carry credentials; pass the API key with ${API_KEY_ENV} or --api-key`,
+    );
+  }
+  if (!apiKey) {
+    throw new FleetSignError(ErrorCode.InvalidArgument, `no API key: set ${API_KEY_ENV} or pass --api-key`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new FleetSignError(ErrorCode.InvalidArgument, `the API key (${API_KEY_ENV} / --api-key) must be printable ASCII without spaces`);
+  }
+  return { baseUrl: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`, apiKey };
+}

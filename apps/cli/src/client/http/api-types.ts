@@ -1,0 +1,144 @@
+// Shapes of the gateway's answers, as far as the client reads them.
+
+/** Job and batch item states. */
+export type ItemState = 'queued' | 'active' | 'succeeded' | 'failed';
+
+/** A failure as the service reports it. */
+export interface ServiceFailure {
+  code: string;
+  message: string;
+}
+
+/** One signature block of a signed image. */
+export interface SignedBlockView {
+  index: number;
+  algorithm: string;
+  keyDigest: string;
+}
+
+/** `POST /v1/uploads` answer. */
+export interface UploadGrant {
+  key: string;
+  uploadUrl: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: string;
+  maxBytes: number;
+}
+
+/** `POST /v1/jobs` body. */
+export interface CreateJobBody {
+  profile: string;
+  source: { key: string; sha256?: string };
+  webhook?: { url: string };
+  metadata?: Record<string, string>;
+  fresh?: boolean;
+}
+
+/** `POST /v1/jobs` and `POST /v1/batches` answers. */
+export interface Accepted {
+  id: string;
+  state: string;
+  total?: number;
+  links: { self: string };
+}
+
+/** Delivery state of a webhook. */
+export interface WebhookView {
+  url: string;
+  eventId: string;
+  state: string;
+  attempts: number;
+  lastError?: string;
+}
+
+/** `GET /v1/jobs/:id` answer. */
+export interface JobView {
+  id: string;
+  state: ItemState;
+  profile: string;
+  createdAt: string;
+  finishedAt?: string;
+  attempts: number;
+  metadata?: Record<string, string>;
+  error?: ServiceFailure;
+  result?: {
+    imageSha256: string;
+    signedSha256: string;
+    signedKey: string;
+    signedSize: number;
+    scheme: string;
+    downloadUrl: string;
+    downloadUrlExpiresAt: string;
+    blocks: SignedBlockView[];
+    reused?: boolean;
+  };
+  webhook?: WebhookView;
+}
+
+/** `POST /v1/batches` body. */
+export interface CreateBatchBody {
+  profile: string;
+  items: Array<{ source: { key: string }; name?: string; metadata?: Record<string, string> }>;
+  webhook?: { url: string };
+  metadata?: Record<string, string>;
+  fresh?: boolean;
+}
+
+/** Item counts of a batch. */
+export interface BatchCountsView {
+  queued: number;
+  active: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** `GET /v1/batches/:id` answer. */
+export interface BatchView {
+  id: string;
+  state: 'queued' | 'running' | 'completed';
+  profile: string;
+  total: number;
+  counts: BatchCountsView;
+  progress: number;
+  createdAt: string;
+  finishedAt?: string;
+  manifest?: { key: string; downloadUrl: string };
+  webhook?: WebhookView;
+}
+
+/** One entry of `GET /v1/batches/:id/items`. */
+export interface BatchItemView {
+  index: number;
+  name: string;
+  sourceKey: string;
+  jobId: string;
+  state: ItemState;
+  signedKey?: string;
+  downloadUrl?: string;
+  imageSha256?: string;
+  signedSha256?: string;
+  reused?: boolean;
+  error?: ServiceFailure;
+}
+
+/** One page of `GET /v1/batches/:id/items`. */
+export interface BatchItemsPage {
+  items: BatchItemView[];
+  nextCursor?: string;
+}
+
+/** `GET /v1/profiles/:name/public-keys` answer. */
+export interface ProfilePublicKeysView {
+  profile: string;
+  scheme: string;
+  state?: string;
+  publishedAt: string;
+  keys: Array<{
+    index: number;
+    algorithm: string;
+    publicKeyPem: string;
+    keyDigestSha256: string;
+    keyDigestEfuse: string;
+  }>;
+}

@@ -1,0 +1,116 @@
+import { createReadStream } from 'node:fs';
+import { FleetSignError } from '@fleetsign/errors';
+import type { UploadGrant } from '../http/api-types';
+import { DEFAULT_RETRY, withRetry } from '../http/retry';
+import { ServiceError, describeErrorAnswer, displayUrl, networkReason } from '../http/service-error';
+import { IntegrityError, writeStreamAtomic } from './stream-to-file';
+
+/** Longest one upload or download of an image may take. */
+export const TRANSFER_TIMEOUT_MS = 10 * 60_000;
+
+function transferSignal(signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(TRANSFER_TIMEOUT_MS);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+const retryable = (err: unknown) => (err instanceof ServiceError && err.transient) || err instanceof IntegrityError;
+
+/**
+ * PUTs a file to a presigned upload URL, streamed from disk with its exact length, with
+ * the headers the grant names (the API key is never sent there). Retried when transient.
+ */
+export async function uploadFile(grant: UploadGrant, path: string, size: number, signal?: AbortSignal): Promise<void> {
+  const where = displayUrl(grant.uploadUrl);
+  await withRetry(
+    async () => {
+      let response: Response;
+      try {
+        response = await fetch(grant.uploadUrl, {
+          method: grant.method,
+          headers: { 'content-type': 'application/octet-stream', ...grant.headers, 'content-length': String(size) },
+          body: createReadStream(path),
+          duplex: 'half',
+          redirect: 'error',
+          signal: transferSignal(signal),
+        });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        throw new ServiceError(`upload of "${path}" to ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        const answer = describeErrorAnswer(response.status, response.statusText, text);
+        throw new ServiceError(`upload of "${path}" to ${where}: ${answer.text}`, response.status, answer.code);
+      }
+    },
+    { retryable, policy: DEFAULT_RETRY, signal },
+  );
+}
+
+/**
+ * Downloads a presigned URL into `target` (temp file + rename) and checks the bytes
+ * against `expectedSha256`; a mismatch or a transient failure is retried, then thrown.
+ */
+export async function downloadFile(url: string, target: string, expectedSha256: string, signal?: AbortSignal): Promise<number> {
+  const where = displayUrl(url);
+  return withRetry(
+    async () => {
+      let response: Response;
+      try {
+        response = await fetch(url, { redirect: 'error', signal: transferSignal(signal) });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+      }
+      if (!response.ok || !response.body) {
+        const answer = describeErrorAnswer(response.status, response.statusText, await response.text());
+        throw new ServiceError(`download of ${where}: ${answer.text}`, response.status, answer.code);
+      }
+      try {
+        return (await writeStreamAtomic(target, response.body, expectedSha256)).size;
+      } catch (err) {
+        // Local file trouble and a wrong digest are reported as such; anything else broke the connection.
+        if (signal?.aborted || err instanceof IntegrityError || err instanceof FleetSignError) throw err;
+        throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+      }
+    },
+    { retryable, policy: DEFAULT_RETRY, signal },
+  );
+}
+
+/** Largest manifest the client accepts (10,000 items with three key digests each fit well below). */
+export const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
+
+/** GETs a presigned URL into memory (small objects only: refused past `maxBytes`); retried when transient. */
+export async function fetchBytes(url: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+  const where = displayUrl(url);
+  return withRetry(
+    async () => {
+      let response: Response;
+      try {
+        response = await fetch(url, { redirect: 'error', signal: transferSignal(signal) });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+      }
+      const declared = Number(response.headers.get('content-length') ?? '0');
+      if (response.ok && declared > maxBytes) {
+        await response.body?.cancel();
+        throw new Error(`download of ${where}: ${declared} bytes is more than the ${maxBytes} expected`);
+      }
+      let body: Buffer;
+      try {
+        body = Buffer.from(await response.arrayBuffer());
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+      }
+      if (!response.ok) {
+        const answer = describeErrorAnswer(response.status, response.statusText, body.toString('utf8'));
+        throw new ServiceError(`download of ${where}: ${answer.text}`, response.status, answer.code);
+      }
+      return body;
+    },
+    { retryable, policy: DEFAULT_RETRY, signal },
+  );
+}

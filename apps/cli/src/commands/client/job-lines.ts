@@ -1,0 +1,36 @@
+import type { BatchView, JobView } from '../../client/http/api-types';
+
+/** Human-readable lines describing a job. */
+export function jobLines(job: JobView): string[] {
+  const lines = [`Job ${job.id}: ${job.state} (profile ${job.profile})`, `Created ${job.createdAt}${job.finishedAt ? `, finished ${job.finishedAt}` : ''}; attempts ${job.attempts}`];
+  if (job.error) lines.push(`Error: ${job.error.code}: ${job.error.message}`);
+  if (job.result) {
+    const { result } = job;
+    lines.push(
+      `Signed image: ${result.signedKey} (${result.signedSize} bytes, ${result.scheme}${result.reused ? ', reused' : ''})`,
+      `Signed SHA-256: ${result.signedSha256}`,
+      `Image digest:   ${result.imageSha256}`,
+    );
+    for (const block of result.blocks) lines.push(`Block ${block.index} (${block.algorithm}) key digest: ${block.keyDigest}`);
+  }
+  if (job.webhook) lines.push(webhookLine(job.webhook));
+  return lines;
+}
+
+/** Human-readable lines describing a batch. */
+export function batchLines(batch: BatchView): string[] {
+  const { counts } = batch;
+  const lines = [
+    `Batch ${batch.id}: ${batch.state} (profile ${batch.profile})`,
+    `Items: ${batch.total} total, ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.active} active, ` +
+      `${counts.queued} queued (${Math.floor(batch.progress * 100)}%)`,
+    `Created ${batch.createdAt}${batch.finishedAt ? `, finished ${batch.finishedAt}` : ''}`,
+  ];
+  if (batch.manifest) lines.push(`Manifest: ${batch.manifest.key}`);
+  if (batch.webhook) lines.push(webhookLine(batch.webhook));
+  return lines;
+}
+
+function webhookLine(webhook: NonNullable<JobView['webhook']>): string {
+  return `Webhook ${webhook.eventId}: ${webhook.state} (${webhook.attempts} attempts)${webhook.lastError ? `, last error: ${webhook.lastError}` : ''}`;
+}
