@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
+import { findFreePort } from '@fleetsign/devstack';
 import { buildEspImage } from '@fleetsign/secure-boot';
-import { freeLoopbackPort } from '../support/redis-server';
 import { requireTestEnv } from '../support/test-env';
 import { E2eStack } from './support/e2e-stack';
 import { builtEntry, mappedFiles, NodeService } from './support/node-service';
@@ -20,7 +20,7 @@ let gateway: NodeService;
 let client: SigningClient;
 
 beforeAll(async () => {
-  const port = await freeLoopbackPort();
+  const port = await findFreePort();
   // The gateway gets the deployment settings only: no SOFTHSM2_CONF, no PINs.
   gateway = await NodeService.start(
     'gateway',

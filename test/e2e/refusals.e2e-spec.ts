@@ -22,15 +22,10 @@ let client: SigningClient;
 const uploads: string[] = [];
 
 beforeAll(async () => {
-  await stack.startGateway();
-  await stack.startSigner();
-  await stack.startNotifier();
-  client = stack.client();
+  client = await stack.startAll();
 });
 
-afterAll(async () => {
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 /** Uploads, submits and waits for the job's final state. */
 async function runJob(profile: string, image: Buffer, webhook = false) {

@@ -14,15 +14,10 @@ const stack = E2eStack.create('fs', 'fs', [{ name: 'release-rsa', scheme: 'sbv2-
 let client: SigningClient;
 
 beforeAll(async () => {
-  await stack.startGateway();
-  await stack.startSigner();
-  await stack.startNotifier();
-  client = stack.client();
+  client = await stack.startAll();
 });
 
-afterAll(async () => {
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 describe('signing pipeline over HTTP with the filesystem store', () => {
   it('uploads and downloads through the gateway object route and signs with the RSA-3072 token key', async () => {

@@ -25,15 +25,10 @@ let client: SigningClient;
 const signedJobs: string[] = [];
 
 beforeAll(async () => {
-  await stack.startGateway();
-  await stack.startSigner();
-  await stack.startNotifier();
-  client = stack.client();
+  client = await stack.startAll();
 });
 
-afterAll(async () => {
-  await stack.close();
-});
+afterAll(() => stack.close());
 
 describe('signing pipeline over HTTP with the S3 store', () => {
   it.each([

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+// A relative path, not the alias: Jest's moduleNameMapper does not apply to the global setup, which loads this file.
+import { hasExited, killOnExit, readLogTail, stopChildProcess } from '../../libs/devstack/src';
+import type { S3StorageConfig } from '@fleetsign/storage';
 import { dockerEngineAnswers } from './docker-probe';
-import { hasExited, killOnParentExit, logTail, stopChildProcess } from './redis-server';
-import { TEST_ENV } from './test-env';
+import { requireTestEnv, TEST_ENV } from './test-env';
 
 /** Bucket the harness creates for the tests. */
 export const TEST_BUCKET = 'fleetsign-test';
@@ -16,6 +17,7 @@ export const S3_REGION_ENV = 'FLEETSIGN_TEST_S3_REGION';
 export const MINIO_IMAGE = 'minio/minio:RELEASE.2025-09-07T16-13-09Z';
 
 const READY_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 10_000;
 // s3rver accepts any signature; these are its documented defaults.
 const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -47,22 +49,37 @@ server.run().then(
 );
 `;
 
-/** A client for bucket set-up; the SDK is loaded only on the paths that need it. */
-async function adminClient(
+/**
+ * The object store settings of the S3 server the global setup started, for specs that
+ * open a store on it themselves (path-style addressing, as s3rver and MinIO need).
+ */
+export function testS3StorageConfig(): S3StorageConfig {
+  return {
+    driver: 's3',
+    endpoint: requireTestEnv('s3Endpoint'),
+    region: process.env[S3_REGION_ENV] || TEST_REGION,
+    bucket: requireTestEnv('s3Bucket'),
+    accessKeyId: requireTestEnv('s3AccessKeyId'),
+    secretAccessKey: requireTestEnv('s3SecretAccessKey'),
+    forcePathStyle: true,
+  };
+}
+
+/** Creates `bucket` at `endpoint` unless it exists; the SDK is loaded only on the paths that need it. */
+async function createBucketIfMissing(
   endpoint: string,
   region: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
-): Promise<S3Client> {
-  const { S3Client } = await import('@aws-sdk/client-s3');
-  return new S3Client({ endpoint, region, forcePathStyle: true, credentials });
-}
-
-async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
-  const { CreateBucketCommand, HeadBucketCommand } = await import('@aws-sdk/client-s3');
+  bucket: string,
+): Promise<void> {
+  const { CreateBucketCommand, HeadBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials });
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
   }
 }
 
@@ -76,12 +93,7 @@ async function externalS3(endpoint: string): Promise<S3ServerHandle> {
   }
   const bucket = process.env[TEST_ENV.s3Bucket] || TEST_BUCKET;
   const region = process.env[S3_REGION_ENV] || TEST_REGION;
-  const client = await adminClient(endpoint, region, { accessKeyId, secretAccessKey });
-  try {
-    await ensureBucket(client, bucket);
-  } finally {
-    client.destroy();
-  }
+  await createBucketIfMissing(endpoint, region, { accessKeyId, secretAccessKey }, bucket);
   return {
     kind: 'external',
     endpoint,
@@ -141,11 +153,11 @@ async function processS3(dir: string): Promise<S3ServerHandle | undefined> {
     },
   );
   closeSync(log);
-  killOnParentExit(child);
+  killOnExit(child);
   const port = await waitForPort(child);
   if (port === undefined) {
-    await stopChildProcess(child, 'SIGKILL');
-    throw new Error(`s3rver did not start. Log tail:\n${logTail(logPath)}`);
+    await stopChildProcess(child, { signal: 'SIGKILL' });
+    throw new Error(`s3rver did not start. Log tail:\n${await readLogTail(logPath)}`);
   }
   // The harness must never keep the test runner alive; the exit hook and IPC close still end the child.
   child.unref();
@@ -158,7 +170,7 @@ async function processS3(dir: string): Promise<S3ServerHandle | undefined> {
     region: TEST_REGION,
     ...S3RVER_CREDENTIALS,
     stop: async () => {
-      await stopChildProcess(child, 'SIGTERM');
+      await stopChildProcess(child, { signal: 'SIGTERM', timeoutMs: STOP_TIMEOUT_MS });
       if (child.connected) child.disconnect();
       // The global setup exported this endpoint; forget it so a re-run in the same
       // process (jest --watch) starts a new server instead of taking it as external.
@@ -184,12 +196,7 @@ async function containerS3(): Promise<S3ServerHandle> {
     .withWaitStrategy(Wait.forHttp('/minio/health/ready', 9000))
     .start();
   const endpoint = `http://${container.getHost()}:${container.getMappedPort(9000)}`;
-  const client = await adminClient(endpoint, TEST_REGION, credentials);
-  try {
-    await ensureBucket(client, TEST_BUCKET);
-  } finally {
-    client.destroy();
-  }
+  await createBucketIfMissing(endpoint, TEST_REGION, credentials, TEST_BUCKET);
   return {
     kind: 'container',
     endpoint,

@@ -20,6 +20,7 @@ import {
   uniquePrefix,
   webhookHeaders,
 } from '../../integration/notifier/notifier-test-kit';
+import { testS3StorageConfig } from '../../support/s3-server';
 import { requireTestEnv } from '../../support/test-env';
 import { type E2eConfig, type E2eProfile, writeE2eConfig } from './e2e-config';
 import { SigningClient } from './signing-client';
@@ -76,15 +77,7 @@ export class E2eStack {
     this.store =
       storage === 'fs'
         ? createObjectStore({ driver: 'fs', root: fsRoot, publicBaseUrl: 'http://127.0.0.1:1', signingSecret: fsSecret })
-        : createObjectStore({
-            driver: 's3',
-            endpoint: requireTestEnv('s3Endpoint'),
-            region: 'us-east-1',
-            bucket: requireTestEnv('s3Bucket'),
-            accessKeyId: requireTestEnv('s3AccessKeyId'),
-            secretAccessKey: requireTestEnv('s3SecretAccessKey'),
-            forcePathStyle: true,
-          });
+        : createObjectStore(testS3StorageConfig());
     this.redis = createRedisConnection(requireTestEnv('redisUrl'), 'producer');
     this.signQueue = createQueue(QueueName.Sign, this.redis, this.prefix);
   }
@@ -134,6 +127,14 @@ export class E2eStack {
       logger: silent(),
     });
     return this.notifier;
+  }
+
+  /** Starts the gateway, a signer and a notifier in this process; returns the tenant's client. */
+  async startAll(): Promise<SigningClient> {
+    await this.startGateway();
+    await this.startSigner();
+    await this.startNotifier();
+    return this.client();
   }
 
   /** URL of the receiver for a webhook of this spec. */

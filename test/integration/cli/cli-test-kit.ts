@@ -37,6 +37,22 @@ export async function fleetsign(argv: string[], extraIo: Pick<CliIo, 'promptSecr
   return { code, stdout, stderr };
 }
 
+/** Runs `fleetsign sign-data -v <version> <options> -o <output> <input>`, the argv order most specs use. */
+export function signData(
+  version: 1 | 2,
+  options: string[],
+  output: string,
+  input: string,
+  extraIo: Pick<CliIo, 'promptSecret'> = {},
+): Promise<CliRun> {
+  return fleetsign(['sign-data', '-v', String(version), ...options, '-o', output, input], extraIo);
+}
+
+/** Runs `fleetsign verify-signature -v <version> <options> <file>`. */
+export function verifySignature(version: 1 | 2, options: string[], file: string): Promise<CliRun> {
+  return fleetsign(['verify-signature', '-v', String(version), ...options, file]);
+}
+
 /** Asserts success: exit 0 and nothing on stderr (the diff shows stderr when it fails). */
 export function expectOk(run: CliRun): void {
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
@@ -76,6 +92,22 @@ export class Workspace {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The spec file's Workspace, removed after its last test. */
+export function specWorkspace(): Workspace {
+  const ws = new Workspace();
+  afterAll(() => ws.remove());
+  return ws;
+}
+
+/** One openssl-made key pair per scheme in `ws`, filled in before the spec file's first test. */
+export function specKeyPairs(ws: Workspace): Record<SchemeName, KeyPair> {
+  const keys = {} as Record<SchemeName, KeyPair>;
+  beforeAll(() => {
+    Object.assign(keys, generateKeyPairs(ws));
+  });
+  return keys;
 }
 
 /** The key types Secure Boot V2 uses, with the openssl and espsecure names for each. */

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { TEST_TOKEN_KEYS, requireTestEnv } from '../../support/test-env';
 import {
   SECTOR,
-  Workspace,
   blockAt,
   expectFatal,
   expectOk,
@@ -13,14 +12,17 @@ import {
   publicKeyOf,
   randomData,
   sha256,
+  signData,
+  specWorkspace,
   verifyBlockIndependently,
+  verifySignature,
   type CliRun,
 } from './cli-test-kit';
 
 // --hsm mode against the SoftHSM2 token of the integration global setup, with an
 // espsecure-style INI file written by the test.
 
-const ws = new Workspace();
+const ws = specWorkspace();
 const pin = requireTestEnv('tokenPin');
 
 /** Writes an [hsm_config] INI for one token key; `credentials: null` leaves the PIN out. */
@@ -35,6 +37,11 @@ function hsmConfig(name: string, label: string, credentials: string | null = pin
   return ws.write(name, `${body.join('\n')}\n`);
 }
 
+/** The options that select the token key of an HSM config file. */
+function hsm(config: string): string[] {
+  return ['--hsm', '--hsm-config', config];
+}
+
 /** The PIN must never show up in anything the CLI prints. */
 function expectNoPin(...runs: CliRun[]): void {
   for (const run of runs) {
@@ -42,8 +49,6 @@ function expectNoPin(...runs: CliRun[]): void {
     expect(run.stderr).not.toContain(pin);
   }
 }
-
-afterAll(() => ws.remove());
 
 describe.each([
   ['RSA-3072', TEST_TOKEN_KEYS.rsa3072.label, 'RSA'],
@@ -75,25 +80,17 @@ describe.each([
       `Signed ${SECTOR * 3} bytes of data from ${input}. Signature sector now has 1 signature blocks.`,
     ]);
 
-    const viaHsm = await fleetsign(['verify-signature', '-v', '2', '--hsm', '--hsm-config', config, signed]);
+    const viaHsm = await verifySignature(2, hsm(config), signed);
     expectOk(viaHsm);
     expect(viaHsm.stdout).toContain(
       `Signature block 0 verification successful using the supplied key (${kind}).`,
     );
 
     const publicKey = ws.path(`${tag}.pub.pem`);
-    const extract = await fleetsign([
-      'extract-public-key',
-      '-v',
-      '2',
-      '--hsm',
-      '--hsm-config',
-      config,
-      publicKey,
-    ]);
+    const extract = await fleetsign(['extract-public-key', '-v', '2', ...hsm(config), publicKey]);
     expectOk(extract);
     expect(readFileSync(publicKey, 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
-    const viaFile = await fleetsign(['verify-signature', '-v', '2', '-k', publicKey, signed]);
+    const viaFile = await verifySignature(2, ['-k', publicKey], signed);
     expectOk(viaFile);
 
     const bytes = readFileSync(signed);
@@ -110,62 +107,27 @@ describe('HSM options', () => {
   it('uses --pub-key in place of the token public key and refuses one that does not match', async () => {
     const config = hsmConfig('override.ini', TEST_TOKEN_KEYS.p256.label);
     const tokenPublicKey = ws.path('override-token.pub.pem');
-    expectOk(
-      await fleetsign(['extract-public-key', '-v', '2', '--hsm', '--hsm-config', config, tokenPublicKey]),
-    );
+    expectOk(await fleetsign(['extract-public-key', '-v', '2', ...hsm(config), tokenPublicKey]));
     const input = ws.write('override.bin', randomData(SECTOR));
 
     const matching = ws.path('override.signed.bin');
-    expectOk(
-      await fleetsign([
-        'sign-data',
-        '-v',
-        '2',
-        '--hsm',
-        '--hsm-config',
-        config,
-        '--pub-key',
-        tokenPublicKey,
-        '-o',
-        matching,
-        input,
-      ]),
-    );
+    expectOk(await signData(2, [...hsm(config), '--pub-key', tokenPublicKey], matching, input));
     expect(verifyBlockIndependently(readFileSync(matching), 0, tokenPublicKey)).toBe(true);
 
     const stranger = publicKeyOf(ws, generateKey(ws, 'stranger.pem', 'p256'), 'stranger.pub.pem');
     const before = ws.files();
-    const refused = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '--hsm',
-      '--hsm-config',
-      config,
-      '--pub-key',
-      stranger,
-      '-o',
+    const refused = await signData(
+      2,
+      [...hsm(config), '--pub-key', stranger],
       ws.path('override.bad.bin'),
       input,
-    ]);
+    );
     expectFatal(refused, /verification failed/i);
     expect(ws.files()).toEqual(before);
 
     const otherType = publicKeyOf(ws, generateKey(ws, 'stranger-p384.pem', 'p384'), 'stranger-p384.pub.pem');
     expectFatal(
-      await fleetsign([
-        'sign-data',
-        '-v',
-        '2',
-        '--hsm',
-        '--hsm-config',
-        config,
-        '--pub-key',
-        otherType,
-        '-o',
-        ws.path('override.bad.bin'),
-        input,
-      ]),
+      await signData(2, [...hsm(config), '--pub-key', otherType], ws.path('override.bad.bin'), input),
     );
     expectNoPin(refused);
   });
@@ -174,31 +136,18 @@ describe('HSM options', () => {
     const config = hsmConfig('no-pin.ini', TEST_TOKEN_KEYS.p256.label, null);
     const input = ws.write('no-pin.bin', randomData(SECTOR));
     const prompts: string[] = [];
-    const prompted = await fleetsign(
-      ['sign-data', '-v', '2', '--hsm', '--hsm-config', config, '-o', ws.path('no-pin.1.bin'), input],
-      {
-        promptSecret: async (prompt) => {
-          prompts.push(prompt);
-          return pin;
-        },
+    const prompted = await signData(2, hsm(config), ws.path('no-pin.1.bin'), input, {
+      promptSecret: async (prompt) => {
+        prompts.push(prompt);
+        return pin;
       },
-    );
+    });
     expectOk(prompted);
     expect(prompts).toEqual([`Enter the PIN for the HSM key "${TEST_TOKEN_KEYS.p256.label}": `]);
 
     process.env.FLEETSIGN_HSM_PIN = pin;
     try {
-      expectOk(
-        await fleetsign([
-          'verify-signature',
-          '-v',
-          '2',
-          '--hsm',
-          '--hsm-config',
-          config,
-          ws.path('no-pin.1.bin'),
-        ]),
-      );
+      expectOk(await verifySignature(2, hsm(config), ws.path('no-pin.1.bin')));
     } finally {
       delete process.env.FLEETSIGN_HSM_PIN;
     }
@@ -208,60 +157,22 @@ describe('HSM options', () => {
   it('fails with one line, without the PIN, for a wrong PIN, a missing key or a missing config', async () => {
     const input = ws.write('hsm-fail.bin', randomData(SECTOR));
     const out = ws.path('hsm-fail.out');
-    const wrongPin = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '--hsm',
-      '--hsm-config',
-      hsmConfig('wrong-pin.ini', TEST_TOKEN_KEYS.p256.label, '987123'),
-      '-o',
+    const wrongPin = await signData(
+      2,
+      hsm(hsmConfig('wrong-pin.ini', TEST_TOKEN_KEYS.p256.label, '987123')),
       out,
       input,
-    ]);
+    );
     expectFatal(wrongPin, /PIN/);
     expect(wrongPin.stderr).not.toContain('987123');
 
-    const noKey = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '--hsm',
-      '--hsm-config',
-      hsmConfig('no-key.ini', 'no-such-key'),
-      '-o',
-      out,
-      input,
-    ]);
+    const noKey = await signData(2, hsm(hsmConfig('no-key.ini', 'no-such-key')), out, input);
     expectFatal(noKey, /no-such-key/);
 
-    expectFatal(await fleetsign(['sign-data', '-v', '2', '--hsm', '-o', out, input]), /--hsm-config/);
+    expectFatal(await signData(2, ['--hsm'], out, input), /--hsm-config/);
+    expectFatal(await signData(2, hsm(ws.path('absent.ini')), out, input), /Cannot read HSM config file/);
     expectFatal(
-      await fleetsign([
-        'sign-data',
-        '-v',
-        '2',
-        '--hsm',
-        '--hsm-config',
-        ws.path('absent.ini'),
-        '-o',
-        out,
-        input,
-      ]),
-      /Cannot read HSM config file/,
-    );
-    expectFatal(
-      await fleetsign([
-        'sign-data',
-        '-v',
-        '1',
-        '--hsm',
-        '--hsm-config',
-        hsmConfig('v1.ini', TEST_TOKEN_KEYS.p256.label),
-        '-o',
-        out,
-        input,
-      ]),
+      await signData(1, hsm(hsmConfig('v1.ini', TEST_TOKEN_KEYS.p256.label)), out, input),
       /Secure Boot V1/,
     );
     expect(ws.files()).not.toContain('hsm-fail.out');

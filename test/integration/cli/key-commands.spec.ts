@@ -4,36 +4,31 @@ import { buildEspImage } from '@fleetsign/secure-boot';
 import {
   SCHEMES,
   SECTOR,
-  Workspace,
   blockAt,
   expectFatal,
   expectOk,
   fleetsign,
-  generateKeyPairs,
   keyMaterialOfBlock,
   lines,
   randomData,
   sha256,
+  signData,
+  specKeyPairs,
+  specWorkspace,
   verifyBlockIndependently,
-  type KeyPair,
+  verifySignature,
   type SchemeName,
 } from './cli-test-kit';
 
 // Key and inspection subcommands, and the FleetSign image-check extension of sign-data.
 
-const ws = new Workspace();
-let keys: Record<SchemeName, KeyPair>;
-
-beforeAll(() => {
-  keys = generateKeyPairs(ws);
-});
-
-afterAll(() => ws.remove());
+const ws = specWorkspace();
+const keys = specKeyPairs(ws);
 
 async function signedWith(name: string, ...keyPaths: string[]): Promise<{ path: string; bytes: Buffer }> {
   const input = ws.write(`${name}.bin`, randomData(SECTOR * 2));
   const path = ws.path(`${name}.signed.bin`);
-  const run = await fleetsign(['sign-data', '-v', '2', '-k', ...keyPaths, '-o', path, input]);
+  const run = await signData(2, ['-k', ...keyPaths], path, input);
   expectOk(run);
   return { path, bytes: readFileSync(path) };
 }
@@ -118,24 +113,17 @@ describe('verify-signature --efuse-digest (FleetSign extension)', () => {
     expectOk(await fleetsign(['digest-sbv2-public-key', '-k', keys.p256.pub, '-o', digestFile]));
     const digest = readFileSync(digestFile).toString('hex');
 
-    const ok = await fleetsign(['verify-signature', '-v', '2', '--efuse-digest', digest, path]);
+    const ok = await verifySignature(2, ['--efuse-digest', digest], path);
     expectOk(ok);
     expect(ok.stdout).toContain(
       'Signature block 0 verification successful using the expected eFuse key digest.',
     );
     // ESP32-C2 burns only the first 16 bytes.
-    expectOk(await fleetsign(['verify-signature', '-v', '2', '--efuse_digest', digest.slice(0, 32), path]));
+    expectOk(await verifySignature(2, ['--efuse_digest', digest.slice(0, 32)], path));
 
     const otherDigest = ws.path('efuse.other');
     await fleetsign(['digest-sbv2-public-key', '-k', keys.rsa3072.pub, '-o', otherDigest]);
-    const bad = await fleetsign([
-      'verify-signature',
-      '-v',
-      '2',
-      '--efuse-digest',
-      readFileSync(otherDigest).toString('hex'),
-      path,
-    ]);
+    const bad = await verifySignature(2, ['--efuse-digest', readFileSync(otherDigest).toString('hex')], path);
     expectFatal(bad, 'Checksum / signature verification failed');
     expect(bad.stdout).toContain('public key digest does not match the expected eFuse key digest');
   });
@@ -197,11 +185,11 @@ describe('generate-signing-key', () => {
 
     const key = createPrivateKey(readFileSync(path));
     if (name === 'rsa') expect(key.asymmetricKeyDetails?.modulusLength).toBe(3072);
-    const version = name === 'v1' ? '1' : '2';
+    const version = name === 'v1' ? 1 : 2;
     const input = ws.write(`generated-${name}.bin`, randomData(SECTOR));
     const signed = ws.path(`generated-${name}.signed.bin`);
-    expectOk(await fleetsign(['sign-data', '-v', version, '-k', path, '-o', signed, input]));
-    expectOk(await fleetsign(['verify-signature', '-v', version, '-k', path, signed]));
+    expectOk(await signData(version, ['-k', path], signed, input));
+    expectOk(await verifySignature(version, ['-k', path], signed));
   });
 
   it('refuses to overwrite an existing file', async () => {
@@ -224,53 +212,21 @@ describe('sign-data --chip / --check-image (FleetSign extension)', () => {
   it('signs a valid ESP32-S3 image with RSA and reports the check', async () => {
     const input = ws.write('s3.bin', buildEspImage({ chipId: 9, size: 50_000, seed: 7 }));
     const output = ws.path('s3.signed.bin');
-    const run = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '--chip',
-      'esp32s3',
-      '-k',
-      keys.rsa3072.key,
-      '-o',
-      output,
-      input,
-    ]);
+    const run = await signData(2, ['--chip', 'esp32s3', '-k', keys.rsa3072.key], output, input);
     expectOk(run);
     expect(run.stdout).toMatch(/Checked ESP image: ESP32-S3, \d+ bytes, scheme sbv2-rsa3072\./);
     expect(verifyBlockIndependently(readFileSync(output), 0, keys.rsa3072.pub)).toBe(true);
-    expectOk(await fleetsign(['verify-signature', '-v', '2', '-k', keys.rsa3072.pub, output]));
+    expectOk(await verifySignature(2, ['-k', keys.rsa3072.pub], output));
   });
 
   it('refuses a scheme the chip cannot boot, another chip, and bytes that are not an image', async () => {
     const input = ws.write('s3-check.bin', buildEspImage({ chipId: 9, size: 20_000, seed: 8 }));
     const out = ws.path('s3-check.out');
-    expectFatal(
-      await fleetsign(['sign-data', '-v', '2', '--check-image', '-k', keys.p256.key, '-o', out, input]),
-    );
-    expectFatal(
-      await fleetsign([
-        'sign-data',
-        '-v',
-        '2',
-        '--chip',
-        'ESP32-C3',
-        '-k',
-        keys.rsa3072.key,
-        '-o',
-        out,
-        input,
-      ]),
-      /ESP32-C3/,
-    );
-    expectFatal(
-      await fleetsign(['sign-data', '-v', '2', '--chip', 'esp42', '-k', keys.rsa3072.key, '-o', out, input]),
-      /Unknown chip/,
-    );
+    expectFatal(await signData(2, ['--check-image', '-k', keys.p256.key], out, input));
+    expectFatal(await signData(2, ['--chip', 'ESP32-C3', '-k', keys.rsa3072.key], out, input), /ESP32-C3/);
+    expectFatal(await signData(2, ['--chip', 'esp42', '-k', keys.rsa3072.key], out, input), /Unknown chip/);
     const random = ws.write('not-image.bin', randomData(SECTOR));
-    expectFatal(
-      await fleetsign(['sign-data', '-v', '2', '--check-image', '-k', keys.rsa3072.key, '-o', out, random]),
-    );
+    expectFatal(await signData(2, ['--check-image', '-k', keys.rsa3072.key], out, random));
     expect(ws.files()).not.toContain('s3-check.out');
   });
 });

@@ -3,30 +3,25 @@ import {
   BLOCK,
   SCHEMES,
   SECTOR,
-  Workspace,
   blockAt,
   expectFatal,
   expectOk,
   fleetsign,
-  generateKeyPairs,
   lines,
   padToSector,
   randomData,
+  signData,
+  specKeyPairs,
+  specWorkspace,
   verifyBlockIndependently,
-  type KeyPair,
+  verifySignature,
   type SchemeName,
 } from './cli-test-kit';
 
 // sign-data / verify-signature for Secure Boot V2 with private key files made by openssl.
 
-const ws = new Workspace();
-let keys: Record<SchemeName, KeyPair>;
-
-beforeAll(() => {
-  keys = generateKeyPairs(ws);
-});
-
-afterAll(() => ws.remove());
+const ws = specWorkspace();
+const keys = specKeyPairs(ws);
 
 describe('Secure Boot V2 with key files', () => {
   it.each(Object.keys(SCHEMES) as SchemeName[])(
@@ -62,7 +57,7 @@ describe('Secure Boot V2 with key files', () => {
 
       const kind = SCHEMES[scheme].kind;
       for (const key of [keys[scheme].key, keys[scheme].pub]) {
-        const check = await fleetsign(['verify-signature', '-v', '2', '-k', key, output]);
+        const check = await verifySignature(2, ['-k', key], output);
         expectOk(check);
         expect(lines(check.stdout)).toEqual([
           `Signature block 0 is valid (${kind}).`,
@@ -78,16 +73,7 @@ describe('Secure Boot V2 with key files', () => {
     const input = ws.write('three.bin', randomData(SECTOR * 8));
     const output = ws.path('three.signed.bin');
     const order: SchemeName[] = ['rsa3072', 'p256', 'p384'];
-    const run = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '-k',
-      ...order.map((s) => keys[s].key),
-      '-o',
-      output,
-      input,
-    ]);
+    const run = await signData(2, ['-k', ...order.map((s) => keys[s].key)], output, input);
     expectOk(run);
     expect(run.stdout).toContain('3 signing key(s) found.');
     expect(run.stdout).toContain('Signature sector now has 3 signature blocks.');
@@ -142,7 +128,7 @@ describe('Secure Boot V2 with key files', () => {
     const input = ws.write('append.bin', randomData(SECTOR * 4));
     const once = ws.path('append.1.bin');
     const twice = ws.path('append.2.bin');
-    expectOk(await fleetsign(['sign-data', '-v', '2', '-k', keys.rsa3072.key, '-o', once, input]));
+    expectOk(await signData(2, ['-k', keys.rsa3072.key], once, input));
 
     const run = await fleetsign([
       'sign_data',
@@ -168,12 +154,12 @@ describe('Secure Boot V2 with key files', () => {
     expect(verifyBlockIndependently(second, 0, keys.rsa3072.pub)).toBe(true);
     expect(verifyBlockIndependently(second, 1, keys.p192.pub)).toBe(true);
     for (const key of [keys.rsa3072.pub, keys.p192.pub])
-      expectOk(await fleetsign(['verify-signature', '-v', '2', '-k', key, twice]));
+      expectOk(await verifySignature(2, ['-k', key], twice));
 
     const third = ws.path('append.3.bin');
-    expectOk(await fleetsign(['sign-data', '-v', '2', '-a', '-k', keys.p256.key, '-o', third, twice]));
+    expectOk(await signData(2, ['-a', '-k', keys.p256.key], third, twice));
     const full = ws.path('append.4.bin');
-    const refused = await fleetsign(['sign-data', '-v', '2', '-a', '-k', keys.p256.key, '-o', full, third]);
+    const refused = await signData(2, ['-a', '-k', keys.p256.key], full, third);
     expectFatal(refused);
     expect(ws.files()).not.toContain('append.4.bin');
   });
@@ -182,17 +168,7 @@ describe('Secure Boot V2 with key files', () => {
     const data = randomData(SECTOR * 2);
     const input = ws.write('append-none.bin', data);
     const output = ws.path('append-none.signed.bin');
-    const run = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '--append-signatures',
-      '-k',
-      keys.p256.key,
-      '-o',
-      output,
-      input,
-    ]);
+    const run = await signData(2, ['--append-signatures', '-k', keys.p256.key], output, input);
     expectOk(run);
     expect(lines(run.stdout)[0]).toBe(
       'No valid signature blocks found. Discarding --append-signature and proceeding to sign the image afresh.',
@@ -208,24 +184,14 @@ describe('Secure Boot V2 with --skip-padding', () => {
     const data = randomData(SECTOR + 300);
     const input = ws.write('skip.bin', data);
     const output = ws.path('skip.signed.bin');
-    const run = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '--skip_padding',
-      '-k',
-      keys.p256.key,
-      '-o',
-      output,
-      input,
-    ]);
+    const run = await signData(2, ['--skip_padding', '-k', keys.p256.key], output, input);
     expectOk(run);
     expect(run.stdout).not.toContain('Padding');
     const signed = readFileSync(output);
     expect(signed.length).toBe(data.length + SECTOR);
     expect(signed.subarray(0, data.length)).toEqual(data);
     expect(verifyBlockIndependently(signed, 0, keys.p256.pub)).toBe(true);
-    expectOk(await fleetsign(['verify-signature', '-v', '2', '--skip-padding', '-k', keys.p256.pub, output]));
-    expectFatal(await fleetsign(['verify-signature', '-v', '2', '-k', keys.p256.pub, output]), /4096/);
+    expectOk(await verifySignature(2, ['--skip-padding', '-k', keys.p256.pub], output));
+    expectFatal(await verifySignature(2, ['-k', keys.p256.pub], output), /4096/);
   });
 });

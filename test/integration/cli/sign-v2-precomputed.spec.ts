@@ -1,29 +1,23 @@
 import { readFileSync } from 'node:fs';
 import {
   SECTOR,
-  Workspace,
   blockAt,
   expectOk,
   fleetsign,
-  generateKeyPairs,
   lines,
   opensslSign,
   randomData,
+  signData,
+  specKeyPairs,
+  specWorkspace,
   verifyBlockIndependently,
-  type KeyPair,
   type SchemeName,
 } from './cli-test-kit';
 
 // sign-data for Secure Boot V2 with signatures made outside FleetSign by `openssl dgst -sign`.
 
-const ws = new Workspace();
-let keys: Record<SchemeName, KeyPair>;
-
-beforeAll(() => {
-  keys = generateKeyPairs(ws);
-});
-
-afterAll(() => ws.remove());
+const ws = specWorkspace();
+const keys = specKeyPairs(ws);
 
 describe('Secure Boot V2 with pre-calculated signatures', () => {
   it('attaches openssl-made RSA (raw) and ECDSA (DER) signatures, verified by each key', async () => {
@@ -66,23 +60,11 @@ describe('Secure Boot V2 with pre-calculated signatures', () => {
   it('accepts a private key as --pub_key and appends a pre-calculated signature with -a', async () => {
     const input = ws.write('pre-append.bin', randomData(SECTOR * 2));
     const once = ws.path('pre-append.1.bin');
-    expectOk(await fleetsign(['sign-data', '-v', '2', '-k', keys.rsa3072.key, '-o', once, input]));
+    expectOk(await signData(2, ['-k', keys.rsa3072.key], once, input));
     // The new signature covers the data without the existing sector.
     const signature = opensslSign(ws, keys.p256.key, 'p256', input, 'pre-append.sig');
     const twice = ws.path('pre-append.2.bin');
-    const run = await fleetsign([
-      'sign-data',
-      '-v',
-      '2',
-      '-a',
-      '--pub_key',
-      keys.p256.key,
-      '--signature',
-      signature,
-      '-o',
-      twice,
-      once,
-    ]);
+    const run = await signData(2, ['-a', '--pub_key', keys.p256.key, '--signature', signature], twice, once);
     expectOk(run);
     const signed = readFileSync(twice);
     expect(verifyBlockIndependently(signed, 0, keys.rsa3072.pub)).toBe(true);

@@ -1,15 +1,13 @@
-import { Workspace, expectFatal, expectOk, fleetsign, generateKey, lines } from './cli-test-kit';
+import { expectFatal, expectOk, fleetsign, generateKey, lines, specWorkspace } from './cli-test-kit';
 
 // Command-line handling: commander usage errors, help, debug output.
 
-const ws = new Workspace();
+const ws = specWorkspace();
 let p256: string;
 
 beforeAll(() => {
   p256 = generateKey(ws, 'p256.pem', 'p256');
 });
-
-afterAll(() => ws.remove());
 
 describe('debug output', () => {
   it('adds the stack trace only when FLEETSIGN_DEBUG=1', async () => {
@@ -30,27 +28,12 @@ describe('debug output', () => {
 
 describe('bad usage', () => {
   it('reports commander usage errors with exit 2', async () => {
-    const missingVersion = await fleetsign([
-      'sign-data',
-      '-k',
-      p256,
-      '-o',
-      ws.path('u.out'),
-      ws.path('u.bin'),
-    ]);
+    const [out, data] = [ws.path('u.out'), ws.path('u.bin')];
+    const missingVersion = await fleetsign(['sign-data', '-k', p256, '-o', out, data]);
     expect(missingVersion.code).toBe(2);
     expect(missingVersion.stderr).toContain("required option '-v, --version <version>' not specified");
 
-    const badChoice = await fleetsign([
-      'sign-data',
-      '-v',
-      '3',
-      '-k',
-      p256,
-      '-o',
-      ws.path('u.out'),
-      ws.path('u.bin'),
-    ]);
+    const badChoice = await fleetsign(['sign-data', '-v', '3', '-k', p256, '-o', out, data]);
     expect(badChoice.code).toBe(2);
     expect(badChoice.stderr).toContain('Allowed choices are 1, 2');
 

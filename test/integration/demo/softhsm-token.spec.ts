@@ -1,16 +1,36 @@
-import { ensureSoftHsmToken, parsePkcs11Objects, SO_PIN_FILE } from '@fleetsign/devstack';
+import {
+  ensureSoftHsmToken,
+  parsePkcs11Objects,
+  SO_PIN_FILE,
+  type SoftHsmKeySpec,
+  type SoftHsmTokenInfo,
+} from '@fleetsign/devstack';
 import { execFile } from 'node:child_process';
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { importPemKeyToSoftHsm } from '../../support/softhsm';
 
 // Project-level testTimeout is not applied by Jest; starting services needs more than the 5 s default.
 jest.setTimeout(60_000);
 
 const run = promisify(execFile);
 const PIN = '246813579';
+const RSA_3072: SoftHsmKeySpec = { label: 'fw-rsa-3072', id: '01', type: 'rsa:3072' };
+const P256: SoftHsmKeySpec = { label: 'fw-ec-p256', id: '02', type: 'EC:prime256v1' };
+const P384: SoftHsmKeySpec = { label: 'fw-ec-p384', id: '03', type: 'EC:secp384r1' };
+
+/** ensureSoftHsmToken for a token in `dir` with the user PIN `pin`. */
+function ensureToken(
+  dir: string,
+  tokenLabel: string,
+  keys: SoftHsmKeySpec[],
+  pin = PIN,
+): Promise<SoftHsmTokenInfo> {
+  return ensureSoftHsmToken({ dir, tokenLabel, pin, keys });
+}
 
 /** Reads a public key off the token with pkcs11-tool (independent of the code under test). */
 async function tokenPublicKey(
@@ -43,22 +63,14 @@ async function tokenPublicKey(
   return createPublicKey({ key: readFileSync(out), format: 'der', type: 'spki' });
 }
 
-describe('ensureSoftHsmToken', () => {
-  let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'devstack-softhsm-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'devstack-softhsm-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('ensureSoftHsmToken', () => {
   it('creates a token with the keys, then reuses it and adds only missing keys', async () => {
     const tokenDir = join(dir, 'token');
-    const first = await ensureSoftHsmToken({
-      dir: tokenDir,
-      tokenLabel: 'devstack-test',
-      pin: PIN,
-      keys: [
-        { label: 'fw-rsa-3072', id: '01', type: 'rsa:3072' },
-        { label: 'fw-ec-p256', id: '02', type: 'EC:prime256v1' },
-      ],
-    });
+    const first = await ensureToken(tokenDir, 'devstack-test', [RSA_3072, P256]);
     expect(first).toMatchObject({
       createdToken: true,
       createdKeys: ['fw-rsa-3072', 'fw-ec-p256'],
@@ -74,16 +86,7 @@ describe('ensureSoftHsmToken', () => {
     const p256 = await tokenPublicKey(first.confPath, first.modulePath, 'devstack-test', 'fw-ec-p256', dir);
     expect(p256.asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
 
-    const second = await ensureSoftHsmToken({
-      dir: tokenDir,
-      tokenLabel: 'devstack-test',
-      pin: PIN,
-      keys: [
-        { label: 'fw-rsa-3072', id: '01', type: 'rsa:3072' },
-        { label: 'fw-ec-p256', id: '02', type: 'EC:prime256v1' },
-        { label: 'fw-ec-p384', id: '03', type: 'EC:secp384r1' },
-      ],
-    });
+    const second = await ensureToken(tokenDir, 'devstack-test', [RSA_3072, P256, P384]);
     expect(second).toMatchObject({ createdToken: false, createdKeys: ['fw-ec-p384'], slotId: first.slotId });
     // The existing keys were kept, not regenerated.
     const rsaAgain = await tokenPublicKey(
@@ -114,14 +117,9 @@ describe('ensureSoftHsmToken', () => {
 
   it('says the PIN does not open an existing token, without printing the PIN', async () => {
     const tokenDir = join(dir, 'token');
-    await ensureSoftHsmToken({ dir: tokenDir, tokenLabel: 'devstack-pin', pin: PIN, keys: [] });
+    await ensureToken(tokenDir, 'devstack-pin', []);
     const wrongPin = '975318642';
-    const attempt = ensureSoftHsmToken({
-      dir: tokenDir,
-      tokenLabel: 'devstack-pin',
-      pin: wrongPin,
-      keys: [],
-    });
+    const attempt = ensureToken(tokenDir, 'devstack-pin', [], wrongPin);
     await expect(attempt).rejects.toThrow(
       /the PIN does not open SoftHSM2 token 'devstack-pin'.*CKR_PIN_INCORRECT/,
     );
@@ -132,27 +130,12 @@ describe('ensureSoftHsmToken', () => {
 
   it('refuses to reuse a key whose type differs from the one asked for', async () => {
     const tokenDir = join(dir, 'token');
-    await ensureSoftHsmToken({
-      dir: tokenDir,
-      tokenLabel: 'devstack-type',
-      pin: PIN,
-      keys: [{ label: 'k', id: '01', type: 'EC:prime256v1' }],
-    });
+    await ensureToken(tokenDir, 'devstack-type', [{ label: 'k', id: '01', type: 'EC:prime256v1' }]);
     await expect(
-      ensureSoftHsmToken({
-        dir: tokenDir,
-        tokenLabel: 'devstack-type',
-        pin: PIN,
-        keys: [{ label: 'k', id: '01', type: 'EC:secp384r1' }],
-      }),
+      ensureToken(tokenDir, 'devstack-type', [{ label: 'k', id: '01', type: 'EC:secp384r1' }]),
     ).rejects.toThrow(/token key 'k' .* does not match EC:secp384r1 id 01: it has 256 bits, not 384/);
     await expect(
-      ensureSoftHsmToken({
-        dir: tokenDir,
-        tokenLabel: 'devstack-type',
-        pin: PIN,
-        keys: [{ label: 'k', id: '01', type: 'rsa:3072' }],
-      }),
+      ensureToken(tokenDir, 'devstack-type', [{ label: 'k', id: '01', type: 'rsa:3072' }]),
     ).rejects.toThrow(/it is EC, not RSA/);
   });
 
@@ -165,5 +148,51 @@ describe('ensureSoftHsmToken', () => {
         keys: [{ label: 'a b', id: '1', type: 'rsa:3072' }],
       }),
     ).rejects.toThrow(/pin must be 4-255.*key label 'a b'.*key id of 'a b'/);
+  });
+});
+
+/** The message `promise` rejects with; throws when it resolves. */
+async function rejectionMessage(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('importPemKeyToSoftHsm (test harness)', () => {
+  it('never puts the PIN in a failure message, and removes its temp key file', async () => {
+    const token = await ensureToken(join(dir, 'token'), 'harness-pin', []);
+    const workDir = join(dir, 'work');
+    mkdirSync(workDir);
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    const wrongPin = '864213579';
+    const key = { pem, label: 'imported', id: '0a', workDir };
+    const harnessToken = { confPath: token.confPath, tokenLabel: 'harness-pin', pin: wrongPin };
+
+    // The real tool refusing the PIN.
+    const refused = await rejectionMessage(importPemKeyToSoftHsm(harnessToken, key));
+    expect(refused).toMatch(/^softhsm2-util --import 'imported' failed/);
+    expect(refused).not.toContain(wrongPin);
+
+    // A tool that fails without any output: the message must not fall back to the command line.
+    const fakeBin = join(dir, 'bin');
+    mkdirSync(fakeBin);
+    writeFileSync(join(fakeBin, 'softhsm2-util'), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${fakeBin}${delimiter}${path ?? ''}`;
+    let silent: string;
+    try {
+      silent = await rejectionMessage(importPemKeyToSoftHsm(harnessToken, key));
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(silent).toBe("softhsm2-util --import 'imported' failed");
+    expect(silent).not.toContain(wrongPin);
+    expect(readdirSync(workDir)).toEqual([]);
   });
 });

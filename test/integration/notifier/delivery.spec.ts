@@ -1,17 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import type { TenantConfig } from '@fleetsign/config';
 import { Webhook } from 'standardwebhooks';
-import { type Notifier, startNotifier } from '../../../apps/notifier/src';
-import { requireTestEnv } from '../../support/test-env';
+import type { Notifier } from '../../../apps/notifier/src';
 import {
+  envSecretTenant,
   failureReason,
   newWebhookSecret,
-  quietLogger,
   type Receiver,
   replyWith,
+  startNotifierUnderTest,
   startReceiver,
-  uniquePrefix,
-  WebhookProducer,
+  type WebhookProducer,
   webhookHeaders,
 } from './notifier-test-kit';
 
@@ -30,13 +28,7 @@ const env = {
   ACME_WHSEC: secrets.acme,
   ROTATING_WHSEC: `${secrets.rotatingNew}\n${secrets.rotatingOld}\n`,
 };
-const tenants: TenantConfig[] = [
-  { name: 'acme', webhookSecret: { source: 'env', name: 'ACME_WHSEC', origin: 'test', setting: 'tenants[0].webhook_secret_env' } },
-  {
-    name: 'rotating',
-    webhookSecret: { source: 'env', name: 'ROTATING_WHSEC', origin: 'test', setting: 'tenants[1].webhook_secret_env' },
-  },
-];
+const tenants = [envSecretTenant('acme', 'ACME_WHSEC', 0), envSecretTenant('rotating', 'ROTATING_WHSEC', 1)];
 
 /** Refused attempts counted, and those of them that were timed (sent a request). */
 async function refusedCounts(notifier: Notifier): Promise<{ attempts: number; sent: number }> {
@@ -58,22 +50,18 @@ describe('notifier delivery', () => {
   };
 
   beforeAll(async () => {
-    const prefix = uniquePrefix('notifier-delivery');
-    producer = new WebhookProducer(prefix);
-    notifier = await startNotifier({
-      redis: { url: requireTestEnv('redisUrl'), prefix },
+    ({ producer, notifier } = await startNotifierUnderTest('notifier-delivery', {
       notifier: { timeoutMs: TIMEOUT_MS, attempts: CONFIG_ATTEMPTS, allowPrivateTargets: { cidrs: ['127.0.0.1/32'], hosts: [] } },
       tenants,
       env,
       concurrency: 4,
       metrics: { port: 0, host: '127.0.0.1' },
-      logger: quietLogger(),
       version: '9.8.7',
       lookup: async (host) => {
         if (host === 'inside.fleetsign.test') return [{ address: '10.0.0.1', family: 4 }];
         throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
       },
-    });
+    }));
   });
 
   afterAll(async () => {

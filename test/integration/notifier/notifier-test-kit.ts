@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TenantConfig } from '@fleetsign/config';
 import {
   createQueue,
   createRedisConnection,
@@ -12,6 +13,7 @@ import {
 } from '@fleetsign/queue';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
+import { type Notifier, type NotifierOptions, startNotifier } from '../../../apps/notifier/src';
 import { requireTestEnv } from '../../support/test-env';
 
 // Helpers for the notifier integration specs: a webhook receiver on 127.0.0.1, a producer
@@ -153,6 +155,40 @@ export class WebhookProducer {
     await this.queue.obliterate({ force: true });
     await this.queue.close();
     await this.connection.quit();
+  }
+}
+
+/** A tenant whose webhook secret is read from environment variable `envName`; `index` is its place in the config's tenant list. */
+export function envSecretTenant(name: string, envName: string, index: number): TenantConfig {
+  return {
+    name,
+    webhookSecret: { source: 'env', name: envName, origin: 'test', setting: `tenants[${index}].webhook_secret_env` },
+  };
+}
+
+/** A silent notifier on a queue prefix of its own, and the producer side of that queue. */
+export interface NotifierUnderTest {
+  notifier: Notifier;
+  producer: WebhookProducer;
+}
+
+/** Starts a notifier on the shared Redis with a fresh prefix named after `name`; `options` give the rest. */
+export async function startNotifierUnderTest(
+  name: string,
+  options: Omit<NotifierOptions, 'redis' | 'logger'>,
+): Promise<NotifierUnderTest> {
+  const prefix = uniquePrefix(name);
+  const producer = new WebhookProducer(prefix);
+  try {
+    const notifier = await startNotifier({
+      ...options,
+      redis: { url: requireTestEnv('redisUrl'), prefix },
+      logger: quietLogger(),
+    });
+    return { notifier, producer };
+  } catch (err) {
+    await producer.close();
+    throw err;
   }
 }
 

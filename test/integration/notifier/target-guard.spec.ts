@@ -1,16 +1,14 @@
-import type { TenantConfig } from '@fleetsign/config';
 import { Webhook } from 'standardwebhooks';
-import { type Notifier, startNotifier, systemLookup } from '../../../apps/notifier/src';
-import { requireTestEnv } from '../../support/test-env';
+import { type Notifier, systemLookup } from '../../../apps/notifier/src';
 import {
+  envSecretTenant,
   failureReason,
   newWebhookSecret,
-  quietLogger,
   type Receiver,
   replyWith,
+  startNotifierUnderTest,
   startReceiver,
-  uniquePrefix,
-  WebhookProducer,
+  type WebhookProducer,
   webhookHeaders,
 } from './notifier-test-kit';
 
@@ -20,9 +18,7 @@ import {
 
 const ALLOWED_HOST = 'receiver.fleetsign.test';
 const secret = newWebhookSecret();
-const tenants: TenantConfig[] = [
-  { name: 'acme', webhookSecret: { source: 'env', name: 'ACME_WHSEC', origin: 'test', setting: 'tenants[0].webhook_secret_env' } },
-];
+const tenants = [envSecretTenant('acme', 'ACME_WHSEC', 0)];
 
 describe('notifier target guard without a network allow-list', () => {
   let producer: WebhookProducer;
@@ -33,20 +29,16 @@ describe('notifier target guard without a network allow-list', () => {
 
   beforeAll(async () => {
     target = await startReceiver(replyWith(204));
-    const prefix = uniquePrefix('notifier-guard');
-    producer = new WebhookProducer(prefix);
-    notifier = await startNotifier({
-      redis: { url: requireTestEnv('redisUrl'), prefix },
+    ({ producer, notifier } = await startNotifierUnderTest('notifier-guard', {
       notifier: { timeoutMs: 2_000, attempts: 3, allowPrivateTargets: { cidrs: [], hosts: [ALLOWED_HOST] } },
       tenants,
       env: { ACME_WHSEC: secret },
-      logger: quietLogger(),
       // The allow-listed name exists only here (.test never resolves in real DNS); the rest goes to the system resolver.
       lookup: async (host) => {
         looked.push(host);
         return host === ALLOWED_HOST ? [{ address: '127.0.0.1', family: 4 }] : systemLookup(host);
       },
-    });
+    }));
   });
 
   afterAll(async () => {
