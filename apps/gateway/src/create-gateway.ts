@@ -17,6 +17,7 @@ import {
 } from '@fleetsign/config';
 import type { AddressInfo } from 'node:net';
 import type { Logger, LevelWithSilent } from 'pino';
+import { applyBatchBodyLimit } from './batches/batch-body-limit';
 import { type GatewayResolvedConfig, type GatewayResources, openGatewayResources } from './core/gateway-resources';
 import { GatewayModule } from './core/gateway.module';
 import { setupOpenApi } from './docs/setup-openapi';
@@ -112,6 +113,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     });
     const fastify = app.getHttpAdapter().getInstance();
     registerStreamBodyParser(fastify);
+    applyBatchBodyLimit(fastify, resources.settings.batch.bodyLimit);
     enableGracefulDrain(fastify);
     resources.metrics.instrument(fastify);
     app.useGlobalFilters(new ProblemFilter(logger));

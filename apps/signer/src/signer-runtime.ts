@@ -5,6 +5,10 @@ import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { BatchAccounting } from './batch/batch-accounting';
+import { createBatchFinaliser } from './batch/batch-finaliser';
+import { BatchItemStore } from './batch/batch-item-store';
+import { watchFinalFailures } from './batch/final-failure-watch';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';
@@ -12,7 +16,7 @@ import { type HealthServer, startHealthServer } from './observability/health-ser
 import { SignerMetrics } from './observability/signer-metrics';
 import { SignPipeline } from './pipeline/sign-pipeline';
 import type { SignerSettings } from './settings/signer-settings';
-import { OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import { BATCH_QUEUE, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 import { createSignJobProcessor } from './worker/sign-job-processor';
 
 /** The signer's two Redis connections. */
@@ -22,6 +26,9 @@ export interface SignerRedis {
   /** Handed to the BullMQ worker (which duplicates it for blocking reads). */
   worker: Redis;
 }
+
+/** Batches finalised at once per signer: each streams one manifest. */
+const BATCH_FINALISER_CONCURRENCY = 2;
 
 /** How long start-up waits for Redis. */
 const REDIS_START_TIMEOUT_MS = 15_000;
@@ -47,13 +54,15 @@ async function quit(redis: Redis): Promise<void> {
 
 /**
  * Starts and stops the signer around its keys: publishes each available profile's
- * public keys, starts the `sign` worker and the metrics/health listener, and on
+ * public keys, starts the `sign` worker, the `batch` worker (batch manifests) and the
+ * metrics/health listener, and on
  * shutdown lets running jobs finish (bounded by shutdownTimeoutMs) before closing the
  * keys (PKCS#11 finalise), the queues and Redis.
  */
 @Injectable()
 export class SignerRuntime implements BeforeApplicationShutdown {
   private signWorker?: FleetSignWorker<QueueName.Sign>;
+  private batchWorker?: FleetSignWorker<QueueName.Batch>;
   private health?: HealthServer;
   private ready = false;
   private stopping?: Promise<void>;
@@ -64,6 +73,9 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     @Inject(REDIS_CONNECTIONS) private readonly redis: SignerRedis,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: FleetSignQueue<QueueName.Webhook>,
+    @Inject(BATCH_QUEUE) private readonly batchQueue: FleetSignQueue<QueueName.Batch>,
+    @Inject(BatchAccounting) private readonly batches: BatchAccounting,
+    @Inject(BatchItemStore) private readonly batchItems: BatchItemStore,
     @Inject(ProfileKeyRegistry) private readonly registry: ProfileKeyRegistry,
     @Inject(SignPipeline) private readonly pipeline: SignPipeline,
     @Inject(WebhookEnqueuer) private readonly webhooks: WebhookEnqueuer,
@@ -72,7 +84,9 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     for (const [role, connection] of Object.entries(redis)) {
       connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
     }
-    webhookQueue.on('error', (err: Error) => logger.warn({ reason: err.message }, 'webhook queue error'));
+    for (const queue of [webhookQueue, batchQueue]) {
+      queue.on('error', (err: Error) => logger.warn({ queue: queue.name, reason: err.message }, 'queue error'));
+    }
   }
 
   /** The `sign` worker, once started. */
@@ -87,7 +101,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
 
   /** True once keys are loaded and the worker takes jobs; false again while stopping. */
   isReady(): boolean {
-    return this.ready && this.signWorker?.isRunning() === true && this.redis.commands.status === 'ready';
+    return this.ready && this.signWorker?.isRunning() === true && this.batchWorker?.isRunning() === true && this.redis.commands.status === 'ready';
   }
 
   /** Publishes the available profiles' keys, then starts the worker and the listener. */
@@ -101,16 +115,38 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     this.metrics.setProfiles(this.registry.status());
 
     const { signer, redis, process: proc } = this.settings;
-    const processor = createSignJobProcessor({ pipeline: this.pipeline, webhooks: this.webhooks, metrics: this.metrics, logger: this.logger });
+    const processor = createSignJobProcessor({
+      pipeline: this.pipeline,
+      webhooks: this.webhooks,
+      metrics: this.metrics,
+      logger: this.logger,
+      batches: this.batches,
+    });
+    const lock = { lockDuration: proc.lockDurationMs, stalledInterval: proc.stalledIntervalMs };
     this.signWorker = createWorker(QueueName.Sign, processor, {
       connection: this.redis.worker,
       prefix: redis.prefix,
       concurrency: signer.concurrency,
-      lockDuration: proc.lockDurationMs,
-      stalledInterval: proc.stalledIntervalMs,
+      ...lock,
     });
     this.signWorker.on('error', (err) => this.logger.error({ err }, 'sign worker error'));
-    await this.signWorker.waitUntilReady();
+    watchFinalFailures(this.signWorker, this.batches, this.logger);
+    const finaliser = createBatchFinaliser({
+      items: this.batchItems,
+      store: this.store,
+      webhookQueue: this.webhookQueue,
+      fleet: this.settings.fleet,
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    this.batchWorker = createWorker(QueueName.Batch, finaliser, {
+      connection: this.redis.worker,
+      prefix: redis.prefix,
+      concurrency: BATCH_FINALISER_CONCURRENCY,
+      ...lock,
+    });
+    this.batchWorker.on('error', (err) => this.logger.error({ err }, 'batch worker error'));
+    await Promise.all([this.signWorker.waitUntilReady(), this.batchWorker.waitUntilReady()]);
 
     if (proc.metrics) {
       this.health = await startHealthServer({
@@ -140,9 +176,11 @@ export class SignerRuntime implements BeforeApplicationShutdown {
 
   private async stopInOrder(): Promise<void> {
     this.ready = false;
-    if (this.signWorker) await this.closeWorker(this.signWorker);
+    await Promise.all([this.signWorker, this.batchWorker].map((worker) => worker && this.closeWorker(worker)));
     await this.registry.close();
-    await this.webhookQueue.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the webhook queue failed'));
+    for (const queue of [this.webhookQueue, this.batchQueue]) {
+      await queue.close().catch((err: unknown) => this.logger.warn({ err, queue: queue.name }, 'closing a queue failed'));
+    }
     await this.store.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the object store failed'));
     await this.health?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the health listener failed'));
     await quit(this.redis.commands);
@@ -151,7 +189,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
   }
 
   /** Lets running jobs finish, up to shutdownTimeoutMs; past that they are left to BullMQ's stalled-job recovery. */
-  private async closeWorker(worker: FleetSignWorker<QueueName.Sign>): Promise<void> {
+  private async closeWorker(worker: FleetSignWorker<QueueName.Sign> | FleetSignWorker<QueueName.Batch>): Promise<void> {
     const timeoutMs = this.settings.signer.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<true>((resolve) => {
@@ -160,14 +198,14 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     const closed = worker.close().then(
       () => false as const,
       (err: unknown) => {
-        this.logger.warn({ err }, 'closing the sign worker failed');
+        this.logger.warn({ err, queue: worker.name }, 'closing a worker failed');
         return false as const;
       },
     );
     const late = await Promise.race([closed, timedOut]);
     clearTimeout(timer);
     if (late) {
-      this.logger.warn({ timeoutMs }, 'running sign jobs did not finish in time; another signer will take them over');
+      this.logger.warn({ timeoutMs, queue: worker.name }, 'running jobs did not finish in time; another signer will take them over');
       await worker.disconnect().catch(() => undefined);
     }
   }

@@ -3,14 +3,17 @@ import { createQueue, createRedisConnection, QueueName } from '@fleetsign/queue'
 import { createObjectStore, type ObjectStore, type ObjectStoreConfig } from '@fleetsign/storage';
 import type { Logger } from 'pino';
 import { AuditChain } from './audit/audit-chain';
+import { BatchAccounting } from './batch/batch-accounting';
+import { BatchItemStore } from './batch/batch-item-store';
 import { createKeyOpener } from './keys/key-opener';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';
 import { SignerMetrics } from './observability/signer-metrics';
 import { SignPipeline } from './pipeline/sign-pipeline';
+import { ReuseIndex } from './reuse/reuse-index';
 import type { SignerSettings } from './settings/signer-settings';
 import { SignerRuntime, type SignerRedis } from './signer-runtime';
-import { OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import { BATCH_QUEUE, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 
 /**
  * The signer's object graph: Redis connections, object store, the profile keys
@@ -60,10 +63,37 @@ export class SignerModule {
           inject: [WEBHOOK_QUEUE],
         },
         {
+          provide: BATCH_QUEUE,
+          useFactory: (redis: SignerRedis) => createQueue(QueueName.Batch, redis.commands, settings.redis.prefix),
+          inject: [REDIS_CONNECTIONS],
+        },
+        {
+          provide: BatchItemStore,
+          useFactory: (redis: SignerRedis) => new BatchItemStore(redis.commands, settings.redis.prefix),
+          inject: [REDIS_CONNECTIONS],
+        },
+        {
+          provide: BatchAccounting,
+          useFactory: (items: BatchItemStore, batchQueue: ReturnType<typeof createQueue<QueueName.Batch>>, metrics: SignerMetrics) =>
+            new BatchAccounting({ items, batchQueue, logger, metrics }),
+          inject: [BatchItemStore, BATCH_QUEUE, SignerMetrics],
+        },
+        {
+          provide: ReuseIndex,
+          useFactory: (redis: SignerRedis, store: ObjectStore) => new ReuseIndex(redis.commands, settings.redis.prefix, store),
+          inject: [REDIS_CONNECTIONS, OBJECT_STORE],
+        },
+        {
           provide: SignPipeline,
-          useFactory: (registry: ProfileKeyRegistry, store: ObjectStore, audit: AuditChain, webhooks: WebhookEnqueuer, metrics: SignerMetrics) =>
-            new SignPipeline({ registry, store, audit, webhooks, metrics, maxImageBytes: settings.signer.maxImageBytes }),
-          inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics],
+          useFactory: (
+            registry: ProfileKeyRegistry,
+            store: ObjectStore,
+            audit: AuditChain,
+            webhooks: WebhookEnqueuer,
+            metrics: SignerMetrics,
+            reuse: ReuseIndex,
+          ) => new SignPipeline({ registry, store, audit, webhooks, metrics, reuse, maxImageBytes: settings.signer.maxImageBytes }),
+          inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics, ReuseIndex],
         },
         SignerRuntime,
       ],

@@ -4,3 +4,4 @@ export const SIGNER_LOGGER = Symbol('SIGNER_LOGGER');
 export const REDIS_CONNECTIONS = Symbol('REDIS_CONNECTIONS');
 export const OBJECT_STORE = Symbol('OBJECT_STORE');
 export const WEBHOOK_QUEUE = Symbol('WEBHOOK_QUEUE');
+export const BATCH_QUEUE = Symbol('BATCH_QUEUE');

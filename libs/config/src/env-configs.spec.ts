@@ -42,6 +42,8 @@ describe('gateway settings', () => {
       bodyLimit: 1024 * 1024,
       maxImageBytes: 16 * 1024 * 1024,
       publicBaseUrl: 'http://127.0.0.1:3000',
+      batchBodyLimit: 8 * 1024 * 1024,
+      batchFairShareSlice: 100,
     });
   });
 
@@ -52,6 +54,8 @@ describe('gateway settings', () => {
       FLEETSIGN_GATEWAY_BODY_LIMIT: '64KiB',
       FLEETSIGN_MAX_IMAGE_BYTES: '4MB',
       FLEETSIGN_PUBLIC_BASE_URL: 'https://sign.example.com/',
+      FLEETSIGN_GATEWAY_BATCH_BODY_LIMIT: '16MiB',
+      FLEETSIGN_BATCH_FAIR_SHARE_SLICE: '250',
     };
     expect(loadGatewayConfig(env)).toEqual({
       port: 8443,
@@ -59,6 +63,8 @@ describe('gateway settings', () => {
       bodyLimit: 65536,
       maxImageBytes: 4_000_000,
       publicBaseUrl: 'https://sign.example.com',
+      batchBodyLimit: 16 * 1024 * 1024,
+      batchFairShareSlice: 250,
     });
   });
 
@@ -77,6 +83,7 @@ describe('gateway settings', () => {
       "FLEETSIGN_GATEWAY_BODY_LIMIT: must be a size in bytes such as 1048576 or 16MiB, found '1 parsec'",
     ],
     [{ FLEETSIGN_MAX_IMAGE_BYTES: '1GiB' }, 'FLEETSIGN_MAX_IMAGE_BYTES: must be at most 268435456 bytes'],
+    [{ FLEETSIGN_BATCH_FAIR_SHARE_SLICE: '0' }, 'FLEETSIGN_BATCH_FAIR_SHARE_SLICE: must be at least 1'],
     [
       { FLEETSIGN_PUBLIC_BASE_URL: 'ftp://x' },
       'FLEETSIGN_PUBLIC_BASE_URL: must be an http:// or https:// URL',

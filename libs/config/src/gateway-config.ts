@@ -23,6 +23,10 @@ export interface GatewayConfig {
   maxImageBytes: number;
   /** Base URL clients reach the gateway at (links in responses), without a trailing slash. */
   publicBaseUrl: string;
+  /** Largest POST /v1/batches body, in bytes (10,000 items need more than a job body). */
+  batchBodyLimit: number;
+  /** Batch items per fair-share slice: each slice of a tenant's backlog waits one priority step longer. */
+  batchFairShareSlice: number;
 }
 
 export const GATEWAY_ENV = {
@@ -31,6 +35,8 @@ export const GATEWAY_ENV = {
   bodyLimit: 'FLEETSIGN_GATEWAY_BODY_LIMIT',
   maxImageBytes: MAX_IMAGE_BYTES_ENV,
   publicBaseUrl: 'FLEETSIGN_PUBLIC_BASE_URL',
+  batchBodyLimit: 'FLEETSIGN_GATEWAY_BATCH_BODY_LIMIT',
+  batchFairShareSlice: 'FLEETSIGN_BATCH_FAIR_SHARE_SLICE',
 } as const;
 
 const gatewaySchema = z.object({
@@ -39,12 +45,15 @@ const gatewaySchema = z.object({
   bodyLimit: byteSize(1024, 64 * 1024 * 1024).default(1024 * 1024),
   maxImageBytes: maxImageBytesSetting,
   publicBaseUrl: httpUrl().optional(),
+  batchBodyLimit: byteSize(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
+  batchFairShareSlice: wholeNumber(1, 1_000_000).default(100),
 });
 
 /**
  * Gateway settings from FLEETSIGN_GATEWAY_PORT (3000), FLEETSIGN_GATEWAY_HOST (0.0.0.0),
- * FLEETSIGN_GATEWAY_BODY_LIMIT (1MiB), FLEETSIGN_MAX_IMAGE_BYTES (16MiB) and
- * FLEETSIGN_PUBLIC_BASE_URL (http://127.0.0.1:<port>).
+ * FLEETSIGN_GATEWAY_BODY_LIMIT (1MiB), FLEETSIGN_MAX_IMAGE_BYTES (16MiB),
+ * FLEETSIGN_PUBLIC_BASE_URL (http://127.0.0.1:<port>), FLEETSIGN_GATEWAY_BATCH_BODY_LIMIT (8MiB)
+ * and FLEETSIGN_BATCH_FAIR_SHARE_SLICE (100).
  */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const settings = parseEnvSettings(gatewaySchema, GATEWAY_ENV, env);

@@ -1,4 +1,5 @@
-import type { JobWebhookTarget } from './sign-job';
+import type { SigningScheme } from '@fleetsign/secure-boot';
+import type { JobWebhookTarget, SignedBlockInfo } from './sign-job';
 
 /** Item counts of a batch. */
 export interface BatchCounts {
@@ -7,7 +8,7 @@ export interface BatchCounts {
   failed: number;
 }
 
-/** Payload of a `batch` parent job; its children are `sign` jobs carrying `batchId`. */
+/** Payload of a `batch` job: the signer adds it (id = batch id) once every item is final; it writes the manifest. */
 export interface BatchJobData {
   batchId: string;
   tenant: string;
@@ -22,11 +23,80 @@ export interface BatchJobData {
   requestedAt: string;
 }
 
-/** Return value of a `batch` job, once every child has finished. */
+/** Return value of a `batch` job, once every item has finished. */
 export interface BatchJobResult {
   batchId: string;
   tenant: string;
   profile: string;
+  counts: BatchCounts;
+  manifestKey: string;
+}
+
+/** A batch item's failure, as reported per item. */
+export interface BatchItemError {
+  code: string;
+  message: string;
+}
+
+/** A batch item that was signed (or reused an earlier signing of the same image). */
+export interface BatchItemSucceeded {
+  state: 'succeeded';
+  signedKey: string;
+  imageSha256: string;
+  signedSha256: string;
+  blocks: SignedBlockInfo[];
+  reused?: boolean;
+}
+
+/** A batch item that failed for good (permanent error, or its last attempt). */
+export interface BatchItemFailed {
+  state: 'failed';
+  error: BatchItemError;
+}
+
+/** The final outcome of one batch item, recorded once by the signer. */
+export type BatchItemOutcome = BatchItemSucceeded | BatchItemFailed;
+
+/** What the gateway records per item: the rest (job id, outcome) follows from the index. */
+export interface BatchItemEntry {
+  /** Unique name within the batch (default: the basename of the source key). */
+  name: string;
+  sourceKey: string;
+}
+
+/** One item of a batch manifest. */
+export interface BatchManifestItem {
+  index: number;
+  name: string;
+  sourceKey: string;
+  state: 'succeeded' | 'failed';
+  jobId: string;
+  signedKey?: string;
+  imageSha256?: string;
+  signedSha256?: string;
+  blocks?: SignedBlockInfo[];
+  reused?: boolean;
+  error?: BatchItemError;
+}
+
+/** The manifest JSON written to `batches/<tenant>/<batchId>/manifest.json` when a batch completes. */
+export interface BatchManifest {
+  batchId: string;
+  tenant: string;
+  profile: string;
+  scheme: SigningScheme;
+  createdAt: string;
+  completedAt: string;
+  counts: BatchCounts;
+  items: BatchManifestItem[];
+}
+
+/** The `data` of the one `batch.completed` webhook event of a batch (event id `evt_<batchId>`). */
+export interface BatchCompletedEventData {
+  batchId: string;
+  tenant: string;
+  profile: string;
+  state: 'completed';
   counts: BatchCounts;
   manifestKey: string;
 }

@@ -1,5 +1,13 @@
 import { ErrorCode, isFleetSignError } from '@fleetsign/errors';
-import { batchManifestKey, deterministicId, deterministicJobId, signedObjectKey } from './job-ids';
+import {
+  batchItemJobId,
+  batchManifestKey,
+  deterministicBatchId,
+  deterministicId,
+  deterministicJobId,
+  signedObjectKey,
+  webhookEventId,
+} from './job-ids';
 
 describe('deterministicJobId', () => {
   it('is stable for the same tenant and idempotency key', () => {
@@ -67,4 +75,28 @@ describe('object keys', () => {
       expect(isFleetSignError(caught, ErrorCode.InvalidArgument)).toBe(true);
     },
   );
+});
+
+describe('batch ids', () => {
+  it('derives batch ids from tenant and Idempotency-Key', () => {
+    expect(deterministicBatchId('acme', 'k')).toMatch(/^batch_[0-9a-f]{32}$/);
+    expect(deterministicBatchId('acme', 'k')).toBe(deterministicBatchId('acme', 'k'));
+    expect(deterministicBatchId('acme', 'k')).not.toBe(deterministicBatchId('other', 'k'));
+  });
+
+  it('gives each item of a batch its own stable job id, distinct from request job ids', () => {
+    const batch = deterministicBatchId('acme', 'k');
+    const ids = new Set([0, 1, 2, 10].map((index) => batchItemJobId(batch, index)));
+    expect(ids.size).toBe(4);
+    expect(batchItemJobId(batch, 1)).toBe(batchItemJobId(batch, 1));
+    expect(batchItemJobId(batch, 1)).toMatch(/^job_[0-9a-f]{32}$/);
+    // A tenant named like the batch using the index as its key still gets another id.
+    expect(deterministicJobId(batch, '1')).not.toBe(batchItemJobId(batch, 1));
+    expect(() => batchItemJobId(batch, -1)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    expect(() => batchItemJobId(batch, 1.5)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+  });
+
+  it('names webhook events after the job or batch', () => {
+    expect(webhookEventId('batch_ab')).toBe('evt_batch_ab');
+  });
 });

@@ -31,6 +31,23 @@ export function deterministicJobId(tenant: string, idempotencyKey: string): stri
   return deterministicId('job', tenant, idempotencyKey);
 }
 
+/** The id of a batch request: a retried request with the same Idempotency-Key maps to the same batch. */
+export function deterministicBatchId(tenant: string, idempotencyKey: string): string {
+  return deterministicId('batch', tenant, idempotencyKey);
+}
+
+/**
+ * The sign job id of item `index` of a batch, `job_<32 hex>` like any sign job (so
+ * GET /v1/jobs/:id shows it). Four framed parts, so it never equals a
+ * (tenant, Idempotency-Key) job id; a resumed enqueue re-adds the same ids.
+ */
+export function batchItemJobId(batchId: string, index: number): string {
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new FleetSignError(ErrorCode.InvalidArgument, `batch item index must be a whole number >= 0, got ${index}`);
+  }
+  return deterministicId('job', batchId, 'item', String(index));
+}
+
 function assertKeySegment(what: string, value: string): void {
   if (!KEY_SEGMENT.test(value) || value.includes('..')) {
     throw new FleetSignError(ErrorCode.InvalidArgument, `${what} "${value}" is not usable in an object key`, {
@@ -51,4 +68,9 @@ export function batchManifestKey(tenant: string, batchId: string): string {
   assertKeySegment('tenant', tenant);
   assertKeySegment('batchId', batchId);
   return `batches/${tenant}/${batchId}/manifest.json`;
+}
+
+/** The webhook event id (and webhook job id) of a sign job's or a batch's final state: `evt_<id>`. */
+export function webhookEventId(jobOrBatchId: string): string {
+  return `evt_${jobOrBatchId}`;
 }

@@ -70,7 +70,12 @@ export function createQueueEvents(name: QueueName, redisUrl: string, prefix: str
   return new QueueEvents(name, { connection, prefix });
 }
 
-/** A flow producer for batches (parent `batch`, children `sign`); pass `FLOW_OPTIONS` to `add`. */
+/**
+ * A flow producer (a parent job that waits for its children, across queues); pass
+ * `FLOW_OPTIONS` to `add`. Batches do not use it: a flow's children are added in one
+ * transaction, while a 10,000-item batch is added in chunks and completes by counting
+ * final items (see batch-state.ts).
+ */
 export function createFlowProducer(connection: Redis, prefix: string): FlowProducer {
   return new FlowProducer({ connection, prefix });
 }

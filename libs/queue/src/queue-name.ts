@@ -2,7 +2,11 @@
 export enum QueueName {
   /** One firmware image to sign (gateway -> signer). */
   Sign = 'sign',
-  /** A batch parent whose children are `sign` jobs (gateway -> signer). */
+  /**
+   * A batch's completion: added by the signer that records the last final item (job id =
+   * batch id, so once), it writes the manifest and enqueues the batch webhook. The items
+   * are ordinary `sign` jobs carrying `batchId` and `batchIndex`.
+   */
   Batch = 'batch',
   /** One webhook event to deliver (signer -> notifier). */
   Webhook = 'webhook',

@@ -32,10 +32,12 @@ export interface SignJobData {
   metadata?: Record<string, string>;
   /** ISO-8601 time the gateway accepted the request. */
   requestedAt: string;
-  /** When true the signer re-signs even if a signed object for this job already exists. */
+  /** When true the signer makes a new signature, even if this job or an earlier one already signed the image. */
   fresh?: boolean;
-  /** Set on the children of a batch. */
+  /** Set on the items of a batch. */
   batchId?: string;
+  /** Position of the item in its batch (set with `batchId`). */
+  batchIndex?: number;
 }
 
 /** One signature block the signer produced and verified. */
@@ -71,6 +73,10 @@ export interface SignJobResult {
   /** Object key of the audit record. */
   auditKey: string;
   timings: SignJobTimings;
-  /** True when an earlier attempt had already stored this output and it was reused. */
+  /**
+   * True when no new signature was made for this job: an earlier attempt had stored the
+   * output, or an earlier job of the tenant signed the same image with the same profile
+   * and keys (then `signedKey` is that job's file).
+   */
   reused?: boolean;
 }

@@ -90,6 +90,7 @@ export async function openGatewayResources(
     prefix,
     fsSigningSecret,
     config.publicBaseUrl,
+    { bodyLimit: config.gateway.batchBodyLimit, fairShareSlice: config.gateway.batchFairShareSlice },
   );
   const store = new LazyObjectStore(() => createObjectStore(objectStoreConfig(config.storage, settings, env)));
 

@@ -5,6 +5,14 @@ export const DOWNLOAD_URL_TTL_SEC = 60 * 60;
 /** How long a declared upload (size, digest) is remembered for the job that names it. */
 export const UPLOAD_INTENT_TTL_SEC = 24 * 60 * 60;
 
+/** Settings of POST /v1/batches. */
+export interface BatchSettings {
+  /** Largest batch request body, in bytes. */
+  bodyLimit: number;
+  /** Batch items per fair-share slice of a tenant's backlog. */
+  fairShareSlice: number;
+}
+
 /** Settings the request handlers read, resolved once at start-up. */
 export class GatewaySettings {
   private baseUrl: string | undefined;
@@ -19,6 +27,7 @@ export class GatewaySettings {
     /** HMAC secret of presigned fs-store URLs; undefined with the S3 driver. */
     readonly fsSigningSecret: string | undefined,
     configuredBaseUrl: string | undefined,
+    readonly batch: BatchSettings,
   ) {
     this.baseUrl = configuredBaseUrl?.replace(/\/+$/, '');
   }

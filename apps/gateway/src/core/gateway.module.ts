@@ -2,6 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
+import { BatchStore } from '../batches/batch-store';
+import { BatchesController } from '../batches/batches.controller';
+import { BatchesService } from '../batches/batches.service';
 import { HealthController } from '../health/health.controller';
 import { JobsController } from '../jobs/jobs.controller';
 import { JobsService } from '../jobs/jobs.service';
@@ -29,6 +33,7 @@ export class GatewayModule {
         UploadsController,
         ObjectsController,
         JobsController,
+        BatchesController,
         ProfilesController,
       ],
       providers: [
@@ -43,6 +48,9 @@ export class GatewayModule {
         UploadIntents,
         UploadsService,
         JobsService,
+        BatchStore,
+        BatchItemEnqueuer,
+        BatchesService,
         ProfilesService,
       ],
     };

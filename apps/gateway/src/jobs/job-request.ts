@@ -19,7 +19,8 @@ export const sha256HexSchema = z
   .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
   .transform((hex) => hex.toLowerCase());
 
-const metadataSchema = z
+/** Caller labels: string values, bounded in entries and size. */
+export const metadataSchema = z
   .record(
     z
       .string()

@@ -47,6 +47,13 @@ export const jobViewSchema = z.object({
         storeMs: z.number(),
         totalMs: z.number(),
       }),
+      reused: z
+        .boolean()
+        .optional()
+        .describe(
+          'True when no new signature was made: the same image was signed before for this tenant with the same ' +
+            'profile and keys (or an earlier attempt of this job had stored it)',
+        ),
     })
     .optional()
     .describe('Present when state is succeeded'),

@@ -25,6 +25,8 @@ export interface JobResultView {
   downloadUrlExpiresAt: string;
   blocks: SignedBlockInfo[];
   timings: SignJobTimings;
+  /** True when no new signature was made: an earlier signing of the same image (or attempt of the job) was reused. */
+  reused?: boolean;
 }
 
 /** Delivery of the job's completion event. */
@@ -166,6 +168,7 @@ export function buildJobView(input: JobViewInput): JobView {
       downloadUrlExpiresAt: input.download.expiresAt,
       blocks: result.blocks,
       timings: result.timings,
+      ...(result.reused ? { reused: true } : {}),
     };
   }
   if (input.webhook) view.webhook = input.webhook;

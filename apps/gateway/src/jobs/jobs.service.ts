@@ -1,21 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type FleetSignConfig, findProfile } from '@fleetsign/config';
+import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode } from '@fleetsign/errors';
 import {
   type FleetSignJob,
   type FleetSignQueue,
   QueueName,
+  RELEASE_JOB_PRIORITY,
   type SignJobData,
   deterministicJobId,
   signedObjectKey,
+  webhookEventId,
 } from '@fleetsign/queue';
 import { type ObjectStore, validateObjectKey } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
-import { type Principal, mayUseProfile } from '../auth/principal';
+import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
 import { HttpProblem } from '../http/http-problem';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { checkProfileAccess } from '../profiles/profile-access';
 import { UploadIntents } from '../uploads/upload-intents';
 import { incomingPrefix } from '../uploads/uploads.service';
 import { type CreateJobRequest, requestHash } from './job-request';
@@ -29,7 +32,7 @@ const JOB_ID = /^job_[0-9a-f]{32}$/;
 
 /** The webhook event id of a sign job's final state. */
 export function eventIdOf(jobId: string): string {
-  return `evt_${jobId}`;
+  return webhookEventId(jobId);
 }
 
 /** Outcome of `POST /v1/jobs`: the job, and whether an earlier identical request created it. */
@@ -63,7 +66,7 @@ export class JobsService {
    * returns the existing job, another body is 409.
    */
   async create(principal: Principal, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
-    this.checkProfile(principal, request.profile);
+    checkProfileAccess(this.fleet, principal, request.profile);
     const sourceKey = this.checkSourceKey(principal, request.source.key);
     const fingerprint = requestHash(request);
     const id = idempotencyKey
@@ -95,8 +98,9 @@ export class JobsService {
       ...(request.fresh !== undefined ? { fresh: request.fresh } : {}),
     };
     // BullMQ ignores an add whose id exists, so two racing requests still make one job;
-    // reading it back tells the loser whether its body matched the winner's.
-    await this.signQueue.add(QueueName.Sign, data, { jobId: id });
+    // reading it back tells the loser whether its body matched the winner's. Single
+    // jobs are release jobs: their priority puts them ahead of every batch item.
+    await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
     if (idempotencyKey) {
       const stored = await this.signQueue.getJob(id);
       if (stored && (stored.data as GatewaySignJobData).requestHash !== fingerprint) {
@@ -135,19 +139,6 @@ export class JobsService {
       );
     }
     return buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });
-  }
-
-  private checkProfile(principal: Principal, name: string): void {
-    const profile = findProfile(this.fleet, name);
-    if (!profile) throw new HttpProblem(422, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, { profile: name });
-    if (!mayUseProfile(principal, name)) {
-      throw new HttpProblem(403, ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
-    }
-    if (profile.state !== 'active') {
-      throw new HttpProblem(422, ErrorCode.ProfileRevoked, `Signing profile "${name}" is ${profile.state}`, {
-        profile: name,
-      });
-    }
   }
 
   private checkSourceKey(principal: Principal, key: string): string {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Job states reported by the queue depth gauge. */
-const QUEUE_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'] as const;
 
 /** Source of queue depth figures, read at scrape time. */
 export interface QueueDepthSource {

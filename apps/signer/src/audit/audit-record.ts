@@ -45,6 +45,10 @@ export interface AuditRecord {
   recordedAt: string;
   /** Attempt number (1 = first) that produced the record. */
   attempt: number;
+  /** True when no new signature was made: the signed file of an earlier job signing the same image is reused. */
+  reused?: true;
+  /** The job whose signed file is reused. */
+  reusedFrom?: string;
   metadata?: Record<string, string>;
   /** Object key of the previous record; null for the first. */
   prevKey: string | null;

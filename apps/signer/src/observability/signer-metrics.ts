@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Pipeline steps whose duration is measured. */
-export type SignStep = 'fetch' | 'validate' | 'digest' | 'sign' | 'verify' | 'store' | 'audit' | 'notify';
+export type SignStep = 'fetch' | 'validate' | 'digest' | 'reuse' | 'sign' | 'verify' | 'store' | 'audit' | 'notify';
 
 /**
  * The signer's Prometheus metrics in a registry of its own, so two signers in one
@@ -24,6 +24,26 @@ export class SignerMetrics {
     registers: [this.registry],
   });
 
+  readonly imagesReused = new Counter({
+    name: 'fleetsign_signer_images_reused_total',
+    help: 'Jobs answered with the signed file of an earlier job for the same image, profile and keys (no HSM operation)',
+    labelNames: ['profile'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchItemsFinished = new Counter({
+    name: 'fleetsign_signer_batch_items_finished_total',
+    help: 'Batch items counted as final, by outcome (succeeded, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchesCompleted = new Counter({
+    name: 'fleetsign_signer_batches_completed_total',
+    help: 'Batches whose manifest was written',
+    registers: [this.registry],
+  });
+
   readonly signDuration = new Histogram({
     name: 'fleetsign_signer_sign_duration_seconds',
     help: 'Time the keys (HSM, KMS) took to sign one image with all profile keys, by scheme',
@@ -34,7 +54,7 @@ export class SignerMetrics {
 
   readonly stepDuration = new Histogram({
     name: 'fleetsign_signer_step_duration_seconds',
-    help: 'Time spent in each pipeline step (fetch, validate, digest, sign, verify, store, audit, notify)',
+    help: 'Time spent in each pipeline step (fetch, validate, digest, reuse, sign, verify, store, audit, notify)',
     labelNames: ['step'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],

@@ -7,6 +7,19 @@ import type { OpenProfile } from '../keys/profile-keys';
 import type { ImageDigest } from './digest-image';
 import type { SourceImage } from './fetch-source';
 
+/** The signed file a job ends with. */
+export interface SignedOutput {
+  key: string;
+  /** Hex SHA-256 of the whole file. */
+  sha256: string;
+  size: number;
+}
+
+/** The signed file of a buffer stored at `key`. */
+export function signedOutputOf(key: string, file: Buffer): SignedOutput {
+  return { key, sha256: createHash('sha256').update(file).digest('hex'), size: file.length };
+}
+
 /** Everything one signing produced, for its audit record. */
 export interface SigningFacts {
   jobId: string;
@@ -17,7 +30,9 @@ export interface SigningFacts {
   source: SourceImage;
   digest: ImageDigest;
   /** The signed file as stored. */
-  signed: Buffer;
+  signed: SignedOutput;
+  /** Set when no new signature was made: the job whose signed file of the same image is reused. */
+  reusedFrom?: string;
   startedAt: Date;
 }
 
@@ -37,9 +52,9 @@ export function auditEntryFor(facts: SigningFacts, now = new Date()): AuditEntry
     source: { key: facts.source.key, sha256: facts.source.sha256, size: facts.source.data.length },
     imageSha256: facts.digest.imageSha256,
     signed: {
-      key: data.signedKey,
-      sha256: createHash('sha256').update(facts.signed).digest('hex'),
-      size: facts.signed.length,
+      key: facts.signed.key,
+      sha256: facts.signed.sha256,
+      size: facts.signed.size,
       signedDataLength: facts.digest.signedDataLength,
     },
     keys: profile.keys.map((key) => ({
@@ -54,6 +69,7 @@ export function auditEntryFor(facts: SigningFacts, now = new Date()): AuditEntry
     startedAt: facts.startedAt.toISOString(),
     recordedAt: now.toISOString(),
     attempt: facts.attempt,
+    ...(facts.reusedFrom ? { reused: true as const, reusedFrom: facts.reusedFrom } : {}),
     ...(data.metadata ? { metadata: data.metadata } : {}),
   };
 }

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
-import type { FleetSignJob, QueueName, SignJobResult } from '@fleetsign/queue';
+import type { FleetSignJob, QueueName, SignJobData, SignJobResult } from '@fleetsign/queue';
 import { SECTOR_SIZE } from '@fleetsign/secure-boot';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { AuditChain } from '../audit/audit-chain';
 import { type AuditRecord, auditRecordKey } from '../audit/audit-record';
 import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
+import type { OpenProfile } from '../keys/profile-keys';
 import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
 import type { SignerMetrics } from '../observability/signer-metrics';
-import { auditEntryFor } from './audit-entry';
-import { digestImage } from './digest-image';
-import { fetchSource } from './fetch-source';
+import type { ReuseIndex } from '../reuse/reuse-index';
+import { auditEntryFor, type SignedOutput, signedOutputOf } from './audit-entry';
+import { digestImage, type ImageDigest } from './digest-image';
+import { fetchSource, type SourceImage } from './fetch-source';
 import { signImage } from './sign-image';
 import { StepTimer } from './step-timer';
 import { findEarlierSignedImage, storeSignedImage } from './store-signed-image';
@@ -27,14 +29,25 @@ export interface SignPipelineDeps {
   audit: AuditChain;
   webhooks: WebhookEnqueuer;
   metrics?: SignerMetrics;
+  /** Content-addressed reuse of earlier signings; without it every job signs. */
+  reuse?: ReuseIndex;
   /** Largest source image read (FLEETSIGN_MAX_IMAGE_BYTES). */
   maxImageBytes: number;
+}
+
+/** The signed file a job ends with, and how it came about. */
+interface JobOutput {
+  signed: SignedOutput;
+  /** True when no new signature was made for this job. */
+  reused: boolean;
+  /** The earlier job whose signed file of the same image is reused. */
+  reusedFrom?: string;
 }
 
 /** How the job's record came about. */
 interface Recorded {
   record: AuditRecord;
-  /** True when an earlier attempt had already produced the signed file. */
+  /** True when no new signature was made: an earlier attempt or an earlier job had produced the signed file. */
   reused: boolean;
 }
 
@@ -48,10 +61,10 @@ function jobIdOf(job: SignJob): string {
 }
 
 /**
- * One sign job, step by step: fetch -> validate -> digest -> sign -> verify -> store
- * -> audit -> notify. Every step is idempotent because BullMQ delivers at least once:
- * a job that already has an audit record returns that record's result; a signed file
- * left by an attempt that died before recording it is verified and kept.
+ * One sign job, step by step: fetch -> validate -> digest -> (reuse or) sign -> verify
+ * -> store -> audit -> notify. Every step is idempotent because BullMQ delivers at least
+ * once: a job that already has an audit record returns that record's result; a signed
+ * file left by an attempt that died before recording it is verified and kept.
  */
 export class SignPipeline {
   constructor(private readonly deps: SignPipelineDeps) {}
@@ -69,35 +82,54 @@ export class SignPipeline {
 
   private async signAndRecord(job: SignJob, jobId: string, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
-    const { store, metrics } = this.deps;
     const startedAt = new Date();
     const profile = await this.deps.registry.acquire(data.profile);
-    const source = await steps.run('fetch', () => fetchSource(store, data.source, this.deps.maxImageBytes));
+    const source = await steps.run('fetch', () => fetchSource(this.deps.store, data.source, this.deps.maxImageBytes));
     const image = await steps.run('validate', () => validateImage(source.data, profile));
     const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme));
+    const output = await this.outputFor(data, profile, source, digest, steps);
 
-    const isValid = (file: Buffer) => signedImageProblems(file, source.data, profile).length === 0;
-    const outputLimit = digest.signedDataLength + SECTOR_SIZE;
-    let signed = data.fresh ? undefined : await steps.run('store', () => findEarlierSignedImage(store, data.signedKey, outputLimit, isValid));
-    let reused = signed !== undefined;
-    if (!signed) {
-      const made = await steps.run('sign', () => signImage(source.data, profile));
-      metrics?.signDuration.observe({ scheme: profile.scheme }, made.keyMs / 1000);
-      await steps.run('verify', () => verifySignedImage(made.image, source.data, profile));
-      const stored = await steps.run('store', () =>
-        storeSignedImage(store, data.signedKey, made.image, { overwrite: data.fresh === true, isValid }),
-      );
-      ({ image: signed, reused } = stored);
-    }
-
-    const entry = auditEntryFor({ jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, signed, startedAt });
+    const facts = { jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, startedAt };
+    const entry = auditEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
     const record = await steps.run('audit', () => this.deps.audit.append(data.tenant, jobId, entry));
     if (record.signed.sha256 !== entry.signed.sha256) {
       // A concurrent attempt of the same job recorded its own file first; the next
       // attempt checks the stored file against that record.
       throw new FleetSignError(ErrorCode.Internal, `job ${jobId} was recorded by another attempt with a different signed file`);
     }
-    return { record, reused };
+    if (!output.reusedFrom) {
+      const signing = { jobId, signedKey: output.signed.key, signedSha256: output.signed.sha256, signedSize: output.signed.size, signedDataLength: digest.signedDataLength };
+      await steps.run('reuse', () => this.deps.reuse?.remember(data.tenant, profile, digest.imageSha256, signing));
+    }
+    return { record, reused: output.reused };
+  }
+
+  /**
+   * The job's signed file, in order of preference (unless the job asks for a fresh
+   * signature): the one an earlier attempt of this job stored; the one an earlier job
+   * of the tenant made for the same image with the same profile and keys (no HSM
+   * operation); else a new signing, verified before it is stored.
+   */
+  private async outputFor(data: SignJobData, profile: OpenProfile, source: SourceImage, digest: ImageDigest, steps: StepTimer): Promise<JobOutput> {
+    const { store, metrics } = this.deps;
+    const isValid = (file: Buffer) => signedImageProblems(file, source.data, profile).length === 0;
+    if (!data.fresh) {
+      const outputLimit = digest.signedDataLength + SECTOR_SIZE;
+      const earlier = await steps.run('store', () => findEarlierSignedImage(store, data.signedKey, outputLimit, isValid));
+      if (earlier) return { signed: signedOutputOf(data.signedKey, earlier), reused: true };
+      const known = await steps.run('reuse', () => this.deps.reuse?.find(data.tenant, profile, digest.imageSha256));
+      if (known) {
+        metrics?.imagesReused.inc({ profile: profile.name });
+        return { signed: { key: known.signedKey, sha256: known.signedSha256, size: known.signedSize }, reused: true, reusedFrom: known.jobId };
+      }
+    }
+    const made = await steps.run('sign', () => signImage(source.data, profile));
+    metrics?.signDuration.observe({ scheme: profile.scheme }, made.keyMs / 1000);
+    await steps.run('verify', () => verifySignedImage(made.image, source.data, profile));
+    const stored = await steps.run('store', () =>
+      storeSignedImage(store, data.signedKey, made.image, { overwrite: data.fresh === true, isValid }),
+    );
+    return { signed: signedOutputOf(data.signedKey, stored.image), reused: stored.reused };
   }
 
   /** The job was signed and recorded before: the stored file must still be the recorded one. */

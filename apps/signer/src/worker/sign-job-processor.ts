@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FleetSignProcessor, QueueName, SignJobResult } from '@fleetsign/queue';
 import type { Logger } from 'pino';
+import { type BatchAccounting, failedOutcome, succeededOutcome } from '../batch/batch-accounting';
 import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { SignPipeline } from '../pipeline/sign-pipeline';
@@ -12,20 +13,26 @@ export interface SignJobProcessorDeps {
   webhooks: Pick<WebhookEnqueuer, 'jobFailed'>;
   metrics: SignerMetrics;
   logger: Logger;
+  /** Counts batch items as they become final; without it batch items are signed like single jobs. */
+  batches?: Pick<BatchAccounting, 'started' | 'finished'>;
 }
 
 /**
  * The `sign` queue processor. It never swallows a failure: a permanent one is thrown
  * as UnrecoverableError (no retry), a transient one is rethrown for BullMQ's backoff;
  * either way the failedReason is `{"code","message"}` JSON. When the job fails for
- * good (permanent, or its last attempt) the failure event is enqueued first.
+ * good (permanent, or its last attempt) the failure event is enqueued first. A batch
+ * item's final outcome is recorded in its batch before the job leaves the processor.
  */
 export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignProcessor<QueueName.Sign> {
   return async (job): Promise<SignJobResult> => {
     const log = deps.logger.child({ jobId: job.id, tenant: job.data.tenant, profile: job.data.profile, attempt: job.attemptsMade + 1 });
     const start = performance.now();
     try {
+      await deps.batches?.started(job);
       const result = await deps.pipeline.run(job);
+      // A failure to record it fails this attempt; the retry finds the job's audit record and records again.
+      await deps.batches?.finished(job, succeededOutcome(result));
       deps.metrics.jobsSucceeded.inc({ profile: job.data.profile, reused: String(result.reused === true) });
       deps.metrics.jobDuration.observe({ outcome: 'succeeded' }, (performance.now() - start) / 1000);
       log.info({ signedKey: result.signedKey, signedSha256: result.signedSha256, reused: result.reused === true, timings: result.timings }, 'image signed');
@@ -41,6 +48,10 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
       if (final) {
         await deps.webhooks.jobFailed(job, failure).catch((notifyErr: unknown) => {
           log.error({ err: notifyErr }, 'could not enqueue the job.failed webhook');
+        });
+        // The worker's failed listener records it again if this does not get through.
+        await deps.batches?.finished(job, failedOutcome(failure)).catch((recordErr: unknown) => {
+          log.error({ err: recordErr }, 'could not record the failed batch item');
         });
       }
       throw jobError(failure, err);

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type BatchRecord,
+  type FleetSignQueue,
+  QueueName,
+  type SignJobData,
+  batchItemJobId,
+  batchItemPriority,
+  encodeBatchItem,
+  signedObjectKey,
+} from '@fleetsign/queue';
+import { GatewaySettings } from '../core/gateway-settings';
+import { SIGN_QUEUE } from '../core/gateway.tokens';
+import { UploadIntents } from '../uploads/upload-intents';
+import type { PlannedItem } from './batch-request';
+import { BatchStore } from './batch-store';
+
+/** Sign jobs added per round trip: bounds memory and Redis command size for a 10,000-item batch. */
+export const BATCH_ENQUEUE_CHUNK = 500;
+
+/**
+ * Adds a batch's item jobs: ordinary `sign` jobs with a fixed id per (batch, index),
+ * `batchId`/`batchIndex` in their data and a fair-share priority from the tenant's
+ * backlog, chunk by chunk so a 10,000-item batch never has more than one chunk of job
+ * objects in memory.
+ */
+@Injectable()
+export class BatchItemEnqueuer {
+  constructor(
+    @Inject(SIGN_QUEUE) private readonly signQueue: FleetSignQueue<QueueName.Sign>,
+    private readonly settings: GatewaySettings,
+    private readonly intents: UploadIntents,
+    private readonly batches: BatchStore,
+  ) {}
+
+  /**
+   * Adds the item jobs from `startAt` on: per chunk, reserve it (item list and tenant
+   * backlog, once), add its jobs (a repeat adds nothing: the ids exist), then record the
+   * progress, so a replayed request resumes where a failed one stopped.
+   */
+  async enqueue(batch: BatchRecord, items: readonly PlannedItem[], startAt: number): Promise<void> {
+    const slice = this.settings.batch.fairShareSlice;
+    for (let from = startAt; from < items.length; from += BATCH_ENQUEUE_CHUNK) {
+      const to = Math.min(items.length, from + BATCH_ENQUEUE_CHUNK);
+      const chunk = items.slice(from, to);
+      const base = await this.batches.reserveChunk(
+        batch.batchId,
+        batch.tenant,
+        from,
+        to,
+        chunk.map(encodeBatchItem),
+      );
+      const jobs = await Promise.all(
+        chunk.map(async (item, offset) => {
+          const index = from + offset;
+          const jobId = batchItemJobId(batch.batchId, index);
+          return {
+            name: QueueName.Sign as const,
+            data: await this.itemJobData(batch, item, index, jobId),
+            opts: { jobId, priority: batchItemPriority(base + offset, slice) },
+          };
+        }),
+      );
+      await this.signQueue.addBulk(jobs);
+      await this.batches.markEnqueued(batch.batchId, to);
+    }
+  }
+
+  private async itemJobData(
+    batch: BatchRecord,
+    item: PlannedItem,
+    index: number,
+    jobId: string,
+  ): Promise<SignJobData> {
+    // A declared upload's digest and size travel with the job, so the signer refuses a swapped object.
+    const intent = item.sha256 ? undefined : await this.intents.recall(item.sourceKey);
+    const sha256 = item.sha256 ?? intent?.sha256;
+    const metadata = batch.metadata || item.metadata ? { ...batch.metadata, ...item.metadata } : undefined;
+    return {
+      tenant: batch.tenant,
+      profile: batch.profile,
+      source: {
+        key: item.sourceKey,
+        ...(sha256 ? { sha256 } : {}),
+        ...(intent?.size !== undefined ? { size: intent.size } : {}),
+      },
+      signedKey: signedObjectKey(batch.tenant, jobId),
+      requestedAt: batch.createdAt,
+      ...(metadata ? { metadata } : {}),
+      ...(batch.fresh ? { fresh: true } : {}),
+      batchId: batch.batchId,
+      batchIndex: index,
+    };
+  }
+}

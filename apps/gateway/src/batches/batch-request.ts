@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { ErrorCode } from '@fleetsign/errors';
+import { validateObjectKey } from '@fleetsign/storage';
+import { z } from 'zod';
+import { HttpProblem } from '../http/http-problem';
+import type { FieldViolation } from '../http/zod-validation';
+import { canonicalJson, metadataSchema, profileNameSchema, sha256HexSchema } from '../jobs/job-request';
+import { incomingPrefix } from '../uploads/uploads.service';
+
+/** Most items one batch may hold. */
+export const BATCH_MAX_ITEMS = 10_000;
+/** Most item problems listed in one 400 answer. */
+const MAX_REPORTED_PROBLEMS = 100;
+
+/** True for a plain file name: no path separators, no control characters, not "." or "..". */
+function isFileName(name: string): boolean {
+  if (name === '.' || name === '..') return false;
+  for (const char of name) {
+    const code = char.charCodeAt(0);
+    if (char === '/' || char === '\\' || code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
+/** Item names become file names on the client. */
+export const itemNameSchema = z.string().min(1).max(255).refine(isFileName, {
+  message: 'must be a file name: no "/", "\\" or control characters, not "." or ".."',
+});
+
+const batchItemSchema = z.strictObject({
+  source: z.strictObject({
+    key: z.string().min(1).max(1024),
+    sha256: sha256HexSchema.optional(),
+  }),
+  name: itemNameSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+
+/** Body of `POST /v1/batches`. Unknown fields are refused so a typo never passes silently. */
+export const createBatchRequestSchema = z.strictObject({
+  profile: profileNameSchema,
+  items: z.array(batchItemSchema).min(1).max(BATCH_MAX_ITEMS),
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
+    })
+    .optional(),
+  metadata: metadataSchema.optional(),
+  fresh: z.boolean().optional(),
+});
+
+export type CreateBatchRequest = z.output<typeof createBatchRequestSchema>;
+
+/** An item as it is enqueued. */
+export interface PlannedItem {
+  name: string;
+  sourceKey: string;
+  sha256?: string;
+  metadata?: Record<string, string>;
+}
+
+/** SHA-256 (hex) of the canonical form of a validated batch request: its idempotency fingerprint. */
+export function batchRequestHash(request: CreateBatchRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+/** The last segment of an object key. */
+export function basename(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/**
+ * Checks each item against the caller's tenant: its source key must be a valid object
+ * key under `incoming/<tenant>/`, and its name (default: the source key's basename)
+ * must be a file name unique within the batch. Throws 400 VALIDATION_FAILED naming the
+ * items at fault (the first {@link MAX_REPORTED_PROBLEMS}).
+ */
+export function planBatchItems(tenant: string, items: CreateBatchRequest['items']): PlannedItem[] {
+  const prefix = incomingPrefix(tenant);
+  const problems: FieldViolation[] = [];
+  const seen = new Map<string, number>();
+  const planned = items.map((item, index): PlannedItem => {
+    const key = item.source.key;
+    const report = (path: string, message: string) => {
+      if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ path: `items.${index}.${path}`, message });
+    };
+    let validKey = true;
+    try {
+      validateObjectKey(key);
+    } catch {
+      validKey = false;
+      report('source.key', 'not a valid object key');
+    }
+    if (validKey && !key.startsWith(prefix)) report('source.key', `must be under "${prefix}"`);
+    const name = item.name ?? basename(key);
+    if (!itemNameSchema.safeParse(name).success) {
+      report('name', 'the default name (the source key basename) is not a file name; give a name');
+    }
+    const first = seen.get(name);
+    if (first !== undefined)
+      report('name', `"${name}" is also the name of item ${first}; names must be unique`);
+    else seen.set(name, index);
+    return {
+      name,
+      sourceKey: key,
+      ...(item.source.sha256 ? { sha256: item.source.sha256 } : {}),
+      ...(item.metadata ? { metadata: item.metadata } : {}),
+    };
+  });
+  if (problems.length > 0) {
+    const first = problems[0];
+    throw new HttpProblem(
+      400,
+      ErrorCode.ValidationFailed,
+      `Invalid batch items (${first.path}: ${first.message})`,
+      {
+        errors: problems,
+      },
+    );
+  }
+  return planned;
+}

@@ -1,0 +1,156 @@
+import { ErrorCode } from '@fleetsign/errors';
+import type { BatchRecord } from '@fleetsign/queue';
+import { HttpProblem } from '../http/http-problem';
+import type { ApiJobState, JobErrorView, WebhookView } from '../jobs/job-view';
+import type { StoredItem } from './batch-store';
+
+/** Batch states as the API reports them. */
+export type ApiBatchState = 'queued' | 'running' | 'completed';
+
+/** Item counts by state; they add up to the batch total. */
+export interface BatchCountsView {
+  queued: number;
+  active: number;
+  succeeded: number;
+  failed: number;
+}
+
+/** Body of `GET /v1/batches/:id`. */
+export interface BatchView {
+  id: string;
+  state: ApiBatchState;
+  profile: string;
+  total: number;
+  counts: BatchCountsView;
+  /** Share of items that are final (succeeded or failed), 0..1. */
+  progress: number;
+  createdAt: string;
+  finishedAt?: string;
+  metadata?: Record<string, string>;
+  manifest?: { key: string; downloadUrl: string };
+  webhook?: WebhookView;
+  links: { self: string; items: string };
+}
+
+/** One entry of `GET /v1/batches/:id/items`. */
+export interface BatchItemView {
+  index: number;
+  name: string;
+  sourceKey: string;
+  jobId: string;
+  state: ApiJobState;
+  signedKey?: string;
+  downloadUrl?: string;
+  imageSha256?: string;
+  signedSha256?: string;
+  reused?: boolean;
+  error?: JobErrorView;
+}
+
+/** Body of `GET /v1/batches/:id/items`. */
+export interface BatchItemsPage {
+  items: BatchItemView[];
+  nextCursor?: string;
+}
+
+/** Counts from the record (final items) and the active set; items not final nor active are queued. */
+export function batchCounts(
+  record: Pick<BatchRecord, 'total' | 'succeeded' | 'failed'>,
+  activeCount: number,
+): BatchCountsView {
+  const final = record.succeeded + record.failed;
+  const active = Math.max(0, Math.min(activeCount, record.total - final));
+  return {
+    queued: Math.max(0, record.total - final - active),
+    active,
+    succeeded: record.succeeded,
+    failed: record.failed,
+  };
+}
+
+/** Completed once the manifest is written; running once any item started or finished. */
+export function batchState(record: Pick<BatchRecord, 'state'>, counts: BatchCountsView): ApiBatchState {
+  if (record.state === 'completed') return 'completed';
+  return counts.active + counts.succeeded + counts.failed > 0 ? 'running' : 'queued';
+}
+
+/** Everything a batch view is built from. */
+export interface BatchViewInput {
+  record: BatchRecord;
+  activeCount: number;
+  selfUrl: string;
+  manifestDownloadUrl?: string;
+  webhook?: WebhookView;
+}
+
+/** Builds the API's view of a batch. */
+export function buildBatchView(input: BatchViewInput): BatchView {
+  const { record } = input;
+  const counts = batchCounts(record, input.activeCount);
+  const state = batchState(record, counts);
+  const view: BatchView = {
+    id: record.batchId,
+    state,
+    profile: record.profile,
+    total: record.total,
+    counts,
+    progress: record.total === 0 ? 0 : (counts.succeeded + counts.failed) / record.total,
+    createdAt: record.createdAt,
+    links: { self: input.selfUrl, items: `${input.selfUrl}/items` },
+  };
+  if (state === 'completed' && record.finishedAt) view.finishedAt = record.finishedAt;
+  if (record.metadata) view.metadata = record.metadata;
+  if (state === 'completed' && record.manifestKey && input.manifestDownloadUrl) {
+    view.manifest = { key: record.manifestKey, downloadUrl: input.manifestDownloadUrl };
+  }
+  if (input.webhook) view.webhook = input.webhook;
+  return view;
+}
+
+/** The view of one item; `downloadUrl` is given for succeeded items. */
+export function buildItemView(item: StoredItem, jobId: string, downloadUrl?: string): BatchItemView {
+  const view: BatchItemView = {
+    index: item.index,
+    name: item.name,
+    sourceKey: item.sourceKey,
+    jobId,
+    state: item.outcome?.state ?? (item.active ? 'active' : 'queued'),
+  };
+  const outcome = item.outcome;
+  if (outcome?.state === 'succeeded') {
+    view.signedKey = outcome.signedKey;
+    if (downloadUrl) view.downloadUrl = downloadUrl;
+    view.imageSha256 = outcome.imageSha256;
+    view.signedSha256 = outcome.signedSha256;
+    if (outcome.reused) view.reused = true;
+  } else if (outcome?.state === 'failed') {
+    view.error = { code: outcome.error.code, message: outcome.error.message };
+  }
+  return view;
+}
+
+const CURSOR = /^i([0-9]{1,9})$/;
+
+/** The opaque cursor of a page starting at item `index`. */
+export function encodeItemsCursor(index: number): string {
+  return Buffer.from(`i${index}`, 'utf8').toString('base64url');
+}
+
+/** The item index a cursor points at; 400 VALIDATION_FAILED for a cursor this API did not hand out. */
+export function decodeItemsCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  const match = /^[A-Za-z0-9_-]{1,16}$/.test(cursor)
+    ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+    : null;
+  if (!match) {
+    throw new HttpProblem(
+      400,
+      ErrorCode.ValidationFailed,
+      'Invalid cursor: pass nextCursor from the previous page',
+      {
+        errors: [{ path: 'cursor', message: 'not a cursor this API returned' }],
+      },
+    );
+  }
+  return Number(match[1]);
+}

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FleetSignConfig } from '@fleetsign/config';
+import { ErrorCode } from '@fleetsign/errors';
+import {
+  type BatchRecord,
+  type FleetSignQueue,
+  type QueueName,
+  batchItemJobId,
+  deterministicBatchId,
+  webhookEventId,
+} from '@fleetsign/queue';
+import type { ObjectStore } from '@fleetsign/storage';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal';
+import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
+import { FLEET_CONFIG, OBJECT_STORE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
+import { HttpProblem } from '../http/http-problem';
+import { webhookView } from '../jobs/job-view';
+import { checkProfileAccess } from '../profiles/profile-access';
+import { BatchItemEnqueuer } from './batch-item-enqueuer';
+import { type CreateBatchRequest, batchRequestHash, planBatchItems } from './batch-request';
+import type { BatchItemsQuery } from './batch-schemas';
+import { BatchStore, type StoredItem } from './batch-store';
+import {
+  type ApiBatchState,
+  type BatchItemsPage,
+  type BatchView,
+  batchCounts,
+  batchState,
+  buildBatchView,
+  buildItemView,
+  decodeItemsCursor,
+  encodeItemsCursor,
+} from './batch-view';
+
+/** Batch ids the API hands out: `batch_<32 hex>`. */
+const BATCH_ID = /^batch_[0-9a-f]{32}$/;
+
+/** Outcome of `POST /v1/batches`. */
+export interface CreatedBatch {
+  id: string;
+  state: ApiBatchState;
+  total: number;
+  replay: boolean;
+}
+
+/**
+ * Accepts batches (one sign job per item, added in chunks at fair-share priorities) and
+ * reports their progress and items, strictly within the caller's tenant.
+ */
+@Injectable()
+export class BatchesService {
+  constructor(
+    @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
+    @Inject(WEBHOOK_QUEUE) private readonly webhookQueue: FleetSignQueue<QueueName.Webhook>,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    private readonly settings: GatewaySettings,
+    private readonly batches: BatchStore,
+    private readonly enqueuer: BatchItemEnqueuer,
+  ) {}
+
+  /** Link to a batch's state. */
+  selfUrl(id: string): string {
+    return `${this.settings.publicBaseUrl}/v1/batches/${id}`;
+  }
+
+  /**
+   * Checks the request, stores the batch and adds its item jobs. With an idempotency key
+   * the batch id is derived from (tenant, key): the same body returns the same batch and
+   * finishes an enqueue an earlier attempt left half done; another body is 409.
+   */
+  async create(
+    principal: Principal,
+    request: CreateBatchRequest,
+    idempotencyKey?: string,
+  ): Promise<CreatedBatch> {
+    checkProfileAccess(this.fleet, principal, request.profile);
+    const items = planBatchItems(principal.tenant, request.items);
+    const fingerprint = batchRequestHash(request);
+    const id = idempotencyKey
+      ? deterministicBatchId(principal.tenant, idempotencyKey)
+      : `batch_${randomUUID().replace(/-/g, '')}`;
+    const created = await this.batches.create(id, {
+      tenant: principal.tenant,
+      profile: request.profile,
+      total: items.length,
+      createdAt: new Date().toISOString(),
+      requestHash: fingerprint,
+      ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
+      ...(request.metadata ? { metadata: request.metadata } : {}),
+      ...(request.fresh ? { fresh: true } : {}),
+    });
+    if (!created.created && created.requestHash !== fingerprint) {
+      throw new HttpProblem(
+        409,
+        ErrorCode.IdempotencyConflict,
+        'This Idempotency-Key was already used with a different request body',
+      );
+    }
+    const record = await this.batches.record(id);
+    if (!record)
+      throw new HttpProblem(500, ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
+    const startAt = created.created ? 0 : created.enqueued;
+    if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
+    if (created.created) return { id, state: 'queued', total: items.length, replay: false };
+    const counts = batchCounts(record, await this.batches.activeCount(id));
+    return { id, state: batchState(record, counts), total: record.total, replay: true };
+  }
+
+  /** The view of one of the caller's batches; 404 for unknown ids and other tenants' batches alike. */
+  async get(principal: Principal, id: string): Promise<BatchView> {
+    const record = await this.owned(principal, id);
+    const activeCount = await this.batches.activeCount(id);
+    const manifestDownloadUrl =
+      record.state === 'completed' && record.manifestKey
+        ? await this.store.presignGet(record.manifestKey, DOWNLOAD_URL_TTL_SEC)
+        : undefined;
+    let webhook;
+    if (record.webhookUrl) {
+      const eventId = webhookEventId(id);
+      const delivery = await this.webhookQueue.getJob(eventId);
+      webhook = webhookView(
+        { url: record.webhookUrl, eventId },
+        delivery && {
+          state: await delivery.getState(),
+          attemptsMade: delivery.attemptsMade,
+          failedReason: delivery.failedReason,
+        },
+      );
+    }
+    return buildBatchView({ record, activeCount, selfUrl: this.selfUrl(id), manifestDownloadUrl, webhook });
+  }
+
+  /** One page of a batch's items in index order, optionally only succeeded or failed ones. */
+  async items(principal: Principal, id: string, query: BatchItemsQuery): Promise<BatchItemsPage> {
+    const record = await this.owned(principal, id);
+    const start = decodeItemsCursor(query.cursor);
+    let page: StoredItem[];
+    let next: number | undefined;
+    if (query.state === 'all') {
+      page = await this.batches.itemsFrom(id, start, query.limit);
+      if (page.length === query.limit && start + query.limit < record.total) next = start + query.limit;
+    } else {
+      // One more than asked tells whether another page exists.
+      const found = await this.batches.itemsInState(id, query.state, start, query.limit + 1);
+      page = found.slice(0, query.limit);
+      if (found.length > query.limit) next = found[query.limit].index;
+    }
+    const items = await Promise.all(
+      page.map(async (item) => {
+        const url =
+          item.outcome?.state === 'succeeded'
+            ? await this.store.presignGet(item.outcome.signedKey, DOWNLOAD_URL_TTL_SEC)
+            : undefined;
+        return buildItemView(item, batchItemJobId(id, item.index), url);
+      }),
+    );
+    return { items, ...(next !== undefined ? { nextCursor: encodeItemsCursor(next) } : {}) };
+  }
+
+  private async owned(principal: Principal, id: string): Promise<BatchRecord> {
+    const record = BATCH_ID.test(id) ? await this.batches.record(id) : undefined;
+    if (!record || record.tenant !== principal.tenant) {
+      throw new HttpProblem(404, ErrorCode.NotFound, `Batch "${id}" not found`);
+    }
+    return record;
+  }
+}
