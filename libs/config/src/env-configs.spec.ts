@@ -139,7 +139,7 @@ describe('notifier settings', () => {
   it('has defaults', () => {
     expect(loadNotifierConfig({})).toEqual({
       timeoutMs: 10_000,
-      attempts: 8,
+      attempts: 10, // every attempt the webhook queue gives a job
       allowPrivateTargets: { cidrs: [], hosts: [] },
     });
   });

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { WEBHOOK_JOB_ATTEMPTS } from '@fleetsign/queue/job-options';
 import { z } from 'zod';
 import { type Env, list, parseEnvSettings, wholeNumber } from './env-settings';
 
@@ -65,12 +66,13 @@ const allowListSchema = list()
 
 const notifierSchema = z.object({
   timeoutMs: wholeNumber(100, 120_000).default(10_000),
-  attempts: wholeNumber(1, 50).default(8),
+  // By default the notifier allows every attempt the webhook queue gives a job.
+  attempts: wholeNumber(1, 50).default(WEBHOOK_JOB_ATTEMPTS),
   allowPrivateTargets: allowListSchema,
 });
 
 /**
- * Notifier settings from FLEETSIGN_WEBHOOK_TIMEOUT_MS (10000), FLEETSIGN_WEBHOOK_ATTEMPTS (8)
+ * Notifier settings from FLEETSIGN_WEBHOOK_TIMEOUT_MS (10000), FLEETSIGN_WEBHOOK_ATTEMPTS (the webhook queue's attempts, 10)
  * and FLEETSIGN_WEBHOOK_ALLOW_PRIVATE_TARGETS (comma-separated CIDRs, addresses or host names; empty).
  */
 export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
