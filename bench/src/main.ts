@@ -2,9 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommanderError } from 'commander';
-import type { Figure, MissingFigure } from './core/figures';
 import { cpus } from 'node:os';
-import { collectMachineInfo, loadAverage } from './core/machine-info';
+import type { Figure, MissingFigure } from './core/figures';
+import {
+  busyShare,
+  collectMachineInfo,
+  cpuIdleShare,
+  cpuJiffies,
+  loadAverage,
+  loadAverages,
+} from './core/machine-info';
 import { nowMs } from './core/measure';
 import { parseBenchOptions, type BenchOptions } from './core/options';
 import { progress } from './core/progress';
@@ -23,16 +30,19 @@ async function runBench(options: BenchOptions, scenarios: readonly Scenario[]): 
   const root = repoRoot();
   const output = resolve(options.output ?? join(root, 'bench', 'results', 'latest.json'));
   const workDir = await mkdtemp(join(tmpdir(), 'fleetsign-bench-'));
-  const ctx = new RunContext(options.quick, root, workDir);
+  const profileDir = options.profileSigner === undefined ? undefined : resolve(options.profileSigner);
+  const ctx = new RunContext(options.quick, root, workDir, profileDir);
   const started = nowMs();
   const figures: Figure[] = [];
   const missing: MissingFigure[] = [];
   const runs: ScenarioRun[] = [];
   let failures = 0;
-  const loadAtStart = loadAverage();
-  if (loadAtStart > cpus().length / 2) {
+  const loadsAtStart = loadAverages();
+  const idleAtStart = await cpuIdleShare();
+  // The load average also counts tasks waiting on I/O; the idle share says whether others use the CPUs now.
+  if (idleAtStart !== undefined && idleAtStart < 0.8) {
     progress(
-      `warning: load average is ${loadAtStart} on ${cpus().length} CPUs; other work will lower every figure`,
+      `warning: the CPUs were only ${Math.round(idleAtStart * 100)}% idle before the run (load average ${loadsAtStart.join(', ')} on ${cpus().length} CPUs); other work will lower every figure`,
     );
   }
   progress(
@@ -41,7 +51,7 @@ async function runBench(options: BenchOptions, scenarios: readonly Scenario[]): 
   try {
     for (const scenario of scenarios) {
       progress(`${scenario.name}: ${scenario.title}`);
-      const run = {
+      const run: ScenarioRun = {
         name: scenario.name,
         ok: false,
         seconds: 0,
@@ -49,6 +59,7 @@ async function runBench(options: BenchOptions, scenarios: readonly Scenario[]): 
         loadAverageAtEnd: 0,
       };
       const scenarioStart = nowMs();
+      const jiffiesAtStart = await cpuJiffies().catch(() => undefined);
       runs.push(run);
       try {
         const outcome = await scenario.run(ctx);
@@ -65,6 +76,8 @@ async function runBench(options: BenchOptions, scenarios: readonly Scenario[]): 
       }
       run.seconds = (nowMs() - scenarioStart) / 1000;
       run.loadAverageAtEnd = loadAverage();
+      const jiffiesAtEnd = await cpuJiffies().catch(() => undefined);
+      if (jiffiesAtStart && jiffiesAtEnd) run.cpuBusyShare = busyShare(jiffiesAtStart, jiffiesAtEnd);
     }
   } finally {
     await ctx.close().catch((err: unknown) => progress(`stopping services failed: ${String(err)}`));
@@ -78,7 +91,7 @@ async function runBench(options: BenchOptions, scenarios: readonly Scenario[]): 
     mode: options.quick ? 'quick' : 'full',
     scenarios: runs,
     durationSeconds,
-    machine: await collectMachineInfo(loadAtStart),
+    machine: await collectMachineInfo(loadsAtStart, idleAtStart),
     figures,
     missing,
   });
@@ -97,7 +110,7 @@ async function main(): Promise<void> {
     return;
   }
   if (options.list) {
-    for (const scenario of SCENARIOS) process.stdout.write(`${scenario.name.padEnd(24)} ${scenario.title}\n`);
+    for (const scenario of SCENARIOS) process.stdout.write(`${scenario.name.padEnd(30)} ${scenario.title}\n`);
     return;
   }
   // Ctrl-C: exit, which stops every child process the run started (devstack's exit hook).

@@ -1,3 +1,5 @@
+// First: sizes the libuv thread pool before anything uses it.
+import './size-threadpool';
 import { isFleetSignError } from '@fleetsign/errors';
 import { createSignerLogger } from './observability/signer-logger';
 import { loadSignerProcessSettings } from './settings/signer-settings';

@@ -9,6 +9,7 @@ import { createKeyOpener } from './keys/key-opener';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';
 import { SignerMetrics } from './observability/signer-metrics';
+import { ImageBufferPool } from './pipeline/image-buffer-pool';
 import { SignPipeline } from './pipeline/sign-pipeline';
 import { ReuseIndex } from './reuse/reuse-index';
 import type { SignerSettings } from './settings/signer-settings';
@@ -92,7 +93,18 @@ export class SignerModule {
             webhooks: WebhookEnqueuer,
             metrics: SignerMetrics,
             reuse: ReuseIndex,
-          ) => new SignPipeline({ registry, store, audit, webhooks, metrics, reuse, maxImageBytes: settings.signer.maxImageBytes }),
+          ) =>
+            new SignPipeline({
+              registry,
+              store,
+              audit,
+              webhooks,
+              metrics,
+              reuse,
+              maxImageBytes: settings.signer.maxImageBytes,
+              // One buffer per job that can run at once.
+              buffers: new ImageBufferPool(settings.signer.concurrency),
+            }),
           inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics, ReuseIndex],
         },
         SignerRuntime,

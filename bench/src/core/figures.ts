@@ -29,6 +29,8 @@ export interface Figure {
   target?: FigureTarget;
   /** Counts, durations and settings behind the value. */
   details?: Record<string, unknown>;
+  /** One line on where the time went (CPU per process, pipeline steps), printed under the table. */
+  breakdown?: string;
 }
 
 /** A figure this run could not produce, and why. */
@@ -47,6 +49,7 @@ export interface FigureInput {
   limit?: FigureLimit;
   target?: TargetRule;
   details?: Record<string, unknown>;
+  breakdown?: string;
 }
 
 function targetText(rule: TargetRule, unit: string): string {
@@ -76,5 +79,6 @@ export function makeFigure(input: FigureInput): Figure {
     };
   }
   if (input.details) figure.details = input.details;
+  if (input.breakdown) figure.breakdown = input.breakdown;
   return figure;
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root';
@@ -19,6 +20,11 @@ export interface MachineInfo {
   /** 1-minute load average when the run started and when it ended: others' work skews every figure. */
   loadAverageAtStart: number;
   loadAverageAtEnd: number;
+  /** 1-, 5- and 15-minute load averages when the run started and when it ended. */
+  loadAveragesAtStart: number[];
+  loadAveragesAtEnd: number[];
+  /** Share of CPU time idle over one second before the run (/proc/stat): below ~0.9, others were busy. */
+  cpuIdleShareAtStart?: number;
   date: string;
 }
 
@@ -43,11 +49,59 @@ function packageVersion(name: string): string | undefined {
 
 /** The 1-minute load average. */
 export function loadAverage(): number {
-  return Math.round(loadavg()[0] * 100) / 100;
+  return loadAverages()[0];
+}
+
+/** The 1-, 5- and 15-minute load averages. */
+export function loadAverages(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100);
+}
+
+/** Jiffies of all CPUs so far: idle (with iowait), iowait alone and total. */
+export interface CpuJiffies {
+  idle: number;
+  iowait: number;
+  total: number;
+}
+
+/** Idle and total jiffies of all CPUs so far (the `cpu` line of /proc/stat; idle includes iowait). */
+export async function cpuJiffies(): Promise<CpuJiffies> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
+  const values = line.trim().split(/\s+/).slice(1).map(Number);
+  return {
+    idle: values[3] + (values[4] ?? 0),
+    iowait: values[4] ?? 0,
+    total: values.reduce((sum, value) => sum + value, 0),
+  };
+}
+
+/** Share of CPU time busy between two readings of cpuJiffies (0..1). */
+export function busyShare(
+  from: { idle: number; total: number },
+  to: { idle: number; total: number },
+): number {
+  const total = to.total - from.total;
+  return total > 0 ? Math.round((1 - (to.idle - from.idle) / total) * 100) / 100 : 0;
+}
+
+/** Share of CPU time idle over `ms` milliseconds (Linux); undefined where /proc/stat is missing. */
+export async function cpuIdleShare(ms = 1_000): Promise<number | undefined> {
+  try {
+    const before = await cpuJiffies();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const after = await cpuJiffies();
+    const total = after.total - before.total;
+    return total > 0 ? Math.round(((after.idle - before.idle) / total) * 100) / 100 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Collects CPU, memory, load, OS and the versions of Node, Redis, SoftHSM2, pkcs11js and BullMQ. */
-export async function collectMachineInfo(loadAverageAtStart: number): Promise<MachineInfo> {
+export async function collectMachineInfo(
+  loadAveragesAtStart: number[],
+  cpuIdleShareAtStart?: number,
+): Promise<MachineInfo> {
   const [redisLine, softhsmLine] = await Promise.all([
     toolOutput('redis-server', ['--version']),
     toolOutput('softhsm2-util', ['--version']),
@@ -64,8 +118,11 @@ export async function collectMachineInfo(loadAverageAtStart: number): Promise<Ma
     softhsm: softhsmLine,
     pkcs11js: packageVersion('pkcs11js'),
     bullmq: packageVersion('bullmq'),
-    loadAverageAtStart,
+    loadAverageAtStart: loadAveragesAtStart[0],
     loadAverageAtEnd: loadAverage(),
+    loadAveragesAtStart,
+    loadAveragesAtEnd: loadAverages(),
+    ...(cpuIdleShareAtStart !== undefined ? { cpuIdleShareAtStart } : {}),
     date: new Date().toISOString(),
   };
 }

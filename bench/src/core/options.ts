@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 /** Command-line options of the benchmark. */
 export interface BenchOptions {
-  /** Smaller counts and shorter windows, for a quick look (about a minute). */
+  /** Smaller counts and shorter windows, for a quick look (one to two minutes). */
   quick: boolean;
   /** Scenario names to run (plus the limits they compare to); undefined runs every scenario. */
   only?: string[];
@@ -12,6 +12,8 @@ export interface BenchOptions {
   keepWorkDir: boolean;
   /** Where the results JSON goes; default bench/results/latest.json. */
   output?: string;
+  /** Folder for V8 CPU profiles of every signer process (summarised on stderr); none when undefined. */
+  profileSigner?: string;
 }
 
 function collectNames(value: string, previous: string[] | undefined): string[] {
@@ -38,6 +40,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     .option('--list', 'list the scenarios and exit', false)
     .option('--keep-work-dir', 'keep the temporary folder with logs, token and stores', false)
     .option('--output <path>', 'results file (default bench/results/latest.json)')
+    .option(
+      '--profile-signer <dir>',
+      'write a V8 CPU profile of each signer process to <dir> and print where its CPU time went',
+    )
     .allowExcessArguments(false)
     .exitOverride();
   program.parse([...args], { from: 'user' });
@@ -47,6 +53,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     list: boolean;
     keepWorkDir: boolean;
     output?: string;
+    profileSigner?: string;
   }>();
   return {
     quick: opts.quick,
@@ -54,5 +61,6 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     list: opts.list,
     keepWorkDir: opts.keepWorkDir,
     output: opts.output,
+    profileSigner: opts.profileSigner,
   };
 }

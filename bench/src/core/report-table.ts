@@ -31,7 +31,8 @@ function renderRows(header: readonly string[], rows: readonly string[][]): strin
 
 /**
  * The results as a plain-text table: figure, value, unit, limit, ratio to the limit,
- * target and whether it was met; then the limits' meaning and the figures not produced.
+ * target and whether it was met; then the limits' meaning, where the time went and the
+ * figures not produced.
  */
 export function renderTable(figures: readonly Figure[], missing: readonly MissingFigure[]): string {
   const limitNames = new Map<string, string>();
@@ -51,6 +52,12 @@ export function renderTable(figures: readonly Figure[], missing: readonly Missin
   const parts = [renderRows(['figure', 'value', 'unit', 'limit', 'ratio', 'target', 'met?'], rows)];
   if (limitNames.size > 0) {
     parts.push(['limits:', ...[...limitNames].map(([label, ref]) => `  ${ref} = ${label}`)].join('\n'));
+  }
+  const breakdowns = figures.filter((figure) => figure.breakdown);
+  if (breakdowns.length > 0) {
+    parts.push(
+      ['where the time goes:', ...breakdowns.map((f) => `  ${f.label}:\n    ${f.breakdown}`)].join('\n'),
+    );
   }
   if (missing.length > 0) {
     parts.push(['not measured:', ...missing.map((m) => `  ${m.label}: ${m.reason}`)].join('\n'));

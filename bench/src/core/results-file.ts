@@ -5,7 +5,7 @@ import type { Figure, MissingFigure } from './figures';
 import type { MachineInfo } from './machine-info';
 
 /** Version of the results file layout. */
-export const RESULTS_FORMAT = 1;
+export const RESULTS_FORMAT = 2;
 
 /** How one scenario went: its duration and the machine's load around it (others' work skews figures). */
 export interface ScenarioRun {
@@ -14,6 +14,8 @@ export interface ScenarioRun {
   seconds: number;
   loadAverageAtStart: number;
   loadAverageAtEnd: number;
+  /** Share of all CPUs busy during the scenario (/proc/stat), whoever used them. */
+  cpuBusyShare?: number;
 }
 
 /** Everything one run measured, as written to bench/results/latest.json. */

@@ -18,6 +18,7 @@ export class RunContext implements BenchContext {
     readonly quick: boolean,
     readonly root: string,
     readonly workDir: string,
+    readonly signerProfileDir?: string,
   ) {}
 
   redis(): Promise<LocalRedis> {

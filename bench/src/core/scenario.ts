@@ -10,7 +10,13 @@ export interface BenchContext {
   root: string;
   /** Private temporary folder of this run. */
   workDir: string;
-  /** Signer settings from the environment (PKCS#11 sessions, concurrency), as the signer would load them. */
+  /** When set, every signer process writes a V8 CPU profile under this folder. */
+  signerProfileDir?: string;
+  /**
+   * Signer settings from the environment as libs/config reads them (PKCS#11 sessions per
+   * token); the signer may derive its job concurrency from them, so runs report the
+   * concurrency they observed instead.
+   */
   signerConfig: SignerConfig;
   /** The run's private redis-server on 127.0.0.1. */
   redis(): Promise<LocalRedis>;

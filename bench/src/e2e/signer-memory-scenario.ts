@@ -1,3 +1,5 @@
+import { SIGNER_ENV } from '@fleetsign/config';
+import { QueueName, createQueue, createRedisConnection } from '@fleetsign/queue';
 import { makeFigure } from '../core/figures';
 import { progress } from '../core/progress';
 import type { Scenario } from '../core/scenario';
@@ -6,13 +8,32 @@ import { startFleetStack } from '../stack/fleet-stack';
 import { GatewayClient } from './gateway-client';
 import { assertAllSucceeded, jobStats, runSingleJobs } from './single-jobs';
 import { allocateSeeds, stageImages } from './stage-images';
-import { webhookTimeoutMs } from './throughput-scenario';
+import { webhookTimeoutMs } from './image-size';
 import { startWebhookReceiver } from './webhook-receiver';
 
 const IMAGE_BYTES = 16 * 1024 * 1024;
 const SIGNER_CONCURRENCY = 8;
 /** How often the signer's resident memory is sampled while it works. */
 const SAMPLE_INTERVAL_MS = 50;
+
+/** Samples the sign queue's active job count; `max` is the most seen at once. */
+function activeJobsSampler(redisUrl: string, prefix: string) {
+  const connection = createRedisConnection(redisUrl, 'producer');
+  const queue = createQueue(QueueName.Sign, connection, prefix);
+  const state = { max: 0 };
+  return {
+    state,
+    sample: () =>
+      queue.getActiveCount().then(
+        (active) => (state.max = Math.max(state.max, active)),
+        () => undefined,
+      ),
+    close: async () => {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
 
 /**
  * The signer's peak resident memory (VmHWM) while it signs 16 MiB images (the default
@@ -27,9 +48,10 @@ export const signerMemoryScenario: Scenario = {
     const stack = await startFleetStack(ctx, {
       name,
       store: 'fs',
-      signerEnv: { FLEETSIGN_SIGNER_CONCURRENCY: String(SIGNER_CONCURRENCY) },
+      signerEnv: { [SIGNER_ENV.concurrency]: String(SIGNER_CONCURRENCY) },
     });
-    const receiver = await startWebhookReceiver();
+    const receiver = await startWebhookReceiver(stack.webhookSecret);
+    const active = activeJobsSampler(stack.redisUrl, stack.redisPrefix);
     let sampler: NodeJS.Timeout | undefined;
     try {
       const images = await stageImages(stack.store, {
@@ -44,6 +66,7 @@ export const signerMemoryScenario: Scenario = {
       let maxSampled = idle.rss;
       // VmHWM is the figure; the samples show how long the peak lasted.
       sampler = setInterval(() => {
+        void active.sample();
         stack.signer.stats().then(
           (stats) => (maxSampled = Math.max(maxSampled, stats.rss)),
           () => undefined,
@@ -59,8 +82,14 @@ export const signerMemoryScenario: Scenario = {
       assertAllSucceeded(jobs, name);
       const stats = jobStats(jobs, 0);
       const end = await stack.signer.stats();
+      // The figure is only about concurrency 8 if the signer really ran more than 8 never.
+      if (active.state.max > SIGNER_CONCURRENCY)
+        throw new Error(
+          `${active.state.max} jobs were active at once with concurrency ${SIGNER_CONCURRENCY}`,
+        );
       progress(
-        `  signer peak RSS ${(end.peakRss / 1e6).toFixed(0)} MB; ${stats.wallRate.toFixed(2)} images/s`,
+        `  signer peak RSS ${(end.peakRss / 1e6).toFixed(0)} MB; ${stats.wallRate.toFixed(2)} images/s; ` +
+          `at most ${active.state.max} jobs active at once (concurrency ${SIGNER_CONCURRENCY})`,
       );
       return {
         figures: [
@@ -75,6 +104,8 @@ export const signerMemoryScenario: Scenario = {
               idleRssMb: idle.rss / 1e6,
               maxSampledRssMb: maxSampled / 1e6,
               sampleIntervalMs: SAMPLE_INTERVAL_MS,
+              signerConcurrency: SIGNER_CONCURRENCY,
+              maxActiveJobsSampled: active.state.max,
               imagesPerSecond: stats.wallRate,
               latencyP50Ms: stats.latencyP50Ms,
             },
@@ -83,6 +114,7 @@ export const signerMemoryScenario: Scenario = {
       };
     } finally {
       clearInterval(sampler);
+      await active.close();
       await receiver.close();
       await stack.stop();
     }

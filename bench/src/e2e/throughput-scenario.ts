@@ -1,48 +1,34 @@
-import { makeFigure, type Figure, type TargetRule } from '../core/figures';
+import { makeFigure, type Figure } from '../core/figures';
 import { progress } from '../core/progress';
 import type { BenchContext, Scenario } from '../core/scenario';
 import { BENCH_PROFILES, type BenchAlgorithm } from '../stack/fleet-config';
 import { startFleetStack, type StoreKind } from '../stack/fleet-stack';
 import { GatewayClient } from './gateway-client';
+import { sizeTag, sizeText, webhookTimeoutMs } from './image-size';
+import { jobTimeBreakdown, readJobRecords } from './job-records';
 import { E2E_LIMIT_SCENARIOS, e2eLimit } from './limits-for';
 import { assertAllSucceeded, jobStats, runSingleJobs } from './single-jobs';
+import { coresUsed, cpuMsPerImage, cpuSnapshot } from './stack-usage';
 import { allocateSeeds, stageImages } from './stage-images';
-import { coresUsed, cpuSnapshot, signerStepMeans } from './stack-usage';
 import { startWebhookReceiver } from './webhook-receiver';
 
-/** One end-to-end throughput measurement. */
+/** One end-to-end measurement with single jobs. */
 export interface ThroughputSpec {
   algorithm: BenchAlgorithm;
   store: StoreKind;
   imageBytes: number;
   count: number;
   quickCount: number;
-  target?: TargetRule;
 }
 
 /** Requests in flight at once when submitting many single jobs. */
 export const SUBMIT_CONCURRENCY = 32;
 
-/** '64k', '1m', '16m': short size tag for names and ids. */
-export function sizeTag(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)}m` : `${bytes / 1024}k`;
-}
-
-/** '64 KiB', '1 MiB'. */
-export function sizeText(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
-}
-
-/** Bound of a wait for webhooks: generous, so only a stuck pipeline hits it. */
-export function webhookTimeoutMs(count: number, imageBytes: number): number {
-  return 60_000 + count * (imageBytes > 1024 * 1024 ? 1_000 : 100);
-}
-
 async function measureThroughput(ctx: BenchContext, spec: ThroughputSpec, name: string): Promise<Figure[]> {
   const count = ctx.quick ? spec.quickCount : spec.count;
   const profile = BENCH_PROFILES[spec.algorithm].name;
   const stack = await startFleetStack(ctx, { name, store: spec.store });
-  const receiver = await startWebhookReceiver();
+  const receiver = await startWebhookReceiver(stack.webhookSecret);
   try {
     const images = await stageImages(stack.store, {
       name,
@@ -50,7 +36,7 @@ async function measureThroughput(ctx: BenchContext, spec: ThroughputSpec, name: 
       bytes: spec.imageBytes,
       firstSeed: allocateSeeds(count),
     });
-    progress(`  staged ${count} x ${sizeText(spec.imageBytes)}; submitting`);
+    progress(`  staged ${count} x ${sizeText(spec.imageBytes)}; submitting single jobs`);
     const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
     const cpuBefore = await cpuSnapshot(stack);
     const jobs = await runSingleJobs(client, receiver, images, {
@@ -58,43 +44,44 @@ async function measureThroughput(ctx: BenchContext, spec: ThroughputSpec, name: 
       httpConcurrency: SUBMIT_CONCURRENCY,
       timeoutMs: webhookTimeoutMs(count, spec.imageBytes),
     });
-    const cores = coresUsed(cpuBefore, await cpuSnapshot(stack));
+    const cpuAfter = await cpuSnapshot(stack);
+    const cores = coresUsed(cpuBefore, cpuAfter);
+    const cpuPerImage = cpuMsPerImage(cpuBefore, cpuAfter, count);
     assertAllSucceeded(jobs, name);
     const stats = jobStats(jobs);
-    const memory = await stack.signer.stats();
-    const signerStepsMs = await signerStepMeans(stack);
+    const breakdown = jobTimeBreakdown(
+      await readJobRecords(
+        stack,
+        jobs.map((job) => job.jobId),
+      ),
+    );
     progress(
-      `  ${stats.steadyRate.toFixed(1)} images/s steady, ${stats.wallRate.toFixed(1)} overall; ` +
-        `latency p50 ${stats.latencyP50Ms.toFixed(0)} ms; signer peak RSS ${(memory.peakRss / 1e6).toFixed(0)} MB; ` +
+      `  ${stats.wallRate.toFixed(1)} images/s (${stats.steadyRate.toFixed(1)} after warm-up); ` +
+        `latency p50 ${stats.latencyP50Ms.toFixed(0)} ms; jobs in progress ${breakdown.averageInProgress} (peak ${breakdown.peakInProgress}); ` +
         `cores ${Object.entries(cores)
           .map(([app, used]) => `${app} ${used}`)
           .join(', ')}`,
     );
-    const base = `e2e.${spec.algorithm}.${spec.store}.${sizeTag(spec.imageBytes)}`;
-    const what = `${spec.algorithm}, ${spec.store} store, ${count} x ${sizeText(spec.imageBytes)}`;
     return [
       makeFigure({
-        id: `${base}.images_per_s`,
-        label: `end to end, ${what} (single jobs)`,
+        id: `e2e.single.${spec.algorithm}.${spec.store}.${sizeTag(spec.imageBytes)}.images_per_s`,
+        label: `single jobs end to end, ${spec.algorithm}, ${spec.store} store, ${count.toLocaleString('en-US')} x ${sizeText(spec.imageBytes)}`,
         unit: 'images/s',
-        value: stats.steadyRate,
+        value: stats.wallRate,
         limit: e2eLimit(ctx, spec.algorithm, spec.imageBytes),
-        target: spec.target,
         details: {
+          submission: `single jobs (POST /v1/jobs, ${SUBMIT_CONCURRENCY} requests in flight), first request to last webhook`,
           ...stats,
-          submitConcurrency: SUBMIT_CONCURRENCY,
-          submission: 'single jobs (POST /v1/jobs)',
-          signerConcurrency: ctx.signerConfig.concurrency,
+          jobTimes: breakdown,
           coresUsed: cores,
-          signerStepsMeanMs: signerStepsMs,
+          cpuMsPerImage: cpuPerImage,
+          signerPeakRssMb: (await stack.signer.stats()).peakRss / 1e6,
         },
-      }),
-      makeFigure({
-        id: `${base}.signer_peak_rss_mb`,
-        label: `signer peak RSS, ${what}`,
-        unit: 'MB',
-        value: memory.peakRss / 1e6,
-        details: { source: 'VmHWM of the signer process', rssAtEndMb: memory.rss / 1e6 },
+        breakdown:
+          `CPU ms/image: signer ${cpuPerImage.signer}, gateway ${cpuPerImage.gateway}, redis ${cpuPerImage.redis ?? '?'}, ` +
+          `notifier ${cpuPerImage.notifier}, bench ${cpuPerImage.bench} (cores: stack ${cores.total}, others ${cores.others ?? '?'}); ` +
+          `jobs in progress ${breakdown.averageInProgress} (peak ${breakdown.peakInProgress}), job ${breakdown.workerMeanMs} ms ` +
+          `(fetch ${breakdown.pipelineMeanMs.fetch}, sign ${breakdown.pipelineMeanMs.sign}, store ${breakdown.pipelineMeanMs.store}, other ${breakdown.pipelineMeanMs.other})`,
       }),
     ];
   } finally {
@@ -103,12 +90,12 @@ async function measureThroughput(ctx: BenchContext, spec: ThroughputSpec, name: 
   }
 }
 
-/** An end-to-end scenario: N images of one size and profile submitted at once, timed until the last webhook. */
+/** An end-to-end scenario with single jobs: N images submitted at once, timed until the last webhook. */
 export function throughputScenario(spec: ThroughputSpec): Scenario {
-  const name = `e2e-${spec.algorithm}-${spec.store}-${sizeTag(spec.imageBytes)}`;
+  const name = `e2e-single-${spec.algorithm}-${spec.store}-${sizeTag(spec.imageBytes)}`;
   return {
     name,
-    title: `end to end: ${sizeText(spec.imageBytes)} images (${spec.count}, quick ${spec.quickCount}), ${spec.algorithm}, ${spec.store} store`,
+    title: `end to end: ${spec.count.toLocaleString('en-US')} (quick ${spec.quickCount}) single jobs x ${sizeText(spec.imageBytes)}, ${spec.algorithm}, ${spec.store} store`,
     needs: E2E_LIMIT_SCENARIOS,
     run: async (ctx) => ({ figures: await measureThroughput(ctx, spec, name) }),
   };

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { nowMs } from '../core/measure';
 
-/** One webhook event as received. */
+/** One webhook event as received (its signature verified). */
 export interface ReceivedEvent {
   eventId: string;
   type: string;
@@ -17,12 +18,14 @@ export interface ReceivedEvent {
   data: Record<string, unknown>;
 }
 
-/** An HTTP endpoint on 127.0.0.1 that records FleetSign webhook events by job id. */
+/** An HTTP endpoint on 127.0.0.1 that records FleetSign webhook events by job (or batch) id. */
 export interface WebhookReceiver {
   url: string;
   /** Final event of each job (or batch), first delivery wins (deliveries are at least once). */
   readonly events: ReadonlyMap<string, ReceivedEvent>;
-  /** Resolves once every job in `jobIds` has an event; rejects after `timeoutMs` saying how many are missing. */
+  /** Deliveries refused because their Standard Webhooks signature did not verify. */
+  readonly rejected: number;
+  /** Resolves once every id in `jobIds` has an event; rejects after `timeoutMs` saying how many are missing. */
   waitForJobs(jobIds: readonly string[], timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,24 +39,51 @@ interface EventBody {
   >;
 }
 
+/** Largest webhook body read. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('webhook body too large');
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function header(request: IncomingMessage, name: string): string {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
+
 /**
- * Starts the receiver. It answers 204 to every event and does not verify signatures
- * (the notifier's own tests do): the benchmark only needs the time each job finished.
+ * Starts the receiver. Each delivery is verified with the `standardwebhooks` package
+ * against the tenant's secret (signature and timestamp), as a customer's endpoint
+ * would: good ones are recorded and answered 204, the rest 400 (and counted).
  */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {
+  const verifier = new Webhook(secret);
   const events = new Map<string, ReceivedEvent>();
   const listeners = new Set<() => void>();
+  let rejected = 0;
   const server = createServer((request, response) => {
     const receivedAt = nowMs();
     readBody(request).then(
       (text) => {
-        const body = JSON.parse(text) as EventBody;
+        let body: EventBody;
+        try {
+          body = verifier.verify(text, {
+            'webhook-id': header(request, 'webhook-id'),
+            'webhook-timestamp': header(request, 'webhook-timestamp'),
+            'webhook-signature': header(request, 'webhook-signature'),
+          }) as EventBody;
+        } catch {
+          rejected++;
+          response.writeHead(400).end();
+          return;
+        }
         const jobId = body.data?.jobId ?? body.data?.batchId;
         if (jobId && !events.has(jobId)) {
           events.set(jobId, {
@@ -94,7 +124,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         () =>
           done(
             new Error(
-              `${missing()} of ${jobIds.length} jobs sent no webhook within ${Math.round(timeoutMs / 1000)} s`,
+              `${missing()} of ${jobIds.length} jobs sent no webhook within ${Math.round(timeoutMs / 1000)} s` +
+                (rejected > 0 ? ` (${rejected} deliveries failed signature verification)` : ''),
             ),
           ),
         timeoutMs,
@@ -111,6 +142,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${port}/hooks/fleetsign`,
     events,
+    get rejected() {
+      return rejected;
+    },
     waitForJobs,
     close: () =>
       new Promise<void>((resolve) => {

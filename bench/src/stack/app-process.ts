@@ -26,6 +26,8 @@ export interface AppLaunch {
   logPath: string;
   /** URL answering 200 once the service is ready (gateway /readyz, signer and notifier /healthz). */
   readyUrl: string;
+  /** Node.js options before the entry point, e.g. --cpu-prof. */
+  nodeArgs?: string[];
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -51,7 +53,7 @@ async function waitReady(child: ChildProcess, launch: AppLaunch): Promise<void> 
 export async function startApp(launch: AppLaunch): Promise<AppProcess> {
   const entry = appEntry(launch.root, launch.name);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build`);
-  const child = await spawnLogged(process.execPath, [entry], {
+  const child = await spawnLogged(process.execPath, [...(launch.nodeArgs ?? []), entry], {
     logPath: launch.logPath,
     env: launch.env,
     cwd: launch.root,

@@ -22,20 +22,24 @@ export interface BenchFleetConfig {
   configPath: string;
   /** Bearer token of the benchmark's API key (scopes sign, batch, read; every profile). */
   apiToken: string;
+  /** Tenant `bench`'s webhook signing secret (whsec_...), for verifying deliveries. */
+  webhookSecret: string;
 }
 
 /**
  * Writes FLEETSIGN_CONFIG for a benchmark stack into `dir`: one PKCS#11 profile per
  * algorithm on the run's token (PIN in a 0600 file), tenant `bench` with a webhook
- * secret file, and an API key whose token is returned (only its SHA-256 is in the file).
+ * secret file, and an API key whose token is returned (only its SHA-256 is in the file)
+ * with the webhook secret.
  */
 export async function writeFleetConfig(dir: string, token: BenchToken): Promise<BenchFleetConfig> {
   const pinFile = join(dir, 'hsm-pin');
   const webhookSecretFile = join(dir, 'webhook-secret');
   const configPath = join(dir, 'fleetsign.yaml');
   const apiToken = randomBytes(24).toString('base64url');
+  const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
   await writeFileAtomic(pinFile, `${token.pin}\n`, { mode: 0o600 });
-  await writeFileAtomic(webhookSecretFile, `whsec_${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  await writeFileAtomic(webhookSecretFile, `${webhookSecret}\n`, { mode: 0o600 });
   const config = {
     version: 1,
     profiles: Object.values(BENCH_PROFILES).map((profile) => ({
@@ -64,5 +68,5 @@ export async function writeFleetConfig(dir: string, token: BenchToken): Promise<
     ],
   };
   await writeFileAtomic(configPath, stringify(config), { mode: 0o600 });
-  return { configPath, apiToken };
+  return { configPath, apiToken, webhookSecret };
 }

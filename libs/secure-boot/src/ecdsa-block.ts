@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { BLOCK_BODY_OFFSET, BLOCK_VERSION_ECDSA, newBlockFrame, sealBlockFrame } from './block-frame';
 import { curveById, type EcdsaCurve } from './curves';
+import { cachedKeyEncoding } from './key-material-cache';
 import { ecPublicKeyFromPoint, ecPublicPoint } from './public-key-numbers';
 
 // The ECDSA signature block, version 0x03 (spec section 4). P-192 and P-256 use a
@@ -63,11 +64,13 @@ function leFieldToPair(field: Buffer, fieldSize: number): Buffer {
 
 /** The bytes curve id ‖ X(LE) ‖ Y(LE) (zero-filled to 64 for P-192/P-256), hashed for the eFuse digest. */
 export function encodeEcdsaKeyMaterial(publicKey: KeyObject, curve: EcdsaCurve): Buffer {
-  const { x, y } = ecPublicPoint(publicKey, curve);
-  return Buffer.concat([
-    Buffer.from([curve.curveId]),
-    pairToLEField(Buffer.concat([x, y]), curve.fieldSize, curve.blockFieldSize),
-  ]);
+  return cachedKeyEncoding(publicKey, `ecdsa:${curve.curveId}`, () => {
+    const { x, y } = ecPublicPoint(publicKey, curve);
+    return Buffer.concat([
+      Buffer.from([curve.curveId]),
+      pairToLEField(Buffer.concat([x, y]), curve.fieldSize, curve.blockFieldSize),
+    ]);
+  });
 }
 
 /** Builds a sealed ECDSA block; `signature` is raw r‖s big-endian, each `curve.fieldSize` bytes. */

@@ -26,6 +26,14 @@ export {
 } from './signature-sector';
 export { NO_VALID_BLOCKS_NOTICE, type SignV2Result } from './signed-image-v2';
 export * from './sign-v2';
+export * from './sign-sector-v2';
+export {
+  sectorPaddingLength,
+  erasedBytes,
+  updateWithErased,
+  paddedImageDigest,
+  verifyPaddedSignature,
+} from './padded-data';
 export * from './external-signatures-v2';
 export * from './verify-v2';
 export * from './signature-info-v2';

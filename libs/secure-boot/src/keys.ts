@@ -3,6 +3,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { KeyAlgorithm } from './algorithms';
 import { curveByAlgorithm, curveByName, requireCurve } from './curves';
 import { encodeEcdsaKeyMaterial } from './ecdsa-block';
+import { cachedKeyEncoding } from './key-material-cache';
 import { encodeRsaKeyMaterial } from './rsa-block';
 
 // Which Secure Boot key type a node:crypto key is, and the per-type facts the
@@ -71,5 +72,6 @@ export function keyMaterialV2(key: KeyObject): Buffer {
 
 /** The 32-byte SHA-256 public-key digest burnt into eFuse (spec section 5), from a private or public key. */
 export function publicKeyDigestV2(key: KeyObject): Buffer {
-  return createHash('sha256').update(keyMaterialV2(key)).digest();
+  const publicKey = toPublicKey(key);
+  return cachedKeyEncoding(publicKey, 'digest-v2', () => createHash('sha256').update(keyMaterialV2(publicKey)).digest());
 }

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { bigIntFromLE, bigIntToLE, bitLength, modInverse, modPow } from './bigint-bytes';
 import { BLOCK_VERSION_RSA, newBlockFrame, sealBlockFrame } from './block-frame';
+import { cachedKeyEncoding } from './key-material-cache';
 import { rsaPublicKeyFromNumbers, rsaPublicNumbers } from './public-key-numbers';
 
 // The RSA-3072 signature block, version 0x02 (spec section 3).
@@ -35,6 +36,10 @@ export function rsaMontgomeryConstants(n: bigint): { r: bigint; mPrime: number }
 
 /** The 776 bytes n(384 LE) ‖ e(u32) ‖ R(384 LE) ‖ M'(u32) of an RSA-3072 public key. */
 export function encodeRsaKeyMaterial(publicKey: KeyObject): Buffer {
+  return cachedKeyEncoding(publicKey, 'rsa', () => computeRsaKeyMaterial(publicKey));
+}
+
+function computeRsaKeyMaterial(publicKey: KeyObject): Buffer {
   const { n, e } = rsaPublicNumbers(publicKey);
   if (bitLength(n) !== RSA_MODULUS_BYTES * 8) {
     throw new FleetSignError(

@@ -28,6 +28,11 @@ function withTrailer(data: Buffer, rawSignature: Buffer): Buffer {
 
 /** Signs `data` for Secure Boot V1 and returns data ‖ 00000000 ‖ r ‖ s; the signer must be ECDSA P-256. */
 export async function signV1(data: Buffer, signer: DigestSigner): Promise<Buffer> {
+  return Buffer.concat([data, await signV1Trailer(data, signer)]);
+}
+
+/** Signs `data` for Secure Boot V1 and returns only the 68 bytes appended to it: 00000000 ‖ r ‖ s. */
+export async function signV1Trailer(data: Buffer, signer: DigestSigner): Promise<Buffer> {
   if (signer.algorithm !== 'ecdsa-p256') {
     throw new FleetSignError(
       ErrorCode.UnsupportedKey,
@@ -42,7 +47,7 @@ export async function signV1(data: Buffer, signer: DigestSigner): Promise<Buffer
   ) {
     throw new FleetSignError(ErrorCode.SignatureVerificationFailed, 'Signature verification failed (V1)');
   }
-  return withTrailer(data, signature);
+  return Buffer.concat([Buffer.alloc(V1_VERSION_LENGTH), signature]);
 }
 
 /** Appends a pre-calculated V1 signature (64 bytes r‖s big-endian) after checking it. */
@@ -62,12 +67,19 @@ export function attachSignatureV1(data: Buffer, publicKey: KeyObject, rawSignatu
 
 /** True when the last 68 bytes of `file` are a valid V1 signature of the rest with `publicKey`. */
 export function verifyV1(file: Buffer, publicKey: KeyObject): boolean {
-  const key = requireP256(publicKey);
-  if (file.length < V1_SIGNATURE_LENGTH) return false;
+  if (file.length < V1_SIGNATURE_LENGTH) {
+    requireP256(publicKey);
+    return false;
+  }
   const dataLength = file.length - V1_SIGNATURE_LENGTH;
-  if (file.readUInt32LE(dataLength) !== 0) return false;
-  const signature = file.subarray(dataLength + V1_VERSION_LENGTH);
-  return verifyRawSignature('ecdsa-p256', key, file.subarray(0, dataLength), signature);
+  return verifyV1Trailer(file.subarray(0, dataLength), file.subarray(dataLength), publicKey);
+}
+
+/** True when `trailer` (68 bytes: 00000000 ‖ r ‖ s) is a valid V1 signature of `data` with `publicKey`. */
+export function verifyV1Trailer(data: Buffer, trailer: Buffer, publicKey: KeyObject): boolean {
+  const key = requireP256(publicKey);
+  if (trailer.length !== V1_SIGNATURE_LENGTH || trailer.readUInt32LE(0) !== 0) return false;
+  return verifyRawSignature('ecdsa-p256', key, data, trailer.subarray(V1_VERSION_LENGTH));
 }
 
 /** The 64-byte X‖Y big-endian form of a P-256 public key (espsecure extract-public-key --version 1). */

@@ -1,13 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
-import type { KeyAlgorithm } from './algorithms';
-import { SIGNATURE_BLOCK_MAGIC, blockFrameProblem } from './block-frame';
 import { parseEspImage } from './esp-image';
-import { publicKeyDigestV2 } from './keys';
-import { decodeSignatureBlock, type SignatureBlockV2 } from './signature-block';
+import { digestAlgorithmFor } from './keys';
+import { paddedImageDigest, sectorPaddingLength, verifyPaddedSignature } from './padded-data';
+import { type BlockVerification, trustedKeysOf, verifySectorBlocks } from './sector-verification';
 import { verifyRawSignature } from './signature-check';
-import { MAX_SIGNATURE_BLOCKS, SECTOR_SIZE, sectorSlot } from './signature-sector';
-import { imageDigester, type ImageDigester } from './signed-image-v2';
+import { SECTOR_SIZE } from './signature-sector';
+import { type ImageDigester, imageDigester } from './signed-image-v2';
+
+export type { BlockVerification } from './sector-verification';
 
 // Secure Boot V2 verification as the device does it (spec sections 5 and 11): each
 // block's embedded key must match a trusted eFuse digest, its digest must match the
@@ -24,23 +25,6 @@ export interface VerifyV2Options {
   skipPadding?: boolean;
   /** 'auto' (default): check sector placement when the file is an ESP image; 'require': it must be one; 'off'. */
   imageLayout?: 'auto' | 'require' | 'off';
-}
-
-/** The checks on one signature block. */
-export interface BlockVerification {
-  index: number;
-  algorithm: KeyAlgorithm;
-  /** SHA-256 of the embedded key material as stored (what eFuse must hold). */
-  keyDigest: Buffer;
-  imageDigestOk: boolean;
-  /** RSA: the stored R and M' match n. Always true for ECDSA. */
-  embeddedKeyConsistent: boolean;
-  /** Undefined when no trusted keys or digests were given. */
-  keyTrusted: boolean | undefined;
-  /** The signature verifies over the signed data with the embedded key. */
-  signatureOk: boolean;
-  valid: boolean;
-  problems: string[];
 }
 
 /** Where the signature sector sits compared with where the device reads it. */
@@ -69,34 +53,21 @@ export interface VerifyV2Report {
  * signature; throws ImageNotAligned for a file too short or not 4096-aligned.
  */
 export function verifyV2(file: Buffer, options: VerifyV2Options = {}): VerifyV2Report {
-  const trusted = trustedDigests(options);
+  const trusted = trustedKeysOf(options);
   const sectorOffset = sectorOffsetOf(file, options.skipPadding ?? false);
   const signedData = file.subarray(0, sectorOffset);
   const sector = file.subarray(sectorOffset);
-  const digestOf = imageDigester(signedData);
   const problems: string[] = [];
-
-  const blocks: BlockVerification[] = [];
-  for (let i = 0; i < MAX_SIGNATURE_BLOCKS; i++) {
-    const slot = sectorSlot(sector, i);
-    const frameProblem = blockFrameProblem(slot);
-    if (frameProblem) {
-      // An erased slot is normal; one that starts like a block is worth reporting.
-      if (slot[0] === SIGNATURE_BLOCK_MAGIC) problems.push(`Block ${i} ignored: ${frameProblem}`);
-      continue;
-    }
-    try {
-      const block = decodeSignatureBlock(slot, i) as SignatureBlockV2;
-      blocks.push(verifyBlock(block, signedData, digestOf, trusted));
-    } catch (err) {
-      if (!isFleetSignError(err, ErrorCode.InvalidSignatureBlock)) throw err;
-      problems.push(`${err.message}; ignored`);
-    }
-  }
-  if (blocks.length === 0) problems.push('No valid signature blocks found');
-  const validBlocks = blocks.filter((b) => b.valid).map((b) => b.index);
-  if (blocks.length > 0 && validBlocks.length === 0) problems.push('No signature block passes every check');
-
+  const blocks = verifySectorBlocks(
+    sector,
+    {
+      digestOf: imageDigester(signedData),
+      signatureOk: (alg, publicKey, signature) => verifyRawSignature(alg, publicKey, signedData, signature),
+    },
+    trusted,
+    problems,
+  );
+  const validBlocks = validBlocksOf(blocks, problems);
   const layout = checkLayout(file, sectorOffset, options.imageLayout ?? 'auto', problems);
   return {
     valid: validBlocks.length > 0 && (layout?.ok ?? true),
@@ -105,6 +76,70 @@ export function verifyV2(file: Buffer, options: VerifyV2Options = {}): VerifyV2R
     signedDataLength: sectorOffset,
     ...(layout ? { layout } : {}),
     problems,
+  };
+}
+
+/** Options of verifySectorV2. */
+export interface VerifySectorV2Options {
+  /** Trusted keys: a block passes only if its embedded key material equals one of these. */
+  publicKeys?: KeyObject[];
+  /** eFuse key digests (32 bytes; 16 for ESP32-C2, which burns only the first half). */
+  expectedKeyDigests?: Buffer[];
+  /** Bytes of 0xFF between the data and the sector; default: up to the next multiple of 4096. */
+  paddingLength?: number;
+  /**
+   * Digests of data ‖ padding the caller has already computed from the same bytes, by
+   * hash: compared with each block's image digest instead of hashing the data again.
+   * Signatures are always checked over the data itself.
+   */
+  imageDigests?: Partial<Record<'sha256' | 'sha384', Buffer>>;
+}
+
+/**
+ * Verifies the V2-signed file `data ‖ 0xFF × paddingLength ‖ sector` without putting it
+ * together: every block gets the checks verifyV2 makes (image digest, embedded key,
+ * trust, signature), hashing the data and the padding as they are. Where the sector
+ * sits is the caller's to check (verifyV2 does it for whole files). Never throws for a
+ * bad signature; throws ImageNotAligned for a sector that is not 4096 bytes.
+ */
+export function verifySectorV2(data: Buffer, sector: Buffer, options: VerifySectorV2Options = {}): VerifyV2Report {
+  if (sector.length !== SECTOR_SIZE) {
+    throw new FleetSignError(ErrorCode.ImageNotAligned, `A signature sector is 4096 bytes, got ${sector.length}`);
+  }
+  const paddingLength = options.paddingLength ?? sectorPaddingLength(data.length);
+  const problems: string[] = [];
+  const blocks = verifySectorBlocks(
+    sector,
+    {
+      digestOf: paddedImageDigester(data, paddingLength, options.imageDigests),
+      signatureOk: (alg, publicKey, signature) => verifyPaddedSignature(alg, publicKey, data, paddingLength, signature),
+    },
+    trustedKeysOf(options),
+    problems,
+  );
+  const validBlocks = validBlocksOf(blocks, problems);
+  return { valid: validBlocks.length > 0, validBlocks, blocks, signedDataLength: data.length + paddingLength, problems };
+}
+
+/** Indexes of the valid blocks; notes in `problems` when there are none. */
+function validBlocksOf(blocks: BlockVerification[], problems: string[]): number[] {
+  if (blocks.length === 0) problems.push('No valid signature blocks found');
+  const validBlocks = blocks.filter((b) => b.valid).map((b) => b.index);
+  if (blocks.length > 0 && validBlocks.length === 0) problems.push('No signature block passes every check');
+  return validBlocks;
+}
+
+/** Digests of data ‖ 0xFF padding, once per hash algorithm (or as given). */
+function paddedImageDigester(data: Buffer, paddingLength: number, known: VerifySectorV2Options['imageDigests']): ImageDigester {
+  const memo = new Map<string, Buffer>(Object.entries(known ?? {}).filter((entry): entry is [string, Buffer] => entry[1] !== undefined));
+  return (alg) => {
+    const hash = digestAlgorithmFor(alg);
+    let digest = memo.get(hash);
+    if (!digest) {
+      digest = paddedImageDigest(alg, data, paddingLength);
+      memo.set(hash, digest);
+    }
+    return digest;
   };
 }
 
@@ -122,57 +157,6 @@ function sectorOffsetOf(file: Buffer, skipPadding: boolean): number {
     );
   }
   return file.length - SECTOR_SIZE;
-}
-
-/** The trusted digests (from keys and eFuse values), or undefined when nothing was given. */
-function trustedDigests(options: VerifyV2Options): Buffer[] | undefined {
-  if (options.publicKeys === undefined && options.expectedKeyDigests === undefined) return undefined;
-  for (const digest of options.expectedKeyDigests ?? []) {
-    if (digest.length !== 32 && digest.length !== 16) {
-      throw new FleetSignError(
-        ErrorCode.InvalidArgument,
-        `An expected key digest is 32 bytes (16 for ESP32-C2), got ${digest.length}`,
-      );
-    }
-  }
-  return [
-    ...(options.publicKeys ?? []).map((key) => publicKeyDigestV2(key)),
-    ...(options.expectedKeyDigests ?? []),
-  ];
-}
-
-function verifyBlock(
-  block: SignatureBlockV2,
-  signedData: Buffer,
-  digestOf: ImageDigester,
-  trusted: Buffer[] | undefined,
-): BlockVerification {
-  const imageDigestOk = block.imageDigest.equals(digestOf(block.algorithm));
-  const embeddedKeyConsistent = block.embeddedKeyConsistent ?? true;
-  // A 16-byte eFuse value (ESP32-C2) is compared with the first half of the digest.
-  const keyTrusted = trusted?.some((d) => block.keyDigest.subarray(0, d.length).equals(d));
-  const signatureOk = verifyRawSignature(block.algorithm, block.publicKey, signedData, block.signature);
-
-  const problems: string[] = [];
-  const at = `Block ${block.index} (${block.algorithm})`;
-  if (!imageDigestOk) problems.push(`${at}: image digest does not match the signed data`);
-  if (!embeddedKeyConsistent)
-    problems.push(`${at}: embedded RSA key is inconsistent (R or M' do not match n)`);
-  if (keyTrusted === false) {
-    problems.push(`${at}: key digest ${block.keyDigest.toString('hex')} is not a trusted key digest`);
-  }
-  if (!signatureOk) problems.push(`${at}: signature does not verify with the embedded key`);
-  return {
-    index: block.index,
-    algorithm: block.algorithm,
-    keyDigest: block.keyDigest,
-    imageDigestOk,
-    embeddedKeyConsistent,
-    keyTrusted,
-    signatureOk,
-    valid: problems.length === 0,
-    problems,
-  };
 }
 
 /** Checks that the sector sits at ceil(imageEnd / 4096) * 4096, where the device reads it. */

@@ -1,20 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type Stats } from 'node:fs';
-import { link, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
-  ByteCounter,
   DEFAULT_GET_BUFFER_MAX_BYTES,
+  allocateUnsafe,
+  checkContentLength,
   bodyTooLarge,
   objectTooLarge,
   readStreamToBuffer,
 } from './byte-limits';
 import { assertFsSigningSecret, signFsObjectUrl } from './fs-presign';
+import { closeFd, fstatFd, linkPath, openFd, renamePath, statPath, unlinkPath } from './fs-calls';
+import { MISSING, errnoOf, etagOf, storageError } from './fs-errors';
+import { readWhole, type WrittenTempFile, writeTempFile } from './fs-file-io';
 import { validateExpiresSec, validateKeyPrefix, validateMaxBytes, validateObjectKey } from './object-key';
 import type {
+  BufferAllocator,
   ListOptions,
   ObjectHead,
   ObjectStore,
@@ -39,30 +43,12 @@ export interface FsObjectStoreOptions {
   now?: () => Date;
 }
 
-type FsError = NodeJS.ErrnoException;
-
-function errnoOf(err: unknown): string | undefined {
-  return (err as FsError | undefined)?.code;
+function notFound(key: string): FleetSignError {
+  return new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
 }
 
-const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
-
-function storageError(operation: string, key: string, err: unknown): FleetSignError {
-  return new FleetSignError(
-    ErrorCode.StorageError,
-    `fs storage ${operation} failed for "${key}": ${errnoOf(err) ?? 'error'}`,
-    {
-      operation,
-      key,
-      errno: errnoOf(err),
-    },
-    { cause: err },
-  );
-}
-
-function etagOf(stats: Stats): string {
-  return `"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
-}
+/** Directories remembered as existing, at most (one per tenant and kind, typically). */
+const MAX_KNOWN_DIRS = 10_000;
 
 /** Orders directory entries so a depth-first walk yields full keys in byte order. */
 function byKeyOrder(a: { sortName: Buffer }, b: { sortName: Buffer }): number {
@@ -71,12 +57,14 @@ function byKeyOrder(a: { sortName: Buffer }, b: { sortName: Buffer }): number {
 
 /**
  * Objects as files under one root directory: the embedded single-machine driver.
- * Writes go to a temp file in the target directory, are flushed, then renamed (or
- * hard-linked for `ifNoneMatch`), so readers never see half an object.
+ * Writes go to a temp file in the target directory, are flushed (fsync), then renamed
+ * (or hard-linked for `ifNoneMatch`), so readers never see half an object.
  */
 export class FsObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly now: () => Date;
+  /** Directories this store made or found, so most puts skip mkdir. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(private readonly options: FsObjectStoreOptions) {
     assertFsSigningSecret(options.signingSecret);
@@ -110,54 +98,78 @@ export class FsObjectStore implements ObjectStore {
     return handle.createReadStream();
   }
 
-  async getBuffer(key: string, maxBytes = DEFAULT_GET_BUFFER_MAX_BYTES): Promise<Buffer> {
+  async getBuffer(key: string, maxBytes = DEFAULT_GET_BUFFER_MAX_BYTES, allocate: BufferAllocator = allocateUnsafe): Promise<Buffer> {
     validateMaxBytes(maxBytes);
-    const { handle, size } = await this.openObject(key);
-    if (size > maxBytes) {
-      await handle.close();
-      throw objectTooLarge(key, maxBytes);
+    const path = this.pathOf(key);
+    let fd: number;
+    try {
+      fd = await openFd(path, 'r');
+    } catch (err) {
+      throw this.openError(key, err);
     }
-    // Still bounded while reading: the size may change between fstat and read.
-    return readStreamToBuffer(handle.createReadStream(), maxBytes, () => objectTooLarge(key, maxBytes));
+    let data: Buffer | undefined;
+    try {
+      const stats = await fstatFd(fd);
+      if (!stats.isFile()) throw notFound(key);
+      if (stats.size > maxBytes) throw objectTooLarge(key, maxBytes);
+      data = await readWhole(fd, stats.size, allocate);
+    } catch (err) {
+      await closeFd(fd).catch(() => undefined);
+      if (err instanceof FleetSignError) throw err;
+      throw storageError('get', key, err);
+    }
+    if (data) {
+      await closeFd(fd);
+      return data;
+    }
+    // Shorter than fstat said (changed in place by someone else): read what is there, still bounded.
+    return readStreamToBuffer(createReadStream(path, { fd, start: 0 }), maxBytes, () => objectTooLarge(key, maxBytes));
   }
 
   async put(key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<PutResult> {
     const path = this.pathOf(key);
     if (opts.maxBytes !== undefined) validateMaxBytes(opts.maxBytes);
     const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
-    if (Buffer.isBuffer(body) && body.length > maxBytes) throw bodyTooLarge(key, maxBytes);
-    await this.makeParent(key, path);
-    const temp = join(dirname(path), `${FS_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const counter = new ByteCounter(maxBytes, () => bodyTooLarge(key, maxBytes));
-    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    if (Buffer.isBuffer(body)) {
+      if (body.length > maxBytes) throw bodyTooLarge(key, maxBytes);
+      checkContentLength(key, body.length, opts.contentLength);
+    }
+    const dir = dirname(path);
+    const temp = join(dir, `${FS_TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    let exceeded = false;
+    const tooLarge = () => {
+      exceeded = true;
+      return bodyTooLarge(key, maxBytes);
+    };
+    let written: WrittenTempFile;
     try {
-      await pipeline(source, counter, createWriteStream(temp, { flags: 'wx', flush: true }));
+      written = await this.writeTemp(key, dir, temp, body, maxBytes, tooLarge);
+      checkContentLength(key, written.size, opts.contentLength);
       if (opts.ifNoneMatch) {
         // link() fails if the target exists: an atomic create-only.
-        await link(temp, path).catch((err: unknown) => {
+        await linkPath(temp, path).catch((err: unknown) => {
           if (errnoOf(err) === 'EEXIST')
             throw new FleetSignError(ErrorCode.FileExists, `object "${key}" already exists`, { key });
           throw err;
         });
       } else {
-        await rename(temp, path);
+        await renamePath(temp, path);
       }
     } catch (err) {
-      await unlink(temp).catch(() => undefined);
-      if (counter.exceeded) throw bodyTooLarge(key, maxBytes);
+      await unlinkPath(temp).catch(() => undefined);
+      if (exceeded) throw bodyTooLarge(key, maxBytes);
       if (err instanceof FleetSignError) throw err;
       if (errnoOf(err) === 'EISDIR') throw this.prefixConflict(key);
       throw storageError('put', key, err);
     }
-    if (opts.ifNoneMatch) await unlink(temp).catch(() => undefined);
-    const stats = await stat(path);
-    return { etag: etagOf(stats), size: counter.bytes };
+    if (opts.ifNoneMatch) await unlinkPath(temp).catch(() => undefined);
+    return { etag: etagOf(written.stats), size: written.size };
   }
 
   async head(key: string): Promise<ObjectHead | undefined> {
     const path = this.pathOf(key);
     try {
-      const stats = await stat(path);
+      const stats = await statPath(path);
       if (!stats.isFile()) return undefined;
       return { size: stats.size, etag: etagOf(stats), lastModified: stats.mtime };
     } catch (err) {
@@ -235,14 +247,37 @@ export class FsObjectStore implements ObjectStore {
     );
   }
 
-  private async makeParent(key: string, path: string): Promise<void> {
+  /** Writes the temp file, creating its directory first unless it is known to exist. */
+  private async writeTemp(
+    key: string,
+    dir: string,
+    temp: string,
+    body: Buffer | Readable,
+    maxBytes: number,
+    tooLarge: () => Error,
+  ): Promise<WrittenTempFile> {
+    if (!this.knownDirs.has(dir)) await this.makeDir(key, dir);
     try {
-      await mkdir(dirname(path), { recursive: true });
+      return await writeTempFile(temp, body, maxBytes, tooLarge);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT' && errnoOf(err) !== 'ENOTDIR') throw err;
+    }
+    // The directory went away since it was made (removed outside the store): make it again.
+    this.knownDirs.delete(dir);
+    await this.makeDir(key, dir);
+    return writeTempFile(temp, body, maxBytes, tooLarge);
+  }
+
+  private async makeDir(key: string, dir: string): Promise<void> {
+    try {
+      await mkdir(dir, { recursive: true });
     } catch (err) {
       // A file where a directory must go: the key's prefix is itself an object.
       if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') throw this.prefixConflict(key);
       throw storageError('put', key, err);
     }
+    if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
+    this.knownDirs.add(dir);
   }
 
   private async openObject(key: string): Promise<{ handle: FileHandle; size: number }> {
@@ -251,16 +286,18 @@ export class FsObjectStore implements ObjectStore {
     try {
       handle = await open(path, 'r');
     } catch (err) {
-      if (MISSING.has(errnoOf(err) ?? ''))
-        throw new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
-      throw storageError('get', key, err);
+      throw this.openError(key, err);
     }
     const stats = await handle.stat();
     if (!stats.isFile()) {
       await handle.close();
-      throw new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
+      throw notFound(key);
     }
     return { handle, size: stats.size };
+  }
+
+  private openError(key: string, err: unknown): FleetSignError {
+    return MISSING.has(errnoOf(err) ?? '') ? notFound(key) : storageError('get', key, err);
   }
 
   /** Depth-first walk from `base` (a '' or '/'-terminated key prefix) over entries whose name starts with `namePrefix`. */

@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
 
+/** Gives the buffer an object of `size` bytes is read into: exactly `size` bytes long. */
+export type BufferAllocator = (size: number) => Buffer;
+
 /** Options of `ObjectStore.put`. */
 export interface PutOptions {
   contentType?: string;
@@ -7,6 +10,12 @@ export interface PutOptions {
   ifNoneMatch?: boolean;
   /** Refuse bodies larger than this (PAYLOAD_TOO_LARGE); nothing is stored then. */
   maxBytes?: number;
+  /**
+   * The body's exact length, when known. The S3 driver then streams a Readable body in
+   * one request instead of a multipart upload (no part buffers). A body of another
+   * length fails the put (INVALID_ARGUMENT) and nothing is stored.
+   */
+  contentLength?: number;
 }
 
 /** What `put` stored. */
@@ -58,8 +67,12 @@ export interface PresignedPut {
 export interface ObjectStore {
   /** Streams an object; SOURCE_NOT_FOUND when the key holds none. */
   get(key: string): Promise<Readable>;
-  /** Reads a whole object, refusing (IMAGE_TOO_LARGE) past `maxBytes` without buffering more than that. */
-  getBuffer(key: string, maxBytes?: number): Promise<Buffer>;
+  /**
+   * Reads a whole object, refusing (IMAGE_TOO_LARGE) past `maxBytes` without buffering
+   * more than that. When the size is known before reading, the object is read into one
+   * buffer from `allocate(size)` (default: a new one), e.g. a buffer the caller reuses.
+   */
+  getBuffer(key: string, maxBytes?: number, allocate?: BufferAllocator): Promise<Buffer>;
   /** Stores an object atomically: readers see the old object or the whole new one. */
   put(key: string, body: Buffer | Readable, opts?: PutOptions): Promise<PutResult>;
   /** Size and version of an object, or undefined when the key holds none. */

@@ -15,11 +15,15 @@ import {
   ByteCounter,
   DEFAULT_GET_BUFFER_MAX_BYTES,
   bodyTooLarge,
+  checkContentLength,
+  contentLengthMismatch,
   objectTooLarge,
+  readStreamIntoBuffer,
   readStreamToBuffer,
 } from './byte-limits';
 import { validateExpiresSec, validateKeyPrefix, validateMaxBytes, validateObjectKey } from './object-key';
 import type {
+  BufferAllocator,
   ListOptions,
   ObjectHead,
   ObjectStore,
@@ -95,14 +99,15 @@ export class S3ObjectStore implements ObjectStore {
     return (await this.open(key)).body;
   }
 
-  async getBuffer(key: string, maxBytes = DEFAULT_GET_BUFFER_MAX_BYTES): Promise<Buffer> {
+  async getBuffer(key: string, maxBytes = DEFAULT_GET_BUFFER_MAX_BYTES, allocate?: BufferAllocator): Promise<Buffer> {
     validateMaxBytes(maxBytes);
     const { body, size } = await this.open(key);
     if (size !== undefined && size > maxBytes) {
       body.destroy();
       throw objectTooLarge(key, maxBytes);
     }
-    return readStreamToBuffer(body, maxBytes, () => objectTooLarge(key, maxBytes));
+    const tooLarge = () => objectTooLarge(key, maxBytes);
+    return size === undefined ? readStreamToBuffer(body, maxBytes, tooLarge) : readStreamIntoBuffer(body, size, maxBytes, tooLarge, allocate);
   }
 
   async put(key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<PutResult> {
@@ -117,6 +122,7 @@ export class S3ObjectStore implements ObjectStore {
     };
     if (Buffer.isBuffer(body)) {
       if (body.length > maxBytes) throw bodyTooLarge(key, maxBytes);
+      checkContentLength(key, body.length, opts.contentLength);
       try {
         const out = await this.client.send(
           new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }),
@@ -126,6 +132,7 @@ export class S3ObjectStore implements ObjectStore {
         throw this.putError(key, err);
       }
     }
+    if (opts.contentLength !== undefined) return this.putStreamOfLength(key, body, opts.contentLength, maxBytes, params);
     const counter = new ByteCounter(maxBytes, () => bodyTooLarge(key, maxBytes));
     // pipeline forwards a source error into the counter, which the upload reads.
     pipeline(body, counter, () => undefined);
@@ -242,6 +249,38 @@ export class S3ObjectStore implements ObjectStore {
       if (isS3NotFound(err))
         throw new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
       throw s3StorageError('get', key, err);
+    }
+  }
+
+  /** One PutObject streaming a body of known length: nothing is buffered, whatever the size. */
+  private async putStreamOfLength(
+    key: string,
+    body: Readable,
+    contentLength: number,
+    maxBytes: number,
+    params: { Bucket: string; Key: string; ContentType?: string; IfNoneMatch?: string },
+  ): Promise<PutResult> {
+    if (contentLength > maxBytes) {
+      body.destroy();
+      throw bodyTooLarge(key, maxBytes);
+    }
+    // Fails the stream (and so the request) when it runs past the announced length or ends short of it.
+    const mismatch = (): Error => contentLengthMismatch(key, counter.bytes, contentLength);
+    const counter: ByteCounter = new ByteCounter(contentLength, mismatch, mismatch);
+    pipeline(body, counter, () => undefined);
+    // The HTTP request does not notice a failing body by itself: abort it then.
+    const abort = new AbortController();
+    counter.once('error', () => abort.abort());
+    try {
+      const command = new PutObjectCommand({ ...params, Body: counter, ContentLength: contentLength });
+      const out = await this.client.send(command, { abortSignal: abort.signal });
+      checkContentLength(key, counter.bytes, contentLength);
+      return { etag: out.ETag, size: counter.bytes };
+    } catch (err) {
+      counter.destroy();
+      if (err instanceof FleetSignError) throw err;
+      if (counter.exceeded || counter.bytes !== contentLength) throw contentLengthMismatch(key, counter.bytes, contentLength);
+      throw this.putError(key, err);
     }
   }
 

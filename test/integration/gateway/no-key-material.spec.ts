@@ -20,7 +20,9 @@ const { createGateway } = require('./apps/gateway/src/index.js');
 async function main() {
   if (process.env.CONTROL_LOAD_PKCS11) {
     const { PKCS11 } = require('pkcs11js');
-    new PKCS11().load(process.env.CONTROL_LOAD_PKCS11);
+    // Kept referenced: when the garbage collector frees a PKCS11 object it unloads the library.
+    globalThis.controlPkcs11 = new PKCS11();
+    globalThis.controlPkcs11.load(process.env.CONTROL_LOAD_PKCS11);
   }
   const gateway = await createGateway({ logLevel: 'silent' });
   process.on('message', async (message) => {

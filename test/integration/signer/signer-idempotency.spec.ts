@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { signedObjectKey } from '@fleetsign/queue';
 import { buildEspImage, verifyV2 } from '@fleetsign/secure-boot';
 import { auditRecordKey, type AuditRecord, type Signer, verifyAuditChain } from '../../../apps/signer/src';
-import { signImage } from '../../../apps/signer/src/pipeline/sign-image';
+import { signedFileOf, signImage } from '../../../apps/signer/src/pipeline/sign-image';
 import { requireTestEnv } from '../../support/test-env';
 import { type JobOutcome, sha256Hex, SignerHarness, tokenKey } from './signer-test-kit';
 
@@ -71,14 +71,14 @@ describe('retried and repeated sign jobs', () => {
     const image = buildEspImage({ chipId: ESP32_C6, size: 20_000, seed: 2 });
     const jobId = newJobId();
     const earlier = await signImage(image, await signer.registry.acquire('ec'));
-    await harness.store.put(signedObjectKey(harness.tenant, jobId), earlier.image);
+    await harness.store.put(signedObjectKey(harness.tenant, jobId), signedFileOf(earlier));
 
     const result = completed(await harness.finished(await harness.addJob('ec', await harness.putSource(image), { jobId })));
 
     expect(result.reused).toBe(true);
-    expect(result.signedSha256).toBe(sha256Hex(earlier.image));
+    expect(result.signedSha256).toBe(sha256Hex(signedFileOf(earlier)));
     const record = JSON.parse((await harness.store.getBuffer(result.auditKey)).toString('utf8')) as AuditRecord;
-    expect(record.signed.sha256).toBe(sha256Hex(earlier.image));
+    expect(record.signed.sha256).toBe(sha256Hex(signedFileOf(earlier)));
     expect(await auditRecordsOf(jobId)).toHaveLength(1);
     await expectChainIntact();
   });
@@ -88,13 +88,13 @@ describe('retried and repeated sign jobs', () => {
     const other = buildEspImage({ chipId: ESP32_C6, size: 20_000, seed: 4 });
     const jobId = newJobId();
     const wrong = await signImage(other, await signer.registry.acquire('ec'));
-    await harness.store.put(signedObjectKey(harness.tenant, jobId), wrong.image);
+    await harness.store.put(signedObjectKey(harness.tenant, jobId), signedFileOf(wrong));
 
     const result = completed(await harness.finished(await harness.addJob('ec', await harness.putSource(image), { jobId })));
 
     expect(result.reused).toBeUndefined();
     const stored = await harness.store.getBuffer(result.signedKey);
-    expect(sha256Hex(stored)).not.toBe(sha256Hex(wrong.image));
+    expect(sha256Hex(stored)).not.toBe(sha256Hex(signedFileOf(wrong)));
     const ec = await signer.registry.acquire('ec');
     expect(verifyV2(stored, { publicKeys: [ec.keys[0].publicKey] }).valid).toBe(true);
     expect(stored.subarray(0, image.length).equals(image)).toBe(true);
@@ -122,13 +122,13 @@ describe('retried and repeated sign jobs', () => {
     const image = buildEspImage({ chipId: ESP32_C6, size: 8_000, seed: 6 });
     const jobId = newJobId();
     const earlier = await signImage(image, await signer.registry.acquire('ec'));
-    await harness.store.put(signedObjectKey(harness.tenant, jobId), earlier.image);
+    await harness.store.put(signedObjectKey(harness.tenant, jobId), signedFileOf(earlier));
 
     const result = completed(await harness.finished(await harness.addJob('ec', await harness.putSource(image), { jobId, fresh: true })));
 
     expect(result.reused).toBeUndefined();
     // ECDSA on the token uses a random nonce: a new signing gives a new file.
-    expect(result.signedSha256).not.toBe(sha256Hex(earlier.image));
+    expect(result.signedSha256).not.toBe(sha256Hex(signedFileOf(earlier)));
     expect(sha256Hex(await harness.store.getBuffer(result.signedKey))).toBe(result.signedSha256);
   });
 

@@ -28,6 +28,7 @@ describe('FsObjectStore', () => {
   describe('contract', () => {
     describeObjectStoreContract({
       enforcesConditionalPut: true,
+      discardsCutUploads: true,
       create: async (opts) =>
         createObjectStore({ driver: 'fs', root, publicBaseUrl, signingSecret: SECRET }, opts),
     });

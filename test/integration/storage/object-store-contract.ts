@@ -11,6 +11,8 @@ export interface ContractTarget {
   create(opts?: { now?: () => Date }): Promise<ObjectStore>;
   /** Whether the server refuses an `ifNoneMatch` put over an existing object. */
   enforcesConditionalPut: boolean;
+  /** Whether the server discards an upload whose connection is cut before the announced length arrived. */
+  discardsCutUploads: boolean;
 }
 
 function sha256(data: Buffer): string {
@@ -75,7 +77,38 @@ export function describeObjectStoreContract(target: ContractTarget): void {
     const got = await sha256OfStream(await store.get(key));
     expect(got).toEqual({ digest: sha256(data), size });
     expect((await store.head(key))?.size).toBe(size);
+    expect((await store.getBuffer(key, size)).equals(data)).toBe(true);
   });
+
+  it('puts a stream of known length in parts and reads it back whole', async () => {
+    const parts = [randomBytes(3 * MiB + 5), Buffer.alloc(4091, 0xff), randomBytes(4096)];
+    const data = Buffer.concat(parts);
+    const key = `${base}parts.bin`;
+    const put = await store.put(key, Readable.from(parts), { contentLength: data.length, ifNoneMatch: true });
+    expect(put.size).toBe(data.length);
+    expect((await store.getBuffer(key)).equals(data)).toBe(true);
+    expect((await store.head(key))?.size).toBe(data.length);
+  });
+
+  it(
+    'refuses a body that is not as long as announced with INVALID_ARGUMENT' + (target.discardsCutUploads ? ' and stores nothing' : ''),
+    async () => {
+      const short = `${base}short.bin`;
+      await expect(store.put(short, chunked(randomBytes(1000)), { contentLength: 1001 })).rejects.toEqual(
+        withCode(ErrorCode.InvalidArgument),
+      );
+      const long = `${base}long.bin`;
+      await expect(store.put(long, chunked(randomBytes(200 * 1024)), { contentLength: 100 * 1024 })).rejects.toEqual(
+        withCode(ErrorCode.InvalidArgument),
+      );
+      const buffer = `${base}buffer-length.bin`;
+      await expect(store.put(buffer, randomBytes(10), { contentLength: 11 })).rejects.toEqual(withCode(ErrorCode.InvalidArgument));
+      expect(await store.exists(buffer)).toBe(false);
+      if (!target.discardsCutUploads) return;
+      expect(await store.exists(short)).toBe(false);
+      expect(await store.exists(long)).toBe(false);
+    },
+  );
 
   it('puts a Buffer and reads it back whole', async () => {
     const data = randomBytes(100_000);

@@ -16,6 +16,7 @@ import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings'
 import { FLEET_CONFIG, OBJECT_STORE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
 import { HttpProblem } from '../http/http-problem';
 import { webhookView } from '../jobs/job-view';
+import { readJobWithState } from '../jobs/job-with-state';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
 import { type CreateBatchRequest, batchRequestHash, planBatchItems } from './batch-request';
@@ -118,14 +119,10 @@ export class BatchesService {
     let webhook;
     if (record.webhookUrl) {
       const eventId = webhookEventId(id);
-      const delivery = await this.webhookQueue.getJob(eventId);
+      const delivery = await readJobWithState(this.webhookQueue, eventId);
       webhook = webhookView(
         { url: record.webhookUrl, eventId },
-        delivery && {
-          state: await delivery.getState(),
-          attemptsMade: delivery.attemptsMade,
-          failedReason: delivery.failedReason,
-        },
+        delivery && { state: delivery.state, attemptsMade: delivery.job.attemptsMade, failedReason: delivery.job.failedReason },
       );
     }
     return buildBatchView({ record, activeCount, selfUrl: this.selfUrl(id), manifestDownloadUrl, webhook });

@@ -23,6 +23,7 @@ import { UploadIntents } from '../uploads/upload-intents';
 import { incomingPrefix } from '../uploads/uploads.service';
 import { type CreateJobRequest, requestHash } from './job-request';
 import { type JobView, apiJobState, buildJobView, webhookView } from './job-view';
+import { readJobWithState } from './job-with-state';
 
 /** Sign job data as the gateway writes it: the contract's fields plus the idempotency fingerprint. */
 export type GatewaySignJobData = SignJobData & { requestHash?: string };
@@ -113,11 +114,11 @@ export class JobsService {
 
   /** The view of one of the caller's jobs; 404 for unknown ids and other tenants' jobs alike. */
   async get(principal: Principal, id: string): Promise<JobView> {
-    const job = JOB_ID.test(id) ? await this.signQueue.getJob(id) : undefined;
-    if (!job || job.data.tenant !== principal.tenant) {
+    const read = JOB_ID.test(id) ? await readJobWithState(this.signQueue, id) : undefined;
+    if (!read || read.job.data.tenant !== principal.tenant) {
       throw new HttpProblem(404, ErrorCode.NotFound, `Job "${id}" not found`);
     }
-    const state = await job.getState();
+    const { job, state } = read;
     const result = job.returnvalue;
     const download =
       state === 'completed' && result
@@ -128,14 +129,10 @@ export class JobsService {
         : undefined;
     let webhook;
     if (job.data.webhook) {
-      const delivery = await this.webhookQueue.getJob(job.data.webhook.eventId);
+      const delivery = await readJobWithState(this.webhookQueue, job.data.webhook.eventId);
       webhook = webhookView(
         job.data.webhook,
-        delivery && {
-          state: await delivery.getState(),
-          attemptsMade: delivery.attemptsMade,
-          failedReason: delivery.failedReason,
-        },
+        delivery && { state: delivery.state, attemptsMade: delivery.job.attemptsMade, failedReason: delivery.job.failedReason },
       );
     }
     return buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });

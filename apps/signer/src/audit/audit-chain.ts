@@ -3,24 +3,48 @@ import type { ObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import { type AuditEntry, type AuditRecord, auditRecordKey, type ChainHead, chainAuditEntry } from './audit-record';
 
-// Appends a record and moves the chain head in one step, but only if the head is still
-// the one the record was chained to (compare-and-set); a job that already has a record
-// gets that record back instead. The record stays in Redis for a week so an attempt
-// killed before it reached the object store writes the very same record on retry.
+// Appends the records of several jobs in one step (a group commit) and moves the chain
+// head once, but only if the head is still the one the first record was chained to
+// (compare-and-set). Records go in order; a job that already has a record (an earlier
+// attempt) stops the run there: the records before it are appended, its existing record
+// is returned, and the records after it are chained again. A record stays in Redis for
+// a week so an attempt killed before it reached the object store writes the very same
+// record on retry.
+// KEYS: head, then one job key per record. ARGV: expected head, TTL, then per record
+// the head after it and the record.
 const APPEND_SCRIPT = `
-local existing = redis.call('GET', KEYS[2])
-if existing then return {'exists', existing} end
 local head = redis.call('GET', KEYS[1])
 if (head or '') ~= ARGV[1] then return {'moved', head or ''} end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3], 'EX', tonumber(ARGV[4]))
-return {'appended', ARGV[3]}
+local ttl = tonumber(ARGV[2])
+local count = #KEYS - 1
+for i = 1, count do
+  local existing = redis.call('GET', KEYS[i + 1])
+  if existing then
+    if i > 1 then redis.call('SET', KEYS[1], ARGV[2 * i - 1]) end
+    return {'exists', tostring(i - 1), existing}
+  end
+  redis.call('SET', KEYS[i + 1], ARGV[2 * i + 2], 'EX', ttl)
+end
+redis.call('SET', KEYS[1], ARGV[2 * count + 1])
+return {'appended', tostring(count)}
 `;
 
-type AppendOutcome = ['exists' | 'moved' | 'appended', string];
+type AppendOutcome = ['moved', string] | ['exists', string, string] | ['appended', string];
 type RedisWithAppend = Redis & {
-  fleetsignAuditAppend(head: string, job: string, expected: string, next: string, record: string, ttl: number): Promise<AppendOutcome>;
+  fleetsignAuditAppend(keyCount: number, ...keysAndArgs: Array<string | number>): Promise<AppendOutcome>;
 };
+
+/** Records chained in one Redis round trip, at most. */
+export const AUDIT_GROUP_MAX = 64;
+
+/** An append waiting for its group commit. */
+interface PendingAppend {
+  jobId: string;
+  key: string;
+  entry: AuditEntry;
+  done(committed: { text: string; record: AuditRecord }): void;
+  fail(err: unknown): void;
+}
 
 /** How long a job's record stays in Redis after it was chained. */
 export const AUDIT_PENDING_TTL_SECONDS = 7 * 24 * 3600;
@@ -48,9 +72,15 @@ export function parseAuditJson<T>(text: string, what: string): T {
 /**
  * The audit trail: one record per job in the object store, chained by hash, with the
  * chain head in Redis. Appending is idempotent per job, and safe with many signers.
+ * Within one signer appends are queued and committed in groups: one Redis round trip
+ * chains every record that arrived while the previous group was being committed.
  */
 export class AuditChain {
   private readonly redis: RedisWithAppend;
+  private readonly pending: PendingAppend[] = [];
+  private committing = false;
+  /** The head text ('' for an empty chain) as of this signer's last commit; undefined: read it from Redis. */
+  private knownHead?: string;
 
   constructor(
     redis: Redis,
@@ -58,7 +88,7 @@ export class AuditChain {
     private readonly store: ObjectStore,
     private readonly maxAttempts = 100,
   ) {
-    redis.defineCommand('fleetsignAuditAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
+    redis.defineCommand('fleetsignAuditAppend', { lua: APPEND_SCRIPT });
     this.redis = redis as RedisWithAppend;
   }
 
@@ -89,24 +119,72 @@ export class AuditChain {
    */
   async append(tenant: string, jobId: string, entry: AuditEntry): Promise<AuditRecord> {
     const key = auditRecordKey(tenant, jobId);
-    const headKey = auditHeadRedisKey(this.prefix);
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const headText = await this.redis.get(headKey);
-      const head = headText === null ? undefined : parseAuditJson<ChainHead>(headText, 'audit chain head');
-      const chained = chainAuditEntry(entry, key, head);
-      const [outcome, text] = await this.redis.fleetsignAuditAppend(
-        headKey,
-        auditJobRedisKey(this.prefix, jobId),
-        headText ?? '',
-        JSON.stringify(chained.head),
-        JSON.stringify(chained.record),
-        AUDIT_PENDING_TTL_SECONDS,
-      );
-      if (outcome === 'moved') continue; // another signer appended meanwhile: chain after its record
-      await this.put(key, text);
-      return outcome === 'appended' ? chained.record : parseAuditJson<AuditRecord>(text, `audit record of job ${jobId}`);
+    const committed = await new Promise<{ text: string; record: AuditRecord }>((done, fail) => {
+      this.pending.push({ jobId, key, entry, done, fail });
+      if (!this.committing) void this.commitPending();
+    });
+    await this.put(key, committed.text);
+    return committed.record;
+  }
+
+  /** Commits queued appends group by group until none is left; one group at a time keeps the chain in order. */
+  private async commitPending(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.pending.length > 0) await this.commitGroup(this.pending.splice(0, AUDIT_GROUP_MAX));
+    } finally {
+      this.committing = false;
     }
-    throw new FleetSignError(ErrorCode.Internal, `audit chain head kept moving; record for job ${jobId} not appended after ${this.maxAttempts} tries`);
+  }
+
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    let rest = group;
+    try {
+      let head = this.knownHead ?? (await this.redis.get(auditHeadRedisKey(this.prefix))) ?? '';
+      for (let attempt = 0; rest.length > 0; attempt++) {
+        if (attempt >= this.maxAttempts) {
+          throw new FleetSignError(ErrorCode.Internal, `audit chain head kept moving; ${rest.length} record(s) not appended after ${this.maxAttempts} tries`);
+        }
+        const chained = this.chain(rest, head);
+        const outcome = await this.redis.fleetsignAuditAppend(
+          1 + rest.length,
+          auditHeadRedisKey(this.prefix),
+          ...rest.map((item) => auditJobRedisKey(this.prefix, item.jobId)),
+          head,
+          AUDIT_PENDING_TTL_SECONDS,
+          ...chained.flatMap((link) => [link.headText, link.text]),
+        );
+        if (outcome[0] === 'moved') {
+          head = outcome[1]; // another signer appended meanwhile: chain after its record
+          continue;
+        }
+        const appended = Number(outcome[1]);
+        rest.slice(0, appended).forEach((item, i) => item.done(chained[i]));
+        if (appended > 0) head = chained[appended - 1].headText;
+        if (outcome[0] === 'appended') {
+          rest = [];
+        } else {
+          const existing = outcome[2];
+          rest[appended].done({ text: existing, record: parseAuditJson<AuditRecord>(existing, `audit record of job ${rest[appended].jobId}`) });
+          rest = rest.slice(appended + 1);
+        }
+        this.knownHead = head;
+      }
+    } catch (err) {
+      // Redis away, or a head that does not parse: read the head afresh next time.
+      this.knownHead = undefined;
+      for (const item of rest) item.fail(err);
+    }
+  }
+
+  /** Links every entry of `items` after `headText` and after each other. */
+  private chain(items: PendingAppend[], headText: string): Array<{ text: string; headText: string; record: AuditRecord }> {
+    let head = headText === '' ? undefined : parseAuditJson<ChainHead>(headText, 'audit chain head');
+    return items.map((item) => {
+      const chained = chainAuditEntry(item.entry, item.key, head);
+      head = chained.head;
+      return { text: JSON.stringify(chained.record), headText: JSON.stringify(chained.head), record: chained.record };
+    });
   }
 
   private async put(key: string, recordJson: string): Promise<void> {

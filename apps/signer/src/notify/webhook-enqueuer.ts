@@ -35,15 +35,16 @@ export class WebhookEnqueuer {
 
   /** Enqueues the job's success event, if the job asked for a webhook. */
   async jobSucceeded(job: SignJob, result: SignJobResult): Promise<void> {
-    await this.enqueue(job, WebhookEventType.SignCompleted, eventPayload(job, 'succeeded', { result: result as unknown as JsonObject }));
+    await this.enqueue(job, WebhookEventType.SignCompleted, () => eventPayload(job, 'succeeded', { result: result as unknown as JsonObject }));
   }
 
   /** Enqueues the job's failure event, if the job asked for a webhook. */
   async jobFailed(job: SignJob, error: { code: string; message: string }): Promise<void> {
-    await this.enqueue(job, WebhookEventType.SignFailed, eventPayload(job, 'failed', { error: { code: error.code, message: error.message } }));
+    await this.enqueue(job, WebhookEventType.SignFailed, () => eventPayload(job, 'failed', { error: { code: error.code, message: error.message } }));
   }
 
-  private async enqueue(job: SignJob, type: WebhookEventType, payload: JsonObject): Promise<void> {
+  /** `payload` is only built when there is an event to send (most batch items have none). */
+  private async enqueue(job: SignJob, type: WebhookEventType, payload: () => JsonObject): Promise<void> {
     const target = job.data.webhook;
     if (!target || !job.id) return;
     const data: WebhookJobData = {
@@ -51,7 +52,7 @@ export class WebhookEnqueuer {
       tenant: job.data.tenant,
       url: target.url,
       type,
-      payload,
+      payload: payload(),
       jobId: job.id,
       ...(job.data.batchId ? { batchId: job.data.batchId } : {}),
     };

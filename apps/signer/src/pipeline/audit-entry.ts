@@ -20,6 +20,9 @@ export function signedOutputOf(key: string, file: Buffer): SignedOutput {
   return { key, sha256: createHash('sha256').update(file).digest('hex'), size: file.length };
 }
 
+/** This signer's host name, as every record names it. */
+const HOST = hostname();
+
 /** Everything one signing produced, for its audit record. */
 export interface SigningFacts {
   jobId: string;
@@ -64,7 +67,7 @@ export function auditEntryFor(facts: SigningFacts, now = new Date()): AuditEntry
       keyDigestEfuse: key.keyDigest.subarray(0, efuseBytes).toString('hex'),
       keyRef: key.signer.description,
     })),
-    signer: { host: hostname(), pid: process.pid },
+    signer: { host: HOST, pid: process.pid },
     requestedAt: data.requestedAt,
     startedAt: facts.startedAt.toISOString(),
     recordedAt: now.toISOString(),

@@ -13,11 +13,12 @@ import type { ReuseIndex } from '../reuse/reuse-index';
 import { auditEntryFor, type SignedOutput, signedOutputOf } from './audit-entry';
 import { digestImage, type ImageDigest } from './digest-image';
 import { fetchSource, type SourceImage } from './fetch-source';
+import type { ImageBufferPool } from './image-buffer-pool';
 import { signImage } from './sign-image';
 import { StepTimer } from './step-timer';
 import { findEarlierSignedImage, storeSignedImage } from './store-signed-image';
 import { validateImage } from './validate-image';
-import { signedImageProblems, verifySignedImage } from './verify-signed-image';
+import { signedImageProblems, verifySignedParts } from './verify-signed-image';
 
 /** The parts of a BullMQ sign job the pipeline reads. */
 export type SignJob = Pick<FleetSignJob<QueueName.Sign>, 'id' | 'data' | 'attemptsMade'>;
@@ -33,6 +34,8 @@ export interface SignPipelineDeps {
   reuse?: ReuseIndex;
   /** Largest source image read (FLEETSIGN_MAX_IMAGE_BYTES). */
   maxImageBytes: number;
+  /** Buffers large source images are read into and given back after the job; without it each job allocates its own. */
+  buffers?: ImageBufferPool;
 }
 
 /** The signed file a job ends with, and how it came about. */
@@ -49,10 +52,6 @@ interface Recorded {
   record: AuditRecord;
   /** True when no new signature was made: an earlier attempt or an earlier job had produced the signed file. */
   reused: boolean;
-}
-
-function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 function jobIdOf(job: SignJob): string {
@@ -84,9 +83,20 @@ export class SignPipeline {
     const { data } = job;
     const startedAt = new Date();
     const profile = await this.deps.registry.acquire(data.profile);
-    const source = await steps.run('fetch', () => fetchSource(this.deps.store, data.source, this.deps.maxImageBytes));
+    const { buffers } = this.deps;
+    const source = await steps.run('fetch', () => fetchSource(this.deps.store, data.source, this.deps.maxImageBytes, buffers));
+    try {
+      return await this.signSource(job, jobId, profile, source, startedAt, steps);
+    } finally {
+      // Every step that reads the image has finished (stores are awaited), so the buffer can serve the next job.
+      buffers?.release(source.data);
+    }
+  }
+
+  private async signSource(job: SignJob, jobId: string, profile: OpenProfile, source: SourceImage, startedAt: Date, steps: StepTimer): Promise<Recorded> {
+    const { data } = job;
     const image = await steps.run('validate', () => validateImage(source.data, profile));
-    const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme));
+    const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme, source.hashes));
     const output = await this.outputFor(data, profile, source, digest, steps);
 
     const facts = { jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, startedAt };
@@ -123,31 +133,45 @@ export class SignPipeline {
         return { signed: { key: known.signedKey, sha256: known.signedSha256, size: known.signedSize }, reused: true, reusedFrom: known.jobId };
       }
     }
-    const made = await steps.run('sign', () => signImage(source.data, profile));
+    // The SHA-256 of the padded image is known already; P-384 blocks hash with SHA-384 themselves.
+    const digests = { sha256: Buffer.from(digest.imageSha256, 'hex') };
+    const made = await steps.run('sign', () => signImage(source.data, profile, digests));
     metrics?.signDuration.observe({ scheme: profile.scheme }, made.keyMs / 1000);
-    await steps.run('verify', () => verifySignedImage(made.image, source.data, profile));
-    const stored = await steps.run('store', () =>
-      storeSignedImage(store, data.signedKey, made.image, { overwrite: data.fresh === true, isValid }),
-    );
-    return { signed: signedOutputOf(data.signedKey, stored.image), reused: stored.reused };
+    await steps.run('verify', () => verifySignedParts(source.data, made, profile, digests));
+    const file = { parts: made.parts, size: made.size, sha256: source.hashes.sha256(made.paddingLength, made.appended) };
+    const stored = await steps.run('store', () => storeSignedImage(store, data.signedKey, file, { overwrite: data.fresh === true, isValid }));
+    return { signed: stored.signed, reused: stored.reused };
   }
 
   /** The job was signed and recorded before: the stored file must still be the recorded one. */
   private async checkRecordedOutput(record: AuditRecord, steps: StepTimer): Promise<Recorded> {
     const { key, sha256, size } = record.signed;
-    const stored = await steps.run('store', async () => {
-      try {
-        return await this.deps.store.getBuffer(key, size);
-      } catch (err) {
-        if (isFleetSignError(err, ErrorCode.SourceNotFound) || isFleetSignError(err, ErrorCode.ImageTooLarge)) return undefined;
-        throw err;
-      }
-    });
-    if (!stored || stored.length !== size || sha256Hex(stored) !== sha256) {
+    const stored = await steps.run('store', () => hashStoredObject(this.deps.store, key, size));
+    if (!stored || stored.size !== size || stored.sha256 !== sha256) {
       throw new FleetSignError(ErrorCode.Internal, `signed object ${key} is missing or differs from the job's audit record`, { key });
     }
     return { record, reused: true };
   }
+}
+
+/** Hex SHA-256 and size of a stored object, read as a stream; undefined when missing or larger than `maxBytes`. */
+async function hashStoredObject(store: ObjectStore, key: string, maxBytes: number): Promise<{ sha256: string; size: number } | undefined> {
+  let stream;
+  try {
+    stream = await store.get(key);
+  } catch (err) {
+    if (isFleetSignError(err, ErrorCode.SourceNotFound)) return undefined;
+    throw err;
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  // Leaving the loop early destroys the stream.
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) return undefined;
+    hash.update(chunk as Buffer);
+  }
+  return { sha256: hash.digest('hex'), size };
 }
 
 /** The job result, from its audit record and this attempt's timings. */

@@ -1,5 +1,5 @@
 import { FleetSignError } from '@fleetsign/errors';
-import { loadSignerProcessSettings } from './signer-settings';
+import { loadSignerProcessSettings, loadSignerWorkerConfig } from './signer-settings';
 
 describe('loadSignerProcessSettings', () => {
   it('defaults to a metrics listener on 9465 and 30 s lock and stall checks', () => {
@@ -19,5 +19,15 @@ describe('loadSignerProcessSettings', () => {
   it('names the variable of a bad value', () => {
     expect(() => loadSignerProcessSettings({ FLEETSIGN_SIGNER_LOCK_DURATION_MS: '10' })).toThrow(FleetSignError);
     expect(() => loadSignerProcessSettings({ FLEETSIGN_SIGNER_LOCK_DURATION_MS: '10' })).toThrow(/FLEETSIGN_SIGNER_LOCK_DURATION_MS/);
+  });
+});
+
+describe('loadSignerWorkerConfig', () => {
+  it('works on four jobs per PKCS#11 session unless the concurrency is set', () => {
+    expect(loadSignerWorkerConfig({})).toMatchObject({ concurrency: 16, pkcs11Sessions: 4 });
+    expect(loadSignerWorkerConfig({ FLEETSIGN_PKCS11_SESSIONS: '2' })).toMatchObject({ concurrency: 8, pkcs11Sessions: 2 });
+    expect(loadSignerWorkerConfig({ FLEETSIGN_PKCS11_SESSIONS: '64' }).concurrency).toBe(256);
+    expect(loadSignerWorkerConfig({ FLEETSIGN_SIGNER_CONCURRENCY: '3', FLEETSIGN_PKCS11_SESSIONS: '8' }).concurrency).toBe(3);
+    expect(loadSignerWorkerConfig({ FLEETSIGN_SIGNER_CONCURRENCY: ' ' }).concurrency).toBe(16);
   });
 });
