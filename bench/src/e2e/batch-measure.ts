@@ -95,7 +95,7 @@ export async function measureBatch(ctx: BenchContext, setup: BatchSetup): Promis
       firstSeed: allocateSeeds(setup.count),
     });
     progress(
-      `  staged ${setup.count} x ${sizeText(setup.imageBytes)}; batch on ${signers} signer(s) x ${concurrency} jobs, ${sessions} sessions each`,
+      `  staged ${setup.count} x ${sizeText(setup.imageBytes)}; batch on ${signers} signer(s) x ${concurrency ?? 'default'} jobs, ${sessions} sessions each`,
     );
     const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
     const countersBefore = await readSignerCounters(stack);
