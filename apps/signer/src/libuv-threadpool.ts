@@ -1,5 +1,5 @@
 import { readEnv } from '@fleetsign/config';
-import { loadSignerWorkerConfig } from './settings/signer-settings';
+import { loadSignerConfig } from '@fleetsign/config';
 
 // main.ts sizes the libuv thread pool first thing (./size-threadpool), before anything
 // can start it: it is sized once, when first used. Each job uses one pool thread at a
@@ -16,7 +16,7 @@ export function sizeThreadPool(env: NodeJS.ProcessEnv): void {
   if (readEnv(env, 'UV_THREADPOOL_SIZE') !== undefined) return;
   let concurrency: number;
   try {
-    concurrency = loadSignerWorkerConfig(env).concurrency;
+    concurrency = loadSignerConfig(env).concurrency;
   } catch {
     return; // a bad setting is reported when the signer loads its settings
   }

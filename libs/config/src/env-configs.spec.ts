@@ -111,7 +111,7 @@ describe('byte sizes', () => {
 describe('signer settings', () => {
   it('has defaults and reads every variable', () => {
     expect(loadSignerConfig({})).toEqual({
-      concurrency: 4,
+      concurrency: 16, // JOBS_PER_PKCS11_SESSION (4) per session
       pkcs11Sessions: 4,
       maxImageBytes: 16 * 1024 * 1024,
       shutdownTimeoutMs: 30_000,

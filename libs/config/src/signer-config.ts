@@ -21,17 +21,30 @@ export const SIGNER_ENV = {
   shutdownTimeoutMs: 'FLEETSIGN_SIGNER_SHUTDOWN_TIMEOUT_MS',
 } as const;
 
+/**
+ * Jobs a signer works on at once per PKCS#11 session when FLEETSIGN_SIGNER_CONCURRENCY
+ * is not set: while one job's key signs, others fetch, check, store and record, so the
+ * keys are kept busy.
+ */
+export const JOBS_PER_PKCS11_SESSION = 4;
+const MAX_SIGNER_CONCURRENCY = 256;
+
 const signerSchema = z.object({
-  concurrency: wholeNumber(1, 256).default(4),
+  concurrency: wholeNumber(1, MAX_SIGNER_CONCURRENCY).optional(),
   pkcs11Sessions: wholeNumber(1, 64).default(4),
   maxImageBytes: maxImageBytesSetting,
   shutdownTimeoutMs: wholeNumber(0, 600_000).default(30_000),
 });
 
 /**
- * Signer settings from FLEETSIGN_SIGNER_CONCURRENCY (4), FLEETSIGN_PKCS11_SESSIONS (4),
- * FLEETSIGN_MAX_IMAGE_BYTES (16MiB) and FLEETSIGN_SIGNER_SHUTDOWN_TIMEOUT_MS (30000).
+ * Signer settings from FLEETSIGN_SIGNER_CONCURRENCY (JOBS_PER_PKCS11_SESSION per session: 16),
+ * FLEETSIGN_PKCS11_SESSIONS (4), FLEETSIGN_MAX_IMAGE_BYTES (16MiB) and
+ * FLEETSIGN_SIGNER_SHUTDOWN_TIMEOUT_MS (30000).
  */
 export function loadSignerConfig(env: Env = process.env): SignerConfig {
-  return parseEnvSettings(signerSchema, SIGNER_ENV, env);
+  const { concurrency, ...rest } = parseEnvSettings(signerSchema, SIGNER_ENV, env);
+  return {
+    ...rest,
+    concurrency: concurrency ?? Math.min(MAX_SIGNER_CONCURRENCY, JOBS_PER_PKCS11_SESSION * rest.pkcs11Sessions),
+  };
 }

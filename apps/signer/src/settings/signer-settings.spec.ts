@@ -1,5 +1,6 @@
 import { FleetSignError } from '@fleetsign/errors';
-import { loadSignerProcessSettings, loadSignerWorkerConfig } from './signer-settings';
+import { loadSignerConfig } from '@fleetsign/config';
+import { loadSignerProcessSettings } from './signer-settings';
 
 describe('loadSignerProcessSettings', () => {
   it('defaults to a metrics listener on 9465 and 30 s lock and stall checks', () => {
@@ -22,12 +23,12 @@ describe('loadSignerProcessSettings', () => {
   });
 });
 
-describe('loadSignerWorkerConfig', () => {
+describe('loadSignerConfig (the signer worker defaults)', () => {
   it('works on four jobs per PKCS#11 session unless the concurrency is set', () => {
-    expect(loadSignerWorkerConfig({})).toMatchObject({ concurrency: 16, pkcs11Sessions: 4 });
-    expect(loadSignerWorkerConfig({ FLEETSIGN_PKCS11_SESSIONS: '2' })).toMatchObject({ concurrency: 8, pkcs11Sessions: 2 });
-    expect(loadSignerWorkerConfig({ FLEETSIGN_PKCS11_SESSIONS: '64' }).concurrency).toBe(256);
-    expect(loadSignerWorkerConfig({ FLEETSIGN_SIGNER_CONCURRENCY: '3', FLEETSIGN_PKCS11_SESSIONS: '8' }).concurrency).toBe(3);
-    expect(loadSignerWorkerConfig({ FLEETSIGN_SIGNER_CONCURRENCY: ' ' }).concurrency).toBe(16);
+    expect(loadSignerConfig({})).toMatchObject({ concurrency: 16, pkcs11Sessions: 4 });
+    expect(loadSignerConfig({ FLEETSIGN_PKCS11_SESSIONS: '2' })).toMatchObject({ concurrency: 8, pkcs11Sessions: 2 });
+    expect(loadSignerConfig({ FLEETSIGN_PKCS11_SESSIONS: '64' }).concurrency).toBe(256);
+    expect(loadSignerConfig({ FLEETSIGN_SIGNER_CONCURRENCY: '3', FLEETSIGN_PKCS11_SESSIONS: '8' }).concurrency).toBe(3);
+    expect(loadSignerConfig({ FLEETSIGN_SIGNER_CONCURRENCY: ' ' }).concurrency).toBe(16);
   });
 });

@@ -7,9 +7,7 @@ import {
   loadSignerConfig,
   loadStorageConfig,
   parseEnvSettings,
-  readEnv,
   type RedisConfig,
-  SIGNER_ENV,
   type SignerConfig,
   type StorageConfig,
   wholeNumber,
@@ -72,25 +70,6 @@ export function loadSignerProcessSettings(env: Env = process.env): SignerProcess
   return { ...rest, ...(metricsPort === 0 ? {} : { metrics: { port: metricsPort, host: metricsHost } }) };
 }
 
-/**
- * Jobs a signer works on at once per PKCS#11 session when FLEETSIGN_SIGNER_CONCURRENCY
- * is not set: while one job's key signs, others fetch, check, store and record, so the
- * keys are kept busy.
- */
-export const JOBS_PER_PKCS11_SESSION = 4;
-/** The highest concurrency FLEETSIGN_SIGNER_CONCURRENCY accepts. */
-const MAX_SIGNER_CONCURRENCY = 256;
-
-/**
- * The signing worker settings: FLEETSIGN_SIGNER_CONCURRENCY when set, else
- * JOBS_PER_PKCS11_SESSION jobs per session (FLEETSIGN_PKCS11_SESSIONS, default 4: 16 jobs).
- */
-export function loadSignerWorkerConfig(env: Env): SignerConfig {
-  const config = loadSignerConfig(env);
-  if (readEnv(env, SIGNER_ENV.concurrency) !== undefined) return config;
-  return { ...config, concurrency: Math.min(MAX_SIGNER_CONCURRENCY, JOBS_PER_PKCS11_SESSION * config.pkcs11Sessions) };
-}
-
 /** Everything the signer runs on. Secrets are still references here. */
 export interface SignerSettings {
   /** Profiles (with key references) from FLEETSIGN_CONFIG. */
@@ -136,7 +115,7 @@ export function loadSignerSettings(source: SignerSettingsSource = {}): SignerSet
     fleet,
     redis: { ...redis, prefix: queuePrefix(redis.prefix) },
     storage: overrides.storage ?? loadStorageConfig(env),
-    signer: { ...loadSignerWorkerConfig(env), ...overrides.signer },
+    signer: { ...loadSignerConfig(env), ...overrides.signer },
     process: { ...loadSignerProcessSettings(env), ...overrides.process },
     env,
   };
