@@ -2,7 +2,7 @@ import type { Env, NotifierConfig, RedisConfig, TenantConfig } from '@fleetsign/
 import { createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { createWebhookProcessor } from './delivery/deliver-webhook';
-import { type HealthServer, startHealthServer } from './http/health-server';
+import { type HealthServer, startHealthServer } from '@fleetsign/observability';
 import { createNotifierLogger } from './logging/notifier-logger';
 import { NotifierMetrics } from './metrics/notifier-metrics';
 import { TenantSecretStore } from './signing/webhook-secrets';

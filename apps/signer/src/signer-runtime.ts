@@ -12,7 +12,7 @@ import { watchFinalFailures } from './batch/final-failure-watch';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';
-import { type HealthServer, startHealthServer } from './observability/health-server';
+import { type HealthServer, startHealthServer } from '@fleetsign/observability';
 import { SignerMetrics } from './observability/signer-metrics';
 import { SignPipeline } from './pipeline/sign-pipeline';
 import type { SignerSettings } from './settings/signer-settings';

@@ -8,9 +8,9 @@ export interface HealthServerOptions {
   port: number;
   host: string;
   registry: Registry;
-  /** True once keys are loaded and the worker runs; false again while stopping. */
+  /** True while the process can do its work (e.g. signer: keys loaded and worker running); false while stopping. */
   isReady: () => boolean;
-  /** Extra fields of the /healthz body (profile states). */
+  /** Extra fields of the /healthz body (e.g. the signer's profile states). */
   details?: () => Record<string, unknown>;
 }
 
@@ -37,7 +37,7 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
   }
 }
 
-/** Starts the signer's only listener: GET /metrics (Prometheus text) and GET /healthz (200 ready / 503 not). */
+/** Starts a process's small listener: GET /metrics (Prometheus text) and GET /healthz (200 ready / 503 not). */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const server = createServer((request, response) => {
     answer(request, response, options).catch(() => {
