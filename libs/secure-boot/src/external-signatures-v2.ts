@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { derEcdsaToRaw } from './ecdsa-codec';
 import { algorithmOfPublicKey, ecdsaFieldSize, toPublicKey } from './keys';
+import { RSA_MODULUS_BYTES } from './rsa-block';
 import { encodeSignatureBlock } from './signature-block';
 import { verifyRawSignature } from './signature-check';
 import { SECTOR_SIZE } from './signature-sector';
@@ -20,7 +21,7 @@ import {
 export interface ExternalSignatureV2 {
   /** Public key (a private key is accepted; only its public half is used). */
   publicKey: KeyObject;
-  /** RSA: 384-byte big-endian PSS signature. ECDSA: DER SEQUENCE{r, s} (openssl dgst -sign output). */
+  /** RSA: big-endian PSS signature, 384 bytes or shorter when leading zero bytes were dropped. ECDSA: DER SEQUENCE{r, s} (openssl dgst -sign output). */
   signature: Buffer;
 }
 
@@ -55,7 +56,7 @@ export function attachSignaturesV2(
     const algorithm = algorithmOfPublicKey(publicKey);
     const raw =
       algorithm === 'rsa3072'
-        ? external.signature
+        ? rsaSignatureToModulusLength(external.signature)
         : derEcdsaToRaw(external.signature, ecdsaFieldSize(algorithm));
     if (!verifyRawSignature(algorithm, publicKey, input.signedData, raw)) {
       throw new FleetSignError(
@@ -67,4 +68,19 @@ export function attachSignaturesV2(
     return encodeSignatureBlock({ algorithm, imageDigest: digestOf(algorithm), publicKey, signature: raw });
   });
   return assembleSignedImage(input, newBlocks, digestOf);
+}
+
+/**
+ * An RSA signature is an integer below n; some HSM and KMS front-ends return it without
+ * its leading zero bytes (383 bytes one time in 256). Like espsecure, restore the
+ * 384-byte form by left-padding with zeros; the signature is verified right after.
+ */
+function rsaSignatureToModulusLength(signature: Buffer): Buffer {
+  if (signature.length === 0 || signature.length > RSA_MODULUS_BYTES) {
+    throw new FleetSignError(
+      ErrorCode.SignatureVerificationFailed,
+      `RSA-3072 signature must be at most ${RSA_MODULUS_BYTES} bytes, got ${signature.length}`,
+    );
+  }
+  return Buffer.concat([Buffer.alloc(RSA_MODULUS_BYTES - signature.length), signature]);
 }

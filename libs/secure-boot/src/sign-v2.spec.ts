@@ -115,10 +115,12 @@ describe('signV2', () => {
     await expect(signV2(data, [])).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
   });
 
-  it('refuses empty data', async () => {
-    await expect(signV2(Buffer.alloc(0), [keys['ecdsa-p256'].signer])).rejects.toMatchObject({
-      code: ErrorCode.InvalidImage,
-    });
+  it('signs empty data into a 4096-byte file (the sector alone), like espsecure', async () => {
+    const signed = await signV2(Buffer.alloc(0), [keys['ecdsa-p256'].signer]);
+    expect(signed.image.length).toBe(SECTOR_SIZE);
+    expect(signed.signedDataLength).toBe(0);
+    expect(signed.imageDigests[0]).toEqual(createHash('sha256').update(Buffer.alloc(0)).digest());
+    expect(verifyV2(signed.image, { publicKeys: [keys['ecdsa-p256'].publicKey] }).valid).toBe(true);
   });
 
   it('without append, signing a signed file signs the old sector as data (file grows by 4096)', async () => {

@@ -7,16 +7,29 @@ import { imageDigester } from './signed-image-v2';
 // The equivalent of `espsecure signature-info-v2`: list the blocks of a signed
 // file with their public-key digests.
 
+/** A block whose frame (magic, version, CRC) is intact and whose content decodes. */
+export interface SignatureInfoBlock {
+  index: number;
+  algorithm: KeyAlgorithm;
+  /** SHA-256 of the embedded key material: the eFuse key digest. */
+  keyDigest: Buffer;
+  imageDigest: Buffer;
+  imageDigestOk: boolean;
+}
+
+/** A block whose frame is intact but whose curve id, hash id, point or exponent cannot be used. */
+export interface UnusableSignatureBlock {
+  index: number;
+  reason: string;
+}
+
 /** The blocks found in a signed file. */
 export interface SignatureInfoV2 {
-  blocks: Array<{
-    index: number;
-    algorithm: KeyAlgorithm;
-    /** SHA-256 of the embedded key material: the eFuse key digest. */
-    keyDigest: Buffer;
-    imageDigest: Buffer;
-    imageDigestOk: boolean;
-  }>;
+  blocks: SignatureInfoBlock[];
+  /** Intact frames with unusable content; listed, not fatal, so the other blocks are still reported. */
+  unusable: UnusableSignatureBlock[];
+  /** The first slot failing the magic/version/CRC test (where the walk stopped), if any. */
+  firstAbsent?: number;
 }
 
 /** Options of signatureInfoV2. */
@@ -26,9 +39,11 @@ export interface SignatureInfoV2Options {
 }
 
 /**
- * Lists blocks 0..2 of a V2-signed file, stopping at the first slot without a
- * valid block, like espsecure: ImageNotAligned for a size not a multiple of 4096,
- * NoSignatureBlocks when block 0 is missing, ImageDigestMismatch for a wrong digest.
+ * Walks blocks 0..2 of a V2-signed file like espsecure: it stops at the first slot
+ * failing the magic/version/CRC test (also slot 0: a file without blocks is reported,
+ * not refused). A block with an intact frame but unusable content is listed in
+ * `unusable` and the walk goes on. Throws ImageNotAligned for a size not a non-zero
+ * multiple of 4096 and ImageDigestMismatch for a wrong digest, as espsecure does.
  */
 export function signatureInfoV2(file: Buffer, options: SignatureInfoV2Options = {}): SignatureInfoV2 {
   if (file.length < SECTOR_SIZE || file.length % SECTOR_SIZE !== 0) {
@@ -40,10 +55,22 @@ export function signatureInfoV2(file: Buffer, options: SignatureInfoV2Options = 
   const signedData = file.subarray(0, file.length - SECTOR_SIZE);
   const sector = file.subarray(file.length - SECTOR_SIZE);
   const digestOf = imageDigester(signedData);
-  const blocks: SignatureInfoV2['blocks'] = [];
+  const info: SignatureInfoV2 = { blocks: [], unusable: [] };
   for (let i = 0; i < MAX_SIGNATURE_BLOCKS; i++) {
-    const block = decodeSignatureBlock(sectorSlot(sector, i), i);
-    if (!block) break;
+    let block: ReturnType<typeof decodeSignatureBlock>;
+    try {
+      block = decodeSignatureBlock(sectorSlot(sector, i), i);
+    } catch (err) {
+      if (!(err instanceof FleetSignError)) throw err;
+      // decodeSignatureBlock prefixes "Signature block N:"; the cause says just what is wrong.
+      const reason = err.cause instanceof Error ? err.cause.message : err.message;
+      info.unusable.push({ index: i, reason });
+      continue;
+    }
+    if (!block) {
+      info.firstAbsent = i;
+      break;
+    }
     const imageDigestOk = block.imageDigest.equals(digestOf(block.algorithm));
     if (!imageDigestOk && !options.allowDigestMismatch) {
       throw new FleetSignError(
@@ -56,7 +83,7 @@ export function signatureInfoV2(file: Buffer, options: SignatureInfoV2Options = 
         },
       );
     }
-    blocks.push({
+    info.blocks.push({
       index: i,
       algorithm: block.algorithm,
       keyDigest: block.keyDigest,
@@ -64,8 +91,5 @@ export function signatureInfoV2(file: Buffer, options: SignatureInfoV2Options = 
       imageDigestOk,
     });
   }
-  if (blocks.length === 0) {
-    throw new FleetSignError(ErrorCode.NoSignatureBlocks, 'No valid signature blocks found');
-  }
-  return { blocks };
+  return info;
 }

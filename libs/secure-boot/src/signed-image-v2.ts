@@ -65,9 +65,8 @@ export function prepareSigningInput(
       );
     }
   }
-  if (input.signedData.length === 0) {
-    throw new FleetSignError(ErrorCode.InvalidImage, 'Nothing to sign: the image is empty');
-  }
+  // Empty data is signed (the file is then the sector alone), as espsecure does; the
+  // service never gets here with it, its image policy requires an ESP image.
   return input;
 }
 

@@ -18,15 +18,26 @@ export function registerSignatureInfoV2(program: Command, context: CommandContex
     });
 }
 
-/** Prints each valid block and its public key digest as space-separated hex, like espsecure. */
+/**
+ * Prints every slot like espsecure: a valid block and its public key digest as
+ * space-separated hex, a block with an intact frame but unusable content and why, and
+ * the first absent/invalid slot, where the walk stops. A file without blocks exits 0.
+ */
 export async function signatureInfo(datafile: string, context: CommandContext): Promise<void> {
   const info = signatureInfoV2(await readInputFile(datafile, 'data file'));
-  for (const block of info.blocks) {
-    context.print(`Signature block ${block.index} is valid (${keyKind(block.algorithm)}).`);
-    context.print(`Public key digest for block ${block.index}: ${spacedHex(block.keyDigest)}`);
+  for (let index = 0; index < MAX_SIGNATURE_BLOCKS; index++) {
+    const block = info.blocks.find((b) => b.index === index);
+    const unusable = info.unusable.find((b) => b.index === index);
+    if (block) {
+      context.print(`Signature block ${index} is valid (${keyKind(block.algorithm)}).`);
+      context.print(`Public key digest for block ${index}: ${spacedHex(block.keyDigest)}`);
+    } else if (unusable) {
+      context.print(`Signature block ${index} has an intact CRC but cannot be used: ${unusable.reason}.`);
+    } else if (index === info.firstAbsent) {
+      context.print(`Signature block ${index} absent/invalid. Skipping checking next blocks...`);
+      return;
+    }
   }
-  if (info.blocks.length < MAX_SIGNATURE_BLOCKS)
-    context.print(`Signature block ${info.blocks.length} absent/invalid. Skipping checking next blocks...`);
 }
 
 /** `ab cd ef ...`: the byte format espsecure prints digests in. */

@@ -2,13 +2,20 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { algorithmOfKey } from '../key-algorithm';
 
-const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/;
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/g;
+/**
+ * `openssl ecparam -genkey` without `-noout` writes the curve's parameters before the
+ * key; espsecure (and OpenSSL) skip that block, so the key's label is the first other one.
+ */
+const EC_PARAMETERS = 'EC PARAMETERS';
 
-/** The first PEM label in the text ('EC PRIVATE KEY', 'PUBLIC KEY', ...), or throws UnsupportedKey. */
+/** The label of the first PEM block that is not EC PARAMETERS ('EC PRIVATE KEY', 'PUBLIC KEY', ...), or throws UnsupportedKey. */
 function pemLabel(text: string): string {
-  const match = PEM_BEGIN.exec(text);
-  if (!match) throw new FleetSignError(ErrorCode.UnsupportedKey, 'key file is not PEM (no -----BEGIN ...----- line)');
-  return match[1];
+  const labels = [...text.matchAll(PEM_BEGIN)].map((match) => match[1]);
+  if (labels.length === 0) {
+    throw new FleetSignError(ErrorCode.UnsupportedKey, 'key file is not PEM (no -----BEGIN ...----- line)');
+  }
+  return labels.find((label) => label !== EC_PARAMETERS) ?? labels[0];
 }
 
 function asText(pem: string | Buffer): string {
@@ -17,7 +24,10 @@ function asText(pem: string | Buffer): string {
 
 function rejectEncrypted(label: string, text: string): void {
   if (label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(text)) {
-    throw new FleetSignError(ErrorCode.UnsupportedKey, 'encrypted PEM keys are not supported; store the key unencrypted or in an HSM');
+    throw new FleetSignError(
+      ErrorCode.UnsupportedKey,
+      'encrypted PEM keys are not supported; store the key unencrypted or in an HSM',
+    );
   }
 }
 
@@ -30,13 +40,20 @@ export function loadPrivateKeyPem(pem: string | Buffer): KeyObject {
   const label = pemLabel(text);
   rejectEncrypted(label, text);
   if (!label.includes('PRIVATE KEY')) {
-    throw new FleetSignError(ErrorCode.UnsupportedKey, `PEM holds a ${label}, not a private key`, { pemLabel: label });
+    throw new FleetSignError(ErrorCode.UnsupportedKey, `PEM holds a ${label}, not a private key`, {
+      pemLabel: label,
+    });
   }
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: text, format: 'pem' });
   } catch (err) {
-    throw new FleetSignError(ErrorCode.UnsupportedKey, `cannot read PEM ${label}: ${(err as Error).message}`, { pemLabel: label }, { cause: err });
+    throw new FleetSignError(
+      ErrorCode.UnsupportedKey,
+      `cannot read PEM ${label}: ${(err as Error).message}`,
+      { pemLabel: label },
+      { cause: err },
+    );
   }
   algorithmOfKey(key);
   return key;
@@ -54,7 +71,12 @@ export function loadPublicKeyPem(pem: string | Buffer): KeyObject {
   try {
     key = createPublicKey({ key: text, format: 'pem' });
   } catch (err) {
-    throw new FleetSignError(ErrorCode.UnsupportedKey, `cannot read PEM ${label}: ${(err as Error).message}`, { pemLabel: label }, { cause: err });
+    throw new FleetSignError(
+      ErrorCode.UnsupportedKey,
+      `cannot read PEM ${label}: ${(err as Error).message}`,
+      { pemLabel: label },
+      { cause: err },
+    );
   }
   algorithmOfKey(key);
   return key;
