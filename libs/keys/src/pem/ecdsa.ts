@@ -1,59 +1,54 @@
-import { createECDH, type KeyObject } from 'node:crypto';
-import type { EcCurve } from '../key-algorithm';
+import type { KeyObject } from 'node:crypto';
+import { ecdsa, weierstrassN, type ECDSA } from '@noble/curves/abstract/weierstrass';
+import { p256, p384 } from '@noble/curves/nist';
+import { sha256, sha384 } from '@noble/hashes/sha2';
 import { sec1PrivateScalar } from '../der';
-import { bigIntToBuffer, bits2int, bufferToBigInt, rfc6979Nonces } from './rfc6979';
+import type { EcdsaAlgorithm } from '../key-algorithm';
 
-// ECDSA over a precomputed digest with RFC 6979 nonces. node:crypto cannot sign a
-// digest nor choose k, so the scalar arithmetic is done with BigInt and only k*G is
-// left to OpenSSL (ECDH public-key derivation). BigInt is not constant-time: this
-// provider is for development keys and espsecure parity; production keys live in HSMs.
+// ECDSA over a precomputed digest with RFC 6979 nonces, on @noble/curves (audited,
+// constant-time scalar multiplication). node:crypto can neither sign a digest nor
+// choose k, and espsecure's V1 output is RFC 6979, so the PEM provider needs this.
 
-/** Attempts before giving up on r = 0 or s = 0 (each has probability ~2^-190). */
-const MAX_NONCE_ATTEMPTS = 8;
+/**
+ * P-192 (secp192r1 / prime192v1, SEC 2 section 2.2.2): @noble/curves ships P-256 and
+ * P-384 ready-made; P-192 is its generic short-Weierstrass curve with these constants.
+ */
+const P192_POINT = weierstrassN({
+  p: 0xfffffffffffffffffffffffffffffffeffffffffffffffffn,
+  n: 0xffffffffffffffffffffffff99def836146bc9b1b4d22831n,
+  h: 1n,
+  a: 0xfffffffffffffffffffffffffffffffefffffffffffffffcn,
+  b: 0x64210519e59c80e70fa7e9ab72243049feb8deecc146b9b1n,
+  Gx: 0x188da80eb03090f67cbf20eb43a18800f4ff0afd82ff1012n,
+  Gy: 0x07192b95ffc8da78631011ed6b24cdd573f977a11e794811n,
+});
 
-function mod(a: bigint, n: bigint): bigint {
-  const r = a % n;
-  return r < 0n ? r + n : r;
+/**
+ * One ECDSA instance per curve. The hash is only RFC 6979's HMAC-DRBG hash: the hash
+ * of the digest Secure Boot signs (SHA-256 for P-192/P-256, SHA-384 for P-384).
+ * `lowS: false`: ECDSA as OpenSSL and espsecure produce it, s is never negated.
+ */
+const ECDSA_BY_ALGORITHM: Readonly<Record<EcdsaAlgorithm, ECDSA>> = {
+  'ecdsa-p192': ecdsa(P192_POINT, sha256, { lowS: false }),
+  'ecdsa-p256': ecdsa(p256.Point, sha256, { lowS: false }),
+  'ecdsa-p384': ecdsa(p384.Point, sha384, { lowS: false }),
+};
+
+/** The @noble/curves ECDSA of a curve (tests use its Point to check published nonces). */
+export function ecdsaOf(algorithm: EcdsaAlgorithm): ECDSA {
+  return ECDSA_BY_ALGORITHM[algorithm];
 }
 
-function modInverse(a: bigint, n: bigint): bigint {
-  let [oldR, r] = [mod(a, n), n];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new RangeError('value is not invertible');
-  return mod(oldS, n);
-}
-
-/** The private scalar d of an EC private KeyObject. */
-export function ecPrivateScalar(privateKey: KeyObject): bigint {
-  const sec1 = privateKey.export({ format: 'der', type: 'sec1' });
-  return bufferToBigInt(sec1PrivateScalar(sec1));
+/** The private scalar d of an EC private KeyObject, big-endian (JWK has no P-192, so from SEC1). */
+export function ecPrivateScalar(privateKey: KeyObject): Uint8Array {
+  return sec1PrivateScalar(privateKey.export({ format: 'der', type: 'sec1' }));
 }
 
 /**
- * Deterministic ECDSA (RFC 6979; HMAC-SHA-256 for a 32-byte digest, HMAC-SHA-384 for
- * a 48-byte one) of `digest` with private scalar `d`; returns r || s, each field-sized.
+ * Deterministic ECDSA (RFC 6979) of `digest` (already hashed: prehash off) with
+ * private scalar `d`; returns r || s, each field-sized, big-endian.
  */
-export function signEcdsaDigestDeterministic(curve: EcCurve, d: bigint, digest: Buffer): Buffer {
-  const n = curve.order;
-  const qlen = n.toString(2).length;
-  const hash = digest.length === 48 ? 'sha384' : 'sha256';
-  const e = bits2int(digest, qlen);
-  const nonces = rfc6979Nonces(n, d, digest, hash);
-  for (let attempt = 0; attempt < MAX_NONCE_ATTEMPTS; attempt++) {
-    const k = nonces.next().value as bigint;
-    const ecdh = createECDH(curve.nodeName);
-    ecdh.setPrivateKey(bigIntToBuffer(k, curve.fieldSize));
-    const point = ecdh.getPublicKey();
-    const r = mod(bufferToBigInt(point.subarray(1, 1 + curve.fieldSize)), n);
-    if (r === 0n) continue;
-    const s = mod(modInverse(k, n) * (e + r * d), n);
-    if (s === 0n) continue;
-    return Buffer.concat([bigIntToBuffer(r, curve.fieldSize), bigIntToBuffer(s, curve.fieldSize)]);
-  }
-  throw new Error('ECDSA: no usable nonce found');
+export function signEcdsaDigestDeterministic(algorithm: EcdsaAlgorithm, d: Uint8Array, digest: Buffer): Buffer {
+  const signature = ECDSA_BY_ALGORITHM[algorithm].sign(digest, d, { prehash: false, lowS: false, format: 'compact' });
+  return Buffer.from(signature.toBytes('compact'));
 }

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { algorithmOfKey, assertDigestLength, ecCurveOf } from '../key-algorithm';
+import { algorithmOfKey, assertDigestLength } from '../key-algorithm';
 import type { KeySigner } from '../key-signer';
 import { ecPrivateScalar, signEcdsaDigestDeterministic } from './ecdsa';
 import { loadPrivateKeyPem } from './pem-keys';
@@ -25,9 +25,8 @@ export function createPemSigner(privateKeyPem: string | Buffer): KeySigner {
   if (algorithm === 'rsa3072') {
     signDigest = (digest) => signRsaPssDigest(privateKey, digest);
   } else {
-    const curve = ecCurveOf(algorithm);
     const d = ecPrivateScalar(privateKey);
-    signDigest = (digest) => signEcdsaDigestDeterministic(curve, d, digest);
+    signDigest = (digest) => signEcdsaDigestDeterministic(algorithm, d, digest);
   }
 
   return {
