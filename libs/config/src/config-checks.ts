@@ -1,18 +1,10 @@
-import { CHIPS, chipByName, type KeyAlgorithm, type SigningScheme } from '@fleetsign/secure-boot';
+import { CHIPS, chipByName, schemeOf, type KeyAlgorithm } from '@fleetsign/secure-boot';
 import type { ConfigProblem } from './config-error';
 import type { ConfigFile, ProfileEntry } from './file-schema';
 
 // Checks across entries, after each entry passed the schema. Key types (e.g. that a
 // sbv2-ecdsa-p384 profile's keys are all P-384) are checked when the signer loads the
 // keys: only the key itself knows.
-
-const SCHEME_ALGORITHM: Readonly<Record<SigningScheme, KeyAlgorithm>> = {
-  'sbv2-rsa3072': 'rsa3072',
-  'sbv2-ecdsa-p192': 'ecdsa-p192',
-  'sbv2-ecdsa-p256': 'ecdsa-p256',
-  'sbv2-ecdsa-p384': 'ecdsa-p384',
-  'sbv1-ecdsa-p256': 'ecdsa-p256',
-};
 
 /** Key types AWS KMS can hold among those Secure Boot uses. */
 const AWS_KMS_ALGORITHMS: readonly KeyAlgorithm[] = ['rsa3072', 'ecdsa-p256', 'ecdsa-p384'];
@@ -32,7 +24,7 @@ function duplicates<T>(
 }
 
 function checkChips(profile: ProfileEntry, at: string, problems: ConfigProblem[]): void {
-  const isV1 = profile.scheme === 'sbv1-ecdsa-p256';
+  const scheme = schemeOf(profile.scheme);
   profile.allowed_chips?.forEach((name, k) => {
     const setting = `${at}.allowed_chips[${k}]`;
     const chip = chipByName(name);
@@ -41,7 +33,7 @@ function checkChips(profile: ProfileEntry, at: string, problems: ConfigProblem[]
         setting,
         problem: `unknown chip '${name}' (known: ${CHIPS.map((c) => c.name).join(', ')})`,
       });
-    } else if (isV1 ? !chip.secureBootV1 : !chip.v2Algorithms.includes(SCHEME_ALGORITHM[profile.scheme])) {
+    } else if (!scheme.bootsOn(chip)) {
       problems.push({ setting, problem: `${chip.name} cannot boot ${profile.scheme} images` });
     } else if (profile.keys.length > chip.maxSignatureBlocks) {
       problems.push({
@@ -53,10 +45,11 @@ function checkChips(profile: ProfileEntry, at: string, problems: ConfigProblem[]
 }
 
 function checkProfile(profile: ProfileEntry, at: string, problems: ConfigProblem[]): void {
-  if (profile.scheme === 'sbv1-ecdsa-p256' && profile.keys.length !== 1) {
+  const scheme = schemeOf(profile.scheme);
+  if (scheme.secureBootVersion === 1 && profile.keys.length !== 1) {
     problems.push({
       setting: `${at}.keys`,
-      problem: `sbv1-ecdsa-p256 signs with exactly 1 key, found ${profile.keys.length}`,
+      problem: `${scheme.name} signs with exactly 1 key, found ${profile.keys.length}`,
     });
   }
   duplicates(
@@ -65,7 +58,7 @@ function checkProfile(profile: ProfileEntry, at: string, problems: ConfigProblem
     (k, first) => problems.push({ setting: `${at}.keys[${k}]`, problem: `same key as keys[${first}]` }),
   );
   profile.keys.forEach((key, k) => {
-    const algorithm = SCHEME_ALGORITHM[profile.scheme];
+    const algorithm = scheme.keyAlgorithm;
     if (key.provider === 'aws-kms' && !AWS_KMS_ALGORITHMS.includes(algorithm)) {
       problems.push({
         setting: `${at}.keys[${k}].provider`,

@@ -2,6 +2,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { KeyAlgorithm, SigningScheme } from './algorithms';
 import { type ChipInfo, normalizeChipName } from './chips';
 import type { EspImage } from './esp-image';
+import { schemeOf } from './schemes';
 
 /** Size of the V2 signature sector an already signed file carries at its end. */
 const SIGNATURE_SECTOR_LENGTH = 4096;
@@ -20,16 +21,10 @@ export interface SigningPolicyCheck {
   appendSignatures?: boolean;
 }
 
-const V2_ALGORITHM: Readonly<Record<Exclude<SigningScheme, 'sbv1-ecdsa-p256'>, KeyAlgorithm>> = {
-  'sbv2-rsa3072': 'rsa3072',
-  'sbv2-ecdsa-p192': 'ecdsa-p192',
-  'sbv2-ecdsa-p256': 'ecdsa-p256',
-  'sbv2-ecdsa-p384': 'ecdsa-p384',
-};
-
 /** The V2 key algorithm a scheme signs with, or undefined for the V1 scheme. */
 export function v2AlgorithmOfScheme(scheme: SigningScheme): KeyAlgorithm | undefined {
-  return scheme === 'sbv1-ecdsa-p256' ? undefined : V2_ALGORITHM[scheme];
+  const descriptor = schemeOf(scheme);
+  return descriptor.secureBootVersion === 2 ? descriptor.keyAlgorithm : undefined;
 }
 
 /**
@@ -52,8 +47,9 @@ export function checkImageForScheme(image: EspImage, check: SigningPolicyCheck):
   const chip = checkChip(image, check);
   const chipName = chip.name;
 
-  if (scheme === 'sbv1-ecdsa-p256') {
-    if (!chip.secureBootV1) {
+  const descriptor = schemeOf(scheme);
+  if (descriptor.secureBootVersion === 1) {
+    if (!descriptor.bootsOn(chip)) {
       throw mismatch(`${chipName} does not support Secure Boot V1; only ESP32 does`, image, scheme);
     }
     if (blockCount > 1) {
@@ -67,11 +63,10 @@ export function checkImageForScheme(image: EspImage, check: SigningPolicyCheck):
     return;
   }
 
-  const algorithm = V2_ALGORITHM[scheme];
   if (chip.v2Algorithms.length === 0) {
     throw mismatch(`${chipName} has no Secure Boot V2 support FleetSign can sign for`, image, scheme);
   }
-  if (!chip.v2Algorithms.includes(algorithm)) {
+  if (!descriptor.bootsOn(chip)) {
     throw mismatch(
       `${chipName} cannot boot ${scheme} images; its Secure Boot V2 accepts ${chip.v2Algorithms.join(', ')}`,
       image,

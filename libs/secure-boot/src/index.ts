@@ -42,4 +42,5 @@ export * from './v1';
 export * from './chips';
 export * from './esp-image';
 export * from './image-policy';
+export * from './schemes';
 export * from './image-builder';

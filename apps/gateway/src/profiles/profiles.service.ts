@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, type ProfileConfig, findProfile } from '@fleetsign/config';
 import { ErrorCode } from '@fleetsign/errors';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
-import { CHIPS } from '@fleetsign/secure-boot/chips';
+import { schemeOf } from '@fleetsign/secure-boot/schemes';
 import type { Redis } from 'ioredis';
 import { type Principal, mayUseProfile } from '../auth/principal';
 import { GatewaySettings } from '../core/gateway-settings';
@@ -10,11 +10,9 @@ import { FLEET_CONFIG, REDIS } from '../core/gateway.tokens';
 import { HttpProblem } from '../http/http-problem';
 import type { ProfilePublicKeys, ProfileSummary } from './profile-schemas';
 
-/** Chips that can boot a scheme's images: V1 chips for sbv1, else chips whose V2 ROM knows the key type. */
+/** Chips that can boot a scheme's images. */
 export function chipsForScheme(scheme: ProfileConfig['scheme']): string[] {
-  if (scheme === 'sbv1-ecdsa-p256') return CHIPS.filter((chip) => chip.secureBootV1).map((chip) => chip.name);
-  const algorithm = scheme.replace(/^sbv2-/, '');
-  return CHIPS.filter((chip) => (chip.v2Algorithms as string[]).includes(algorithm)).map((chip) => chip.name);
+  return schemeOf(scheme).chips.map((chip) => chip.name);
 }
 
 /** The API's summary of a configured profile (no key locators: those are operator detail). */

@@ -9,7 +9,7 @@ import {
   type KeyAlgorithm,
   publicKeyDigestV2,
   type SigningScheme,
-  v2AlgorithmOfScheme,
+  schemeOf,
 } from '@fleetsign/secure-boot';
 import type { KeyOpener } from './key-opener';
 
@@ -33,7 +33,7 @@ export interface OpenProfile {
 
 /** The key algorithm every key of a scheme must have. */
 export function keyAlgorithmOfScheme(scheme: SigningScheme): KeyAlgorithm {
-  return v2AlgorithmOfScheme(scheme) ?? 'ecdsa-p256';
+  return schemeOf(scheme).keyAlgorithm;
 }
 
 /**
@@ -51,7 +51,7 @@ export function checkKeysForScheme(profile: string, scheme: SigningScheme, signe
       );
     }
   });
-  if (scheme === 'sbv1-ecdsa-p256' && signers.length !== 1) {
+  if (schemeOf(scheme).secureBootVersion === 1 && signers.length !== 1) {
     throw new FleetSignError(
       ErrorCode.UnsupportedKey,
       `profile '${profile}': Secure Boot V1 signs with exactly one key, ${signers.length} configured`,

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { sectorPaddingLength, type SigningScheme, updateWithErased } from '@fleetsign/secure-boot';
+import { schemeOf, sectorPaddingLength, type SigningScheme, updateWithErased } from '@fleetsign/secure-boot';
 
 /**
  * SHA-256 of the image and of files that start with it (padded image, signed file),
@@ -38,6 +38,6 @@ export interface ImageDigest {
  * without copying the image, from its running hash when one is at hand.
  */
 export function digestImage(data: Buffer, scheme: SigningScheme, hashes = new ImageHashes(data)): ImageDigest {
-  const paddingLength = scheme.startsWith('sbv1-') ? 0 : sectorPaddingLength(data.length);
+  const paddingLength = schemeOf(scheme).blockKind === 'v1-trailer' ? 0 : sectorPaddingLength(data.length);
   return { signedDataLength: data.length + paddingLength, paddingLength, imageSha256: hashes.sha256(paddingLength) };
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type DigestSigner, erasedBytes, signSectorV2, signV1Trailer } from '@fleetsign/secure-boot';
+import { type DigestSigner, erasedBytes, schemeOf, signSectorV2, signV1Trailer } from '@fleetsign/secure-boot';
 import type { OpenProfile } from '../keys/profile-keys';
 
 /**
@@ -56,7 +56,7 @@ export async function signImage(
   imageDigests?: KnownImageDigests,
 ): Promise<SignedImage> {
   const { signers, elapsedMs } = measured(profile.keys.map((key) => key.signer));
-  if (profile.scheme === 'sbv1-ecdsa-p256') {
+  if (schemeOf(profile.scheme).blockKind === 'v1-trailer') {
     const trailer = await signV1Trailer(data, signers[0]);
     return { parts: [data, trailer], paddingLength: 0, appended: trailer, size: data.length + trailer.length, keyMs: elapsedMs() };
   }

@@ -7,6 +7,7 @@ import {
   verifyV1,
   verifyV1Trailer,
   verifyV2,
+  schemeOf,
 } from '@fleetsign/secure-boot';
 import type { OpenProfile } from '../keys/profile-keys';
 import type { KnownImageDigests } from './sign-image';
@@ -68,7 +69,7 @@ function v1Problems(file: Buffer, source: Buffer, profile: ProfileKeys): string[
  * in key order, each made by that key, the sector where the device reads it.
  */
 export function signedImageProblems(file: Buffer, source: Buffer, profile: ProfileKeys): string[] {
-  return profile.scheme === 'sbv1-ecdsa-p256' ? v1Problems(file, source, profile) : v2Problems(file, source, profile);
+  return schemeOf(profile.scheme).blockKind === 'v1-trailer' ? v1Problems(file, source, profile) : v2Problems(file, source, profile);
 }
 
 /**
@@ -77,7 +78,7 @@ export function signedImageProblems(file: Buffer, source: Buffer, profile: Profi
  * with nothing after it, so the next 4096 boundary is where the device reads the sector.
  */
 export function signedPartsProblems(source: Buffer, signed: SignedParts, profile: ProfileKeys, imageDigests?: KnownImageDigests): string[] {
-  if (profile.scheme === 'sbv1-ecdsa-p256') {
+  if (schemeOf(profile.scheme).blockKind === 'v1-trailer') {
     if (signed.paddingLength !== 0) return ['a V1 signed file has no padding'];
     return verifyV1Trailer(source, signed.appended, profile.keys[0].publicKey) ? [] : ['the V1 signature does not verify with the profile key'];
   }

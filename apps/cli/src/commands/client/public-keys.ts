@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { publicKeyDigestV2 } from '@fleetsign/secure-boot';
+import { findScheme, publicKeyDigestV2 } from '@fleetsign/secure-boot';
 import type { CommandRegistration } from '../../command-context';
 import { EXIT_OK } from '../../client/client-exit';
 import type { ClientRuntime } from '../../client/client-runtime';
@@ -75,7 +75,7 @@ export async function publicKeys(profile: string, flags: PublicKeysFlags, sessio
 
 /** A published Secure Boot V2 digest must be the digest of the published key (else someone is confused or lying). */
 function checkDigests(record: ProfilePublicKeysView): void {
-  if (!record.scheme.startsWith('sbv2-')) return;
+  if (findScheme(record.scheme)?.secureBootVersion !== 2) return;
   for (const key of record.keys) {
     const actual = publicKeyDigestV2(createPublicKey(key.publicKeyPem)).toString('hex');
     if (actual !== key.keyDigestSha256.toLowerCase()) {

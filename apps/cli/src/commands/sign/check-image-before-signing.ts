@@ -6,9 +6,9 @@ import {
   chipByName,
   parseEspImage,
   readSignatureSector,
+  schemeFor,
   type ChipInfo,
   type KeyAlgorithm,
-  type SigningScheme,
 } from '@fleetsign/secure-boot';
 
 /** Inputs of the opt-in pre-signing check (`--chip` / `--check-image`). */
@@ -26,7 +26,7 @@ export interface ImageCheckRequest {
  */
 export function checkImageBeforeSigning(data: Buffer, request: ImageCheckRequest): string {
   const chip = request.chip === undefined ? undefined : requireChip(request.chip);
-  const scheme = schemeOf(request.version, request.algorithms);
+  const scheme = schemeFor(request.version === '1' ? 1 : 2, request.algorithms).name;
   const keptBlocks = request.version === '2' && request.appendSignatures ? existingBlocks(data) : 0;
   const imageBytes = keptBlocks > 0 ? data.subarray(0, data.length - SECTOR_SIZE) : data;
 
@@ -53,17 +53,6 @@ function requireChip(name: string): ChipInfo {
       `Unknown chip "${name}"; known chips: ${CHIPS.map((c) => c.name).join(', ')}`,
     );
   return chip;
-}
-
-function schemeOf(version: '1' | '2', algorithms: readonly KeyAlgorithm[]): SigningScheme {
-  if (version === '1') return 'sbv1-ecdsa-p256';
-  const distinct = [...new Set(algorithms)];
-  if (distinct.length !== 1)
-    throw new FleetSignError(
-      ErrorCode.ChipSchemeMismatch,
-      `Keys of different types (${distinct.join(', ')}): a device boots with one signature scheme`,
-    );
-  return `sbv2-${distinct[0]}`;
 }
 
 function existingBlocks(data: Buffer): number {
