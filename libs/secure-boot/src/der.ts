@@ -1,5 +1,7 @@
 // Just enough ASN.1 DER for the structures Secure Boot tooling exchanges:
-// ECDSA-Sig-Value SEQUENCE{r,s}, EC SubjectPublicKeyInfo and SEC1 private keys.
+// ECDSA-Sig-Value SEQUENCE{r,s}, EC SubjectPublicKeyInfo, SEC1 private keys and
+// PKCS#11's CKA_EC_POINT; node:crypto has no API for these. The one DER module of
+// FleetSign: libs/keys imports it from here.
 
 /** One DER element: its tag byte, its content and the offset just after it. */
 export interface DerElement {
@@ -67,4 +69,37 @@ export function derUnsignedIntegerValue(content: Buffer): Buffer | undefined {
   if (content.length === 0 || content[0] & 0x80) return undefined;
   if (content.length > 1 && content[0] === 0 && !(content[1] & 0x80)) return undefined;
   return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
+}
+
+/** The id-ecPublicKey OBJECT IDENTIFIER body (1.2.840.10045.2.1). */
+const EC_PUBLIC_KEY_OID = Buffer.from('2a8648ce3d0201', 'hex');
+
+/**
+ * SubjectPublicKeyInfo DER of an EC public key: `curveOid` is the body of the
+ * named-curve OBJECT IDENTIFIER, `point` the uncompressed point 04‖X‖Y.
+ */
+export function ecSpkiDer(curveOid: Buffer, point: Buffer): Buffer {
+  const algorithm = derEncode(
+    DER_SEQUENCE,
+    Buffer.concat([derEncode(DER_OID, EC_PUBLIC_KEY_OID), derEncode(DER_OID, curveOid)]),
+  );
+  return derEncode(
+    DER_SEQUENCE,
+    Buffer.concat([algorithm, derEncode(DER_BIT_STRING, Buffer.concat([Buffer.from([0]), point]))]),
+  );
+}
+
+/** The private scalar (the OCTET STRING after the version) of a SEC1 ECPrivateKey DER; throws RangeError when malformed. */
+export function sec1PrivateScalar(sec1: Buffer): Buffer {
+  const seq = readDerElement(sec1, 0);
+  const version = seq?.tag === DER_SEQUENCE ? readDerElement(seq.content, 0) : undefined;
+  const scalar = version?.tag === DER_INTEGER ? readDerElement(seq!.content, version.end) : undefined;
+  if (scalar?.tag !== DER_OCTET_STRING) throw new RangeError('malformed SEC1 EC private key');
+  return scalar.content;
+}
+
+/** The content of a DER OCTET STRING filling all of `buf` (e.g. CKA_EC_POINT), or undefined. */
+export function derOctetString(buf: Buffer): Buffer | undefined {
+  const element = readDerElement(buf, 0);
+  return element?.tag === DER_OCTET_STRING && element.end === buf.length ? element.content : undefined;
 }

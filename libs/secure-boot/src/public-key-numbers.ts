@@ -2,12 +2,10 @@ import { createPublicKey, ECDH, type KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { bigIntFromBE, bigIntToBE } from './bigint-bytes';
 import type { EcdsaCurve } from './curves';
-import { DER_BIT_STRING, DER_OID, DER_SEQUENCE, derEncode, readDerElement } from './der';
+import { DER_BIT_STRING, ecSpkiDer, readDerElement } from './der';
 
 // The numbers inside public keys (RSA n and e, EC point X and Y) and the way back
 // to a node:crypto KeyObject. JWK cannot carry P-192, so EC keys go through DER.
-
-const EC_PUBLIC_KEY_OID = Buffer.from('2a8648ce3d0201', 'hex');
 
 /** RSA modulus and public exponent of an RSA KeyObject. */
 export function rsaPublicNumbers(key: KeyObject): { n: bigint; e: bigint } {
@@ -59,15 +57,5 @@ export function ecPublicKeyFromPoint(curve: EcdsaCurve, x: Buffer, y: Buffer): K
     bigIntToBE(bigIntFromBE(x), size),
     bigIntToBE(bigIntFromBE(y), size),
   ]);
-  const spki = derEncode(
-    DER_SEQUENCE,
-    Buffer.concat([
-      derEncode(
-        DER_SEQUENCE,
-        Buffer.concat([derEncode(DER_OID, EC_PUBLIC_KEY_OID), derEncode(DER_OID, curve.oidDer)]),
-      ),
-      derEncode(DER_BIT_STRING, Buffer.concat([Buffer.from([0]), point])),
-    ]),
-  );
-  return createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  return createPublicKey({ key: ecSpkiDer(curve.oidDer, point), format: 'der', type: 'spki' });
 }

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { ecdsa, weierstrassN, type ECDSA } from '@noble/curves/abstract/weierstrass';
 import { p256, p384 } from '@noble/curves/nist';
 import { sha256, sha384 } from '@noble/hashes/sha2';
-import { sec1PrivateScalar } from '../der';
+import { sec1PrivateScalar } from '@fleetsign/secure-boot/der';
 import type { EcdsaAlgorithm } from '../key-algorithm';
 
 // ECDSA over a precomputed digest with RFC 6979 nonces, on @noble/curves (audited,
@@ -48,7 +48,15 @@ export function ecPrivateScalar(privateKey: KeyObject): Uint8Array {
  * Deterministic ECDSA (RFC 6979) of `digest` (already hashed: prehash off) with
  * private scalar `d`; returns r || s, each field-sized, big-endian.
  */
-export function signEcdsaDigestDeterministic(algorithm: EcdsaAlgorithm, d: Uint8Array, digest: Buffer): Buffer {
-  const signature = ECDSA_BY_ALGORITHM[algorithm].sign(digest, d, { prehash: false, lowS: false, format: 'compact' });
+export function signEcdsaDigestDeterministic(
+  algorithm: EcdsaAlgorithm,
+  d: Uint8Array,
+  digest: Buffer,
+): Buffer {
+  const signature = ECDSA_BY_ALGORITHM[algorithm].sign(digest, d, {
+    prehash: false,
+    lowS: false,
+    format: 'compact',
+  });
   return Buffer.from(signature.toBytes('compact'));
 }

@@ -1,7 +1,7 @@
 import { constants, createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { EC_CURVES, type EcdsaAlgorithm } from '../key-algorithm';
-import { encodeDer } from '../der';
+import { derEncode as encodeDer } from '@fleetsign/secure-boot/der';
 import { createPemSigner } from './pem-signer';
 import { generateSigningKeyPem } from './generate-key';
 import { ecdsaOf } from './ecdsa';

@@ -3,7 +3,8 @@ import * as pkcs11js from 'pkcs11js';
 import type { KeyAlgorithm } from '@fleetsign/secure-boot/algorithms';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { ecAlgorithmOfOid, ecCurveOf, RSA_MODULUS_BITS } from '../key-algorithm';
-import { ecSpkiDer, readDer } from '../der';
+import { requireCurve } from '@fleetsign/secure-boot/curves';
+import { derOctetString, ecSpkiDer } from '@fleetsign/secure-boot/der';
 import { readUlong } from './token-slot';
 
 /** Which key on the token: by label, by CKA_ID, or both. */
@@ -114,9 +115,9 @@ export function findPrivateKey(pkcs11: pkcs11js.PKCS11, session: Buffer, selecto
 /** Uncompressed point from CKA_EC_POINT: a DER OCTET STRING around it, or (some tokens) the bare point. */
 function ecPointOf(value: Buffer, fieldSize: number): Buffer {
   if (value.length === 1 + 2 * fieldSize && value[0] === 0x04) return value;
-  const element = readDer(value);
-  if (element.tag !== 0x04) throw new RangeError('CKA_EC_POINT is not an OCTET STRING');
-  return value.subarray(element.start, element.end);
+  const point = derOctetString(value);
+  if (!point) throw new RangeError('CKA_EC_POINT is not an OCTET STRING');
+  return point;
 }
 
 /**
@@ -148,7 +149,7 @@ export function readPublicKey(pkcs11: pkcs11js.PKCS11, session: Buffer, selector
     throw new FleetSignError(ErrorCode.InvalidConfig, `PKCS#11: ${what} is not on the private key's curve`, { ...selector, tokenLabel });
   }
   const point = ecPointOf(pointValue, curve.fieldSize);
-  return createPublicKey({ key: ecSpkiDer(curve.oidDer, point), format: 'der', type: 'spki' });
+  return createPublicKey({ key: ecSpkiDer(requireCurve(privateKey.algorithm).oidDer, point), format: 'der', type: 'spki' });
 }
 
 function stripZeros(buf: Buffer): Buffer {

@@ -2,7 +2,7 @@ import { constants, createECDH, createHash, privateEncrypt, randomBytes, type Ke
 import type { DigestSigner } from '../algorithms';
 import { bigIntFromBE, bigIntToBE, bitLength, modInverse } from '../bigint-bytes';
 import { requireCurve } from '../curves';
-import { DER_OCTET_STRING, readDerElement } from '../der';
+import { sec1PrivateScalar } from '../der';
 import { algorithmOfPublicKey, toPublicKey } from '../keys';
 
 // Test-only DigestSigners over node:crypto private keys. node:crypto signs messages,
@@ -37,12 +37,7 @@ function rsaPssSignDigest(privateKey: KeyObject, digest: Buffer): Buffer {
 
 /** The private scalar d of an EC key, from its SEC1 DER. */
 function ecPrivateScalar(privateKey: KeyObject): bigint {
-  const der = privateKey.export({ format: 'der', type: 'sec1' });
-  const seq = readDerElement(der, 0);
-  const version = seq && readDerElement(seq.content, 0);
-  const d = seq && version && readDerElement(seq.content, version.end);
-  if (!d || d.tag !== DER_OCTET_STRING) throw new Error('unexpected SEC1 encoding');
-  return bigIntFromBE(d.content);
+  return bigIntFromBE(sec1PrivateScalar(privateKey.export({ format: 'der', type: 'sec1' })));
 }
 
 /** ECDSA over a precomputed digest with a random k; returns r‖s big-endian. */
