@@ -20,3 +20,4 @@ export * from './launcher/service-process';
 export * from './launcher/fleet-env';
 export * from './launcher/fleet';
 export * from './launcher/fleet-redis';
+export * from './launcher/local-config';
