@@ -39,12 +39,10 @@ if (missing.length > 0) {
 
 if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   console.error('fleetsign: node_modules missing, running npm ci');
-  try {
-    run('npm', ['ci', '--no-audit', '--no-fund']);
-  } catch {
-    // npm keeps only this platform's optional native packages in the lock file and some
-    // npm 11 releases then call it "not in sync"; npm install reads the same lock file.
-    console.error('fleetsign: npm ci refused the lock file; installing from it with npm install');
-    run('npm', ['install', '--no-audit', '--no-fund']);
+  // The lock file records every platform's optional packages: `npm ci` must accept it.
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+  if (ci.status !== 0) {
+    console.error('fleetsign: npm ci failed (see above); fix package-lock.json rather than installing around it');
+    process.exit(1);
   }
 }

@@ -1,9 +1,9 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { findFreePort } from '@fleetsign/devstack';
+import { findFreePort, type ServiceProcess } from '@fleetsign/devstack';
 import { buildEspImage } from '@fleetsign/secure-boot';
 import { requireTestEnv } from '../support/test-env';
 import { E2eStack } from './support/e2e-stack';
-import { builtEntry, mappedFiles, NodeService } from './support/node-service';
+import { builtEntry, mappedFiles, startService } from './support/node-service';
 import { expectSignedWithPublishedKeys } from './support/signed-file-checks';
 import { download, type SigningClient } from './support/signing-client';
 
@@ -16,13 +16,14 @@ const ESP32_C6 = 13;
 const isPkcs11Library = (path: string) => /softhsm|pkcs11/i.test(path);
 
 const stack = E2eStack.create('gateway-process', 's3', [{ name: 'release-p256', scheme: 'sbv2-ecdsa-p256', keys: ['p256'] }]);
-let gateway: NodeService;
+let gateway: ServiceProcess;
 let client: SigningClient;
 
 beforeAll(async () => {
   const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
   // The gateway gets the deployment settings only: no SOFTHSM2_CONF, no PINs.
-  gateway = await NodeService.start(
+  gateway = await startService(
     'gateway',
     {
       ...stack.env,
@@ -32,9 +33,9 @@ beforeAll(async () => {
       FLEETSIGN_LOG_LEVEL: 'warn',
     },
     stack.config.dir,
+    { readyUrl: `${url}/healthz` },
   );
-  const url = `http://127.0.0.1:${port}`;
-  await gateway.waitForHttp(`${url}/healthz`);
+  await gateway.waitReady(15_000);
   stack.useGatewayAt(url);
   client = stack.client();
   await stack.startSigner();
@@ -57,7 +58,7 @@ describe('the gateway process', () => {
 
     // The probe reads the gateway's own node process, which is alive and serving.
     expect(readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0')).toContain(builtEntry('gateway'));
-    const mapped = gateway.mappedFiles();
+    const mapped = mappedFiles(gateway.pid);
     expect(mapped).toContain(realpathSync(process.execPath));
     expect(mapped.filter(isPkcs11Library)).toEqual([]);
     expect((await fetch(`${client.baseUrl}/healthz`)).status).toBe(200);

@@ -1,10 +1,10 @@
-import { pollUntil } from '@fleetsign/devstack';
+import { pollUntil, type ServiceProcess } from '@fleetsign/devstack';
 import { buildEspImage } from '@fleetsign/secure-boot';
 import { type AuditRecord, auditRecordKey, SIGNER_PROCESS_ENV, verifyAuditChain } from '../../apps/signer/src';
 import { requireTestEnv } from '../support/test-env';
 import { E2eStack } from './support/e2e-stack';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from './support/holding-proxy';
-import { NodeService } from './support/node-service';
+import { startService, waitForLogMessage } from './support/node-service';
 import { expectSignedWithPublishedKeys } from './support/signed-file-checks';
 import { download, type SigningClient } from './support/signing-client';
 
@@ -20,7 +20,7 @@ const LOCK_DURATION_MS = 2_000;
 const STALLED_INTERVAL_MS = 1_000;
 
 const stack = E2eStack.create('crash', 's3', [{ name: 'release-rsa', scheme: 'sbv2-rsa3072', keys: ['rsa3072'] }]);
-const signers: NodeService[] = [];
+const signers: ServiceProcess[] = [];
 let proxy: HoldingProxy;
 let client: SigningClient;
 
@@ -52,9 +52,9 @@ afterAll(async () => {
 
 describe('a signer process killed mid-job', () => {
   it('leaves the job to another signer process, which completes it with one signed file and one audit record', async () => {
-    const first = await NodeService.start('signer', signerEnv(proxy.endpoint), stack.config.dir, 1);
+    const first = await startService('signer', signerEnv(proxy.endpoint), stack.config.dir, { instance: 1 });
     signers.push(first);
-    await first.waitForLogMessage('signer started');
+    await waitForLogMessage(first, 'signer started');
 
     const image = buildEspImage({ chipId: ESP32_S3, size: 60_000, seed: 7 });
     const published = await client.publicKeys('release-rsa');
@@ -75,7 +75,7 @@ describe('a signer process killed mid-job', () => {
     expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await client.job(id)).toMatchObject({ state: 'active' });
 
-    const second = await NodeService.start('signer', signerEnv(requireTestEnv('s3Endpoint')), stack.config.dir, 2);
+    const second = await startService('signer', signerEnv(requireTestEnv('s3Endpoint')), stack.config.dir, { instance: 2 });
     signers.push(second);
     const job = await client.waitForSuccess(id, 30_000);
     expect(job.result.signedKey).toBe(signedKey);

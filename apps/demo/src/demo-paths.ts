@@ -1,13 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { FleetRole } from '@fleetsign/devstack';
 import { DemoError } from './demo-error';
 
 /** Environment variable that moves the demo's data directory (default <repo>/.data/demo). */
 export const DEMO_DIR_ENV = 'FLEETSIGN_DEMO_DIR';
 
-/** The services the demo runs, by the name of their app folder. */
-export const SERVICE_NAMES = ['gateway', 'signer', 'notifier'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Every file and folder the demo reads or writes. */
 export interface DemoPaths {
@@ -24,8 +22,8 @@ export interface DemoPaths {
   logsDir: string;
   redisDir: string;
   outDir: string;
-  serviceEntry: Record<ServiceName, string>;
-  serviceLog: Record<ServiceName, string>;
+  /** Where the launcher writes each service's output (<logsDir>/<role>.log). */
+  serviceLog: Record<FleetRole, string>;
   redisLog: string;
 }
 
@@ -55,7 +53,6 @@ export function demoPaths(root: string, env: NodeJS.ProcessEnv = process.env): D
   const dataDir = configured ? resolve(configured) : join(root, '.data', 'demo');
   const secretsDir = join(dataDir, 'secrets');
   const logsDir = join(dataDir, 'logs');
-  const entry = (name: ServiceName) => join(root, 'dist', 'apps', name, 'apps', name, 'src', 'main.js');
   return {
     root,
     dataDir,
@@ -70,7 +67,6 @@ export function demoPaths(root: string, env: NodeJS.ProcessEnv = process.env): D
     logsDir,
     redisDir: join(dataDir, 'redis'),
     outDir: join(dataDir, 'out'),
-    serviceEntry: { gateway: entry('gateway'), signer: entry('signer'), notifier: entry('notifier') },
     serviceLog: {
       gateway: join(logsDir, 'gateway.log'),
       signer: join(logsDir, 'signer.log'),

@@ -1,4 +1,4 @@
-import { startLocalRedis } from '@fleetsign/devstack';
+import { provideRedis } from '@fleetsign/devstack';
 import { Redis } from 'ioredis';
 import type { DemoPaths } from './demo-paths';
 
@@ -42,27 +42,17 @@ async function deletePrefixKeys(url: string, prefix: string): Promise<void> {
  * REDIS_URL when set (a shared Redis: this run's keys live under its own prefix and
  * are deleted afterwards), else a private redis-server started for the run.
  */
-export async function provideRedis(
+export async function provideDemoRedis(
   paths: DemoPaths,
   runId: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<DemoRedis> {
   const prefix = `fleetsign-demo-${runId}`;
-  const external = env.REDIS_URL?.trim();
-  if (external) {
-    const parsed = new URL(external);
-    return {
-      url: external,
-      prefix,
-      description: `REDIS_URL ${parsed.hostname}:${parsed.port || 6379} (prefix {${prefix}})`,
-      release: () => deletePrefixKeys(external, prefix),
-    };
-  }
-  const redis = await startLocalRedis({ dir: paths.redisDir, logPath: paths.redisLog });
+  const redis = await provideRedis({ dir: paths.redisDir, logPath: paths.redisLog }, env);
   return {
     url: redis.url,
     prefix,
-    description: `local redis-server on 127.0.0.1:${redis.port}`,
-    release: () => redis.stop(),
+    description: redis.external ? `${redis.description} (prefix {${prefix}})` : redis.description,
+    release: () => (redis.external ? deletePrefixKeys(redis.url, prefix) : redis.stop()),
   };
 }

@@ -1,6 +1,7 @@
 import { generateApiToken, loadFleetSignConfig } from '@fleetsign/config';
 import {
   ensureSoftHsmToken,
+  FLEET_ROLES,
   readOrCreateSecretFile,
   type SoftHsmTokenInfo,
   writeFileAtomic,
@@ -10,7 +11,6 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { DEMO_TOKEN_KEYS, DEMO_TOKEN_LABEL, demoConfigYaml } from './demo-config';
 import type { DemoPaths } from './demo-paths';
-import { SERVICE_NAMES } from './demo-paths';
 
 /** What one run prepared: the token, this run's API token and the webhook secret the receiver checks. */
 export interface DemoSetup {
@@ -55,7 +55,7 @@ async function makeDirectories(paths: DemoPaths): Promise<void> {
  */
 export async function prepareDemo(paths: DemoPaths): Promise<DemoSetup> {
   await makeDirectories(paths);
-  for (const name of SERVICE_NAMES) await writeFile(paths.serviceLog[name], '', { mode: 0o600 });
+  for (const name of FLEET_ROLES) await writeFile(paths.serviceLog[name], '', { mode: 0o600 });
   await writeFile(paths.redisLog, '', { mode: 0o600 });
 
   const pin = await readOrCreateSecretFile(paths.pinFile, newPin);

@@ -1,15 +1,14 @@
-import { findFreePort } from '@fleetsign/devstack';
+import { DevStackError, type Fleet, startFleet } from '@fleetsign/devstack';
 import { rejectOnAbort } from './bounded';
 import type { CleanupStack } from './cleanup-stack';
 import { DEMO_PROFILE } from './demo-config';
 import { DemoError } from './demo-error';
 import type { DemoPaths } from './demo-paths';
-import { type DemoRedis, provideRedis } from './demo-redis';
+import { type DemoRedis, provideDemoRedis } from './demo-redis';
 import { type DemoSetup, prepareDemo } from './demo-setup';
 import { GatewayClient, type PublishedKey } from './gateway-client';
-import { DemoServices, SERVICE_STOP_TIMEOUT_MS, serviceEnvironments } from './service-processes';
 import type { StepTimer } from './step-timer';
-import { waitForServices } from './wait-for-services';
+import { waitForProfileKeys } from './wait-for-services';
 import { WebhookReceiver } from './webhook-receiver';
 
 /** A running local FleetSign stack and what a client needs to use it. */
@@ -22,6 +21,23 @@ export interface DemoStack {
   profileKey: PublishedKey;
   /** Rejects when a service dies or the run is interrupted: race every wait with it. */
   stop: Promise<never>;
+}
+
+/** How long each service gets to stop on SIGTERM before it is killed. */
+const SERVICE_STOP_TIMEOUT_MS = 15_000;
+
+/** A launcher failure as the demo reports it (with the log whose tail explains it). */
+function asDemoError(err: unknown): never {
+  throw err instanceof DevStackError ? new DemoError(err.message, err.logPath) : err;
+}
+
+async function stopServices(fleet: Fleet): Promise<void> {
+  const [killed] = await fleet.stop(SERVICE_STOP_TIMEOUT_MS);
+  if (killed) {
+    const seconds = SERVICE_STOP_TIMEOUT_MS / 1000;
+    const service = fleet.services.find((candidate) => candidate.name === killed);
+    throw new DemoError(`the ${killed} did not stop within ${seconds} s of SIGTERM`, service?.spec.logPath);
+  }
 }
 
 /**
@@ -40,33 +56,36 @@ export async function startDemoStack(
   const keys = token.createdKeys.length ? `generated ${token.createdKeys.join(', ')}` : 'keys reused';
   log(`SoftHSM2 token '${token.tokenLabel}' ${token.createdToken ? 'created' : 'reused'} (${keys})`);
 
-  const redis = await timings.time('start redis', () => provideRedis(paths, runId));
+  const redis = await timings.time('start redis', () => provideDemoRedis(paths, runId));
   cleanup.push('release redis', () => redis.release());
   log(`redis: ${redis.description}`);
 
   const receiver = await WebhookReceiver.start(setup.webhookSecret);
   cleanup.push('close webhook receiver', () => receiver.close());
 
-  const gatewayPort = await findFreePort();
-  const wiring = { redisUrl: redis.url, redisPrefix: redis.prefix, gatewayPort, softHsmConf: token.confPath };
-  const services = await DemoServices.start(paths, serviceEnvironments(paths, wiring));
-  cleanup.push('stop services', async () => {
-    const [killed] = await services.stop();
-    if (killed) {
-      const seconds = SERVICE_STOP_TIMEOUT_MS / 1000;
-      throw new DemoError(
-        `the ${killed} did not stop within ${seconds} s of SIGTERM`,
-        paths.serviceLog[killed],
-      );
-    }
-  });
-  const stop = Promise.race([services.failure, rejectOnAbort(signal)]);
+  const fleet = await timings
+    .time('start services', () =>
+      startFleet({
+        root: paths.root,
+        logsDir: paths.logsDir,
+        configFile: paths.configFile,
+        redisUrl: redis.url,
+        redisPrefix: redis.prefix,
+        store: { driver: 'fs', root: paths.objectsDir, signingSecretFile: paths.fsSigningSecretFile },
+        softHsmConf: token.confPath,
+        webhookAllowPrivateTargets: '127.0.0.1',
+        signal,
+      }),
+    )
+    .catch(asDemoError);
+  cleanup.push('stop services', () => stopServices(fleet));
+  const stop = Promise.race([fleet.failure.catch(asDemoError), rejectOnAbort(signal)]);
   stop.catch(() => undefined);
-  log(`gateway, signer and notifier started (logs in ${paths.logsDir})`);
+  log(`gateway, signer and notifier ready (logs in ${paths.logsDir})`);
 
-  const client = new GatewayClient(`http://127.0.0.1:${gatewayPort}`, setup.apiToken);
+  const client = new GatewayClient(fleet.gatewayUrl, setup.apiToken);
   const published = await timings.time('services ready', () =>
-    Promise.race([waitForServices(client, DEMO_PROFILE, paths, signal), stop]),
+    Promise.race([waitForProfileKeys(client, DEMO_PROFILE, paths, signal), stop]),
   );
   log(`gateway ready at ${client.baseUrl}; signer published ${published.profile} (${published.scheme})`);
   return { setup, redis, client, receiver, profileKey: published.keys[0], stop };

@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`fleetsign demo: FAILED: ${describe(err)}\n`);
-    const logPath = err instanceof DemoError ? err.logPath : undefined;
+    const logPath = err instanceof DemoError || err instanceof DevStackError ? err.logPath : undefined;
     const tail = logPath ? await readLogTail(logPath, 15) : '';
     if (tail) process.stderr.write(`--- last lines of ${logPath} ---\n${tail}\n---\n`);
     return 1;

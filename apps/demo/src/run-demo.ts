@@ -1,4 +1,4 @@
-import { pollUntil, writeFileAtomic } from '@fleetsign/devstack';
+import { builtServiceEntry, FLEET_ROLES, pollUntil, writeFileAtomic } from '@fleetsign/devstack';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { DEMO_PROFILE } from './demo-config';
 import { DemoError } from './demo-error';
 import { buildDemoImage, type DemoImage } from './demo-image';
 import { lockDemoDir } from './demo-lock';
-import { SERVICE_NAMES, type DemoPaths } from './demo-paths';
+import type { DemoPaths } from './demo-paths';
 import { startDemoStack } from './demo-stack';
 import type { GatewayClient, PublishedKey } from './gateway-client';
 import { type SignedJob, signThroughApi } from './sign-through-api';
@@ -36,9 +36,9 @@ export interface DemoReport extends SignedJob {
 export type ProgressLog = (line: string) => void;
 
 function checkBuilt(paths: DemoPaths): void {
-  const missing = SERVICE_NAMES.filter((name) => !existsSync(paths.serviceEntry[name]));
+  const missing = FLEET_ROLES.filter((role) => !existsSync(builtServiceEntry(paths.root, role)));
   if (missing.length) {
-    const first = paths.serviceEntry[missing[0]];
+    const first = builtServiceEntry(paths.root, missing[0]);
     throw new DemoError(`${missing.join(', ')} not built (${first} missing): run npm run build`);
   }
 }

@@ -15,25 +15,13 @@ function inLog<T>(work: Promise<T>, logPath: string): Promise<T> {
   });
 }
 
-/**
- * Waits (bounded) until the gateway answers /readyz and the signer has published the
- * profile's public keys, which it does once it opened them on the token.
- */
-export async function waitForServices(
+/** Waits (bounded) until the signer has published the profile's public keys, which it does once it opened them on the token. */
+export async function waitForProfileKeys(
   client: GatewayClient,
   profile: string,
   paths: DemoPaths,
   signal: AbortSignal,
 ): Promise<ProfilePublicKeys> {
-  await inLog(
-    pollUntil(async () => ((await client.ready()) ? true : undefined), {
-      timeoutMs: SERVICE_READY_TIMEOUT_MS,
-      intervalMs: 100,
-      description: `the gateway to answer ${client.baseUrl}/readyz`,
-      signal,
-    }),
-    paths.serviceLog.gateway,
-  );
   const outcome = await inLog(
     pollUntil(
       async (): Promise<{ keys: ProfilePublicKeys } | { error: unknown } | undefined> => {

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashApiToken } from '@fleetsign/config';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@fleetsign/devstack';
+import { localConfigYaml, writeFileAtomic } from '@fleetsign/devstack';
 import type { KeyAlgorithm } from '@fleetsign/secure-boot';
-import { stringify } from 'yaml';
 import { BENCH_TOKEN_KEYS, type BenchToken } from './bench-token';
 
 /** The tenant every benchmark job belongs to. */
@@ -40,33 +40,17 @@ export async function writeFleetConfig(dir: string, token: BenchToken): Promise<
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
   await writeFileAtomic(pinFile, `${token.pin}\n`, { mode: 0o600 });
   await writeFileAtomic(webhookSecretFile, `${webhookSecret}\n`, { mode: 0o600 });
-  const config = {
-    version: 1,
+  const yaml = localConfigYaml({
+    token: { modulePath: token.modulePath, tokenLabel: token.tokenLabel, pinFile },
     profiles: Object.values(BENCH_PROFILES).map((profile) => ({
       name: profile.name,
       scheme: profile.scheme,
-      keys: [
-        {
-          provider: 'pkcs11',
-          module: token.modulePath,
-          token_label: token.tokenLabel,
-          key_label: profile.key.label,
-          pin_file: pinFile,
-        },
-      ],
-      state: 'active',
+      keyLabel: profile.key.label,
     })),
-    tenants: [{ name: BENCH_TENANT, webhook_secret_file: webhookSecretFile }],
-    api_keys: [
-      {
-        id: 'bench',
-        token_sha256: createHash('sha256').update(apiToken).digest('hex'),
-        tenant: BENCH_TENANT,
-        profiles: ['*'],
-        scopes: ['sign', 'batch', 'read'],
-      },
-    ],
-  };
-  await writeFileAtomic(configPath, stringify(config), { mode: 0o600 });
+    tenant: BENCH_TENANT,
+    webhookSecretFile,
+    apiKey: { id: 'bench', tokenSha256: hashApiToken(apiToken), scopes: ['sign', 'batch', 'read'] },
+  });
+  await writeFileAtomic(configPath, yaml, { mode: 0o600 });
   return { configPath, apiToken, webhookSecret };
 }

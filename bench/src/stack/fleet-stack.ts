@@ -1,16 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findFreePort } from '@fleetsign/devstack';
+import {
+  findFreePort,
+  type Fleet,
+  type FleetStore,
+  inheritedServiceEnv,
+  type ServiceProcess,
+  startFleet,
+  writeFileAtomic,
+} from '@fleetsign/devstack';
 import { queuePrefix } from '@fleetsign/queue';
 import { createObjectStore, type ObjectStore, type ObjectStoreConfig } from '@fleetsign/storage';
 import { progress } from '../core/progress';
 import type { BenchContext } from '../core/scenario';
-import { startApp, type AppName, type AppProcess } from './app-process';
 import { listCpuProfiles, summariseCpuProfiles } from './cpu-profile-summary';
 import { writeFleetConfig } from './fleet-config';
+import { readProcessStats, type ProcessStats } from './process-stats';
 import { redisServerPid } from './redis-pid';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from './s3rver-process';
+
+/** A service of the stack, for CPU and memory accounting. */
+export interface BenchService {
+  name: string;
+  pid: number;
+  /** Memory and CPU time so far. */
+  stats(): Promise<ProcessStats>;
+}
+
+function benchService(service: ServiceProcess): BenchService {
+  return { name: service.name, pid: service.pid, stats: () => readProcessStats(service.pid) };
+}
 
 /** Object store drivers a stack can run on. */
 export type StoreKind = 'fs' | 's3';
@@ -41,11 +61,11 @@ export interface FleetStack {
   redisPrefix: string;
   /** The stack's object store, for staging sources (the same one the services use). */
   store: ObjectStore;
-  gateway: AppProcess;
+  gateway: BenchService;
   /** The first signer. */
-  signer: AppProcess;
-  signers: AppProcess[];
-  notifier: AppProcess;
+  signer: BenchService;
+  signers: BenchService[];
+  notifier: BenchService;
   /** Other processes the stack runs on (redis-server, s3rver), for CPU accounting. */
   servicePids: Partial<Record<'redis' | 's3rver', number>>;
   /** Stops the services (gracefully), the store client and s3rver. */
@@ -54,34 +74,17 @@ export interface FleetStack {
 
 const S3_BUCKET = 'fleetsign-bench';
 
-function storageEnv(config: ObjectStoreConfig): Record<string, string> {
-  if (config.driver === 'fs') {
-    return {
-      FLEETSIGN_STORAGE_DRIVER: 'fs',
-      FLEETSIGN_FS_ROOT: config.root,
-      FLEETSIGN_FS_PUBLIC_BASE_URL: config.publicBaseUrl,
-      FLEETSIGN_FS_SIGNING_SECRET: config.signingSecret,
-    };
-  }
+/** The store the services are wired to: the fs root with its secret in a file, or the s3rver. */
+function fleetStore(config: ObjectStoreConfig, signingSecretFile: string): FleetStore {
+  if (config.driver === 'fs') return { driver: 'fs', root: config.root, signingSecretFile };
   return {
-    FLEETSIGN_STORAGE_DRIVER: 's3',
-    FLEETSIGN_S3_ENDPOINT: config.endpoint ?? '',
-    FLEETSIGN_S3_REGION: config.region,
-    FLEETSIGN_S3_BUCKET: config.bucket,
-    FLEETSIGN_S3_FORCE_PATH_STYLE: 'true',
-    FLEETSIGN_S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    FLEETSIGN_S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    driver: 's3',
+    endpoint: config.endpoint ?? '',
+    region: config.region,
+    bucket: config.bucket,
+    forcePathStyle: true,
+    ...S3RVER_CREDENTIALS,
   };
-}
-
-async function startAll(launches: Array<() => Promise<AppProcess>>): Promise<AppProcess[]> {
-  const settled = await Promise.allSettled(launches.map((launch) => launch()));
-  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (!failed) return settled.map((outcome) => (outcome as PromiseFulfilledResult<AppProcess>).value);
-  await Promise.all(
-    settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.stop() : undefined)),
-  );
-  throw failed.reason;
 }
 
 /**
@@ -92,12 +95,10 @@ async function startAll(launches: Array<() => Promise<AppProcess>>): Promise<App
 export async function startFleetStack(ctx: BenchContext, options: FleetStackOptions): Promise<FleetStack> {
   const dir = await ctx.dir(`stack-${options.name}`);
   const [redis, token] = await Promise.all([ctx.redis(), ctx.token()]);
-  const fleet = await writeFleetConfig(dir, token);
+  const config = await writeFleetConfig(dir, token);
   const signerCount = options.signers ?? 1;
+  // The fs store's URLs point at the gateway, whose port the launcher picks: fix it here.
   const gatewayPort = await findFreePort();
-  const notifierPort = await findFreePort();
-  const signerPorts: number[] = [];
-  for (let i = 0; i < signerCount; i++) signerPorts.push(await findFreePort());
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
   let s3: S3rverProcess | undefined;
@@ -122,72 +123,39 @@ export async function startFleetStack(ctx: BenchContext, options: FleetStackOpti
   }
 
   const redisPrefix = `bench-${options.name}-${randomBytes(3).toString('hex')}`;
-  const common: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: redis.url,
-    FLEETSIGN_REDIS_PREFIX: redisPrefix,
-    FLEETSIGN_CONFIG: fleet.configPath,
-    FLEETSIGN_LOG_LEVEL: 'warn',
-    FLEETSIGN_PUBLIC_BASE_URL: gatewayUrl,
-    ...storageEnv(storeConfig),
-  };
+  const signingSecretFile = join(dir, 'fs-signing-secret');
+  if (storeConfig.driver === 'fs') await writeFileAtomic(signingSecretFile, storeConfig.signingSecret, { mode: 0o600 });
   const profileDir = ctx.signerProfileDir && join(ctx.signerProfileDir, options.name);
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const earlierProfiles = profileDir ? await listCpuProfiles(profileDir) : [];
-  const launch =
-    (name: AppName, env: Record<string, string>, readyUrl: string, logName: string = name) =>
-    () =>
-      startApp({
-        name,
-        root: ctx.root,
-        env: { ...common, ...env },
-        logPath: join(dir, `${logName}.log`),
-        readyUrl,
-        ...(name === 'signer' && profileDir
-          ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }
-          : {}),
-      });
-  const signerMetricsUrls = signerPorts.map((port) => `http://127.0.0.1:${port}`);
 
   progress(
     `  starting gateway, ${signerCount === 1 ? 'signer' : `${signerCount} signers`} and notifier (${options.store} store)`,
   );
-  let apps: AppProcess[];
+  let fleet: Fleet;
   try {
-    apps = await startAll([
-      launch(
-        'gateway',
-        { FLEETSIGN_GATEWAY_HOST: '127.0.0.1', FLEETSIGN_GATEWAY_PORT: String(gatewayPort) },
-        `${gatewayUrl}/readyz`,
-      ),
-      ...signerPorts.map((port, index) =>
-        launch(
-          'signer',
-          {
-            SOFTHSM2_CONF: token.confPath,
-            FLEETSIGN_SIGNER_METRICS_HOST: '127.0.0.1',
-            FLEETSIGN_SIGNER_METRICS_PORT: String(port),
-            ...options.signerEnv,
-          },
-          `${signerMetricsUrls[index]}/healthz`,
-          index === 0 ? 'signer' : `signer-${index + 1}`,
-        ),
-      ),
-      launch(
-        'notifier',
-        {
-          FLEETSIGN_NOTIFIER_METRICS_HOST: '127.0.0.1',
-          FLEETSIGN_NOTIFIER_METRICS_PORT: String(notifierPort),
-          FLEETSIGN_WEBHOOK_ALLOW_PRIVATE_TARGETS: '127.0.0.1',
-        },
-        `http://127.0.0.1:${notifierPort}/healthz`,
-      ),
-    ]);
+    fleet = await startFleet({
+      root: ctx.root,
+      logsDir: dir,
+      configFile: config.configPath,
+      redisUrl: redis.url,
+      redisPrefix,
+      store: fleetStore(storeConfig, signingSecretFile),
+      softHsmConf: token.confPath,
+      gatewayPort,
+      signers: signerCount,
+      webhookAllowPrivateTargets: '127.0.0.1',
+      baseEnv: { ...inheritedServiceEnv(process.env), FLEETSIGN_LOG_LEVEL: 'warn' },
+      ...(options.signerEnv ? { roleEnv: { signer: options.signerEnv } } : {}),
+      ...(profileDir ? { nodeArgs: { signer: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } } : {}),
+    });
   } catch (err) {
     await s3?.stop();
     throw err;
   }
-  const [gateway, ...rest] = apps;
+  const running = fleet;
+  const [gateway, ...rest] = fleet.services.map(benchService);
+  const signerMetricsUrls = fleet.signers.map((signer) => `http://127.0.0.1:${signer.spec.port}`);
   const signers = rest.slice(0, signerCount);
   const notifier = rest[signerCount];
   const store = createObjectStore(storeConfig);
@@ -197,8 +165,8 @@ export async function startFleetStack(ctx: BenchContext, options: FleetStackOpti
     gatewayUrl,
     signerMetricsUrl: signerMetricsUrls[0],
     signerMetricsUrls,
-    apiToken: fleet.apiToken,
-    webhookSecret: fleet.webhookSecret,
+    apiToken: config.apiToken,
+    webhookSecret: config.webhookSecret,
     redisUrl: redis.url,
     redisPrefix: queuePrefix(redisPrefix),
     store,
@@ -209,8 +177,7 @@ export async function startFleetStack(ctx: BenchContext, options: FleetStackOpti
     servicePids: { ...(redisPid ? { redis: redisPid } : {}), ...(s3?.pid ? { s3rver: s3.pid } : {}) },
     stop() {
       stopping ??= (async () => {
-        await gateway.stop();
-        await Promise.all([...signers.map((signer) => signer.stop()), notifier.stop()]);
+        await running.stop(20_000);
         await store.close();
         await s3?.stop();
         // Each signer wrote its profile as it exited.

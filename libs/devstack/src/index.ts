@@ -1,6 +1,7 @@
 // Public API of @fleetsign/devstack: the pieces of a local FleetSign stack (a private
 // Redis, a SoftHSM2 token, child processes with log files, bounded polls), used by the
-// demo and usable by any tool that needs the services on one machine.
+// demo, the benchmark, the end-to-end tests and `fleetsign serve`: one launcher for
+// the gateway, signer and notifier processes (launcher/fleet.ts).
 
 export * from './devstack-error';
 export * from './executables';
@@ -14,3 +15,9 @@ export * from './softhsm/tool-output';
 export * from './softhsm/softhsm-module';
 export { ToolFailure, runTool, TOOL_TIMEOUT_MS } from './softhsm/run-tool';
 export * from './softhsm/softhsm-token';
+export * from './launcher/restart-backoff';
+export * from './launcher/service-process';
+export * from './launcher/fleet-env';
+export * from './launcher/fleet';
+export * from './launcher/fleet-redis';
+export * from './launcher/local-config';

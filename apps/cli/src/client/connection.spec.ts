@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCommandContext } from '../command-context';
 import { resolveConnection } from './connection';
 
@@ -23,5 +26,26 @@ describe('resolveConnection', () => {
     [{ url: 'https://h', apiKey: 'a key' }, {}, 'must be printable ASCII without spaces'],
   ])('refuses %j (env %j)', (flags, env, message) => {
     expect(() => resolveConnection(flags, createCommandContext(io, env))).toThrow(message);
+  });
+
+  describe('--env-file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsign-env-file-'));
+    const file = join(dir, 'client.env');
+    writeFileSync(file, '# written by fleetsign init\nFLEETSIGN_URL=http://127.0.0.1:7070\nFLEETSIGN_API_KEY="fsk_file"\n');
+    chmodSync(file, 0o600);
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('is read after the flags and before the environment; its key is a secret', () => {
+      const context = createCommandContext(io, { FLEETSIGN_URL: 'https://env.example', FLEETSIGN_API_KEY: 'fsk_env' });
+      expect(resolveConnection({ envFile: file }, context)).toEqual({ baseUrl: 'http://127.0.0.1:7070', apiKey: 'fsk_file' });
+      expect(resolveConnection({ envFile: file, apiKey: 'fsk_flag' }, context).apiKey).toBe('fsk_flag');
+      expect(context.secrets.has('fsk_file')).toBe(true);
+    });
+
+    it('names a file it cannot read', () => {
+      expect(() => resolveConnection({ envFile: join(dir, 'missing.env') }, createCommandContext(io, {}))).toThrow(
+        `cannot read --env-file ${join(dir, 'missing.env')} (ENOENT)`,
+      );
+    });
   });
 });

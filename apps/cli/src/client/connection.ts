@@ -1,4 +1,6 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import type { CommandContext } from '../command-context';
 
 /** Environment variable with the gateway's base URL. */
@@ -10,6 +12,21 @@ export const API_KEY_ENV = 'FLEETSIGN_API_KEY';
 export interface ConnectionFlags {
   url?: string;
   apiKey?: string;
+  /** A dotenv file with FLEETSIGN_URL and FLEETSIGN_API_KEY (`fleetsign init` writes DIR/client.env). */
+  envFile?: string;
+}
+
+/** FLEETSIGN_URL and FLEETSIGN_API_KEY of an env file (dotenv syntax, parsed by node:util). */
+export function readClientEnvFile(path: string): { url?: string; apiKey?: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new FleetSignError(ErrorCode.InvalidArgument, `cannot read --env-file ${path} (${reason})`);
+  }
+  const values = parseEnv(text);
+  return { url: values[URL_ENV], apiKey: values[API_KEY_ENV] };
 }
 
 /** Where the service is and the key to use. */
@@ -19,13 +36,14 @@ export interface Connection {
 }
 
 /**
- * Resolves the gateway URL and API key from the flags, then the environment. The key
- * joins the context's secrets so no message can show it.
+ * Resolves the gateway URL and API key from the flags, then the --env-file, then the
+ * environment. The key joins the context's secrets so no message can show it.
  */
 export function resolveConnection(flags: ConnectionFlags, context: CommandContext): Connection {
-  const apiKey = flags.apiKey ?? context.env[API_KEY_ENV];
+  const file = flags.envFile ? readClientEnvFile(flags.envFile) : {};
+  const apiKey = flags.apiKey ?? file.apiKey ?? context.env[API_KEY_ENV];
   if (apiKey) context.secrets.add(apiKey);
-  const url = flags.url ?? context.env[URL_ENV];
+  const url = flags.url ?? file.url ?? context.env[URL_ENV];
   if (!url) {
     throw new FleetSignError(ErrorCode.InvalidArgument, `no service URL: pass --url or set ${URL_ENV}`);
   }

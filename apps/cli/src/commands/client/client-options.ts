@@ -5,7 +5,10 @@ import { API_KEY_ENV, URL_ENV } from '../../client/connection';
 export function withConnectionOptions(command: Command): Command {
   return command
     .addOption(new Option('--url <url>', `FleetSign service URL (default: $${URL_ENV})`))
-    .addOption(new Option('--api-key <key>', `API key (default: $${API_KEY_ENV}; prefer the variable, flags show in ps)`));
+    .addOption(new Option('--api-key <key>', `API key (default: $${API_KEY_ENV}; prefer the variable, flags show in ps)`))
+    .addOption(
+      new Option('--env-file <path>', `file with ${URL_ENV} and ${API_KEY_ENV} (e.g. the client.env of fleetsign init)`),
+    );
 }
 
 /** An integer option within bounds. */
