@@ -66,8 +66,15 @@ describe('gateway operations', () => {
     expect(text).not.toContain('3333333333');
   });
 
-  it('serves an OpenAPI document of every route, its errors and the bearer scheme', async () => {
+  it('serves a documentation UI at /docs', async () => {
     const res = await h.api('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('swagger-ui');
+  });
+
+  it('serves an OpenAPI document of every route, its errors and the bearer scheme', async () => {
+    const res = await h.api('/docs/openapi.json');
     expect(res.status).toBe(200);
     const doc = (await res.json()) as OpenApiDoc;
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
@@ -90,6 +97,8 @@ describe('gateway operations', () => {
     const createJob = doc.paths['/v1/jobs'].post;
     expect(Object.keys(createJob.responses).sort()).toEqual(['202', '400', '401', '403', '409', '413', '415', '422']);
     expect(createJob.security).toEqual([{ bearer: [] }]);
+    // Public routes say so, rather than leaving security unspecified.
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
     const problem = createJob.responses['422'].content?.['application/problem+json'].schema;
     expect(problem?.properties?.code.enum).toEqual(Object.values(ErrorCode));
 
