@@ -5,6 +5,7 @@ import { freeLoopbackPort } from '../../support/redis-server';
 import { PROFILES, TEST_BODY_LIMIT, type GatewayHarness, startGatewayHarness } from './gateway-harness';
 
 // Probes, metrics, the OpenAPI document and how malformed requests are answered.
+import { promtoolProblems } from '../../support/promtool';
 
 interface OpenApiDoc {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, { enum?: string[] }> } }> }>; security?: unknown[] }>>;
@@ -59,10 +60,13 @@ describe('gateway operations', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/);
-    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/v1\/jobs\/:id",status="404"\} [1-9]/);
-    expect(text).toContain('fleetsign_queue_jobs{queue="sign",state="waiting"}');
-    expect(text).toContain('fleetsign_gateway_process_cpu_user_seconds_total');
+    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/healthz",status="200",service="gateway"\} [1-9]/);
+    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/v1\/jobs\/:id",status="404",service="gateway"\} [1-9]/);
+    expect(text).toContain('fleetsign_queue_jobs{queue="sign",state="waiting",service="gateway"}');
+    // prom-client's default metrics under their standard names, told apart by the service label.
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{service="gateway"\} /m);
+    expect(text).not.toContain('fleetsign_gateway_process_');
+    expect(promtoolProblems(text)).toEqual([]);
     expect(text).not.toContain('3333333333');
   });
 
