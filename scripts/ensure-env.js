@@ -37,6 +37,22 @@ if (missing.length > 0) {
   run('apt-get', ['install', '-y', '-qq', ...missing]);
 }
 
+// Test-only tools (`--test`, from `npm test`): promtool lints every process's /metrics.
+// Installed like the others when possible; without root or apt the one check they serve
+// is skipped with a printed reason, so they never block the rest of the tests.
+const TEST_ONLY = [{ bin: 'promtool', pkg: 'prometheus' }];
+if (process.argv.includes('--test')) {
+  const wanted = [...new Set(TEST_ONLY.filter((d) => !onPath(d.bin)).map((d) => d.pkg))];
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (wanted.length > 0 && isRoot && onPath('apt-get')) {
+    console.error(`fleetsign: installing test tools ${wanted.join(' ')} with apt-get`);
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted]);
+  } else if (wanted.length > 0) {
+    console.error(`fleetsign: test tools missing (${wanted.join(' ')}) and apt-get unavailable as non-root: their checks are skipped`);
+  }
+}
+
 if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   console.error('fleetsign: node_modules missing, running npm ci');
   // The lock file records every platform's optional packages: `npm ci` must accept it.

@@ -117,7 +117,8 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     enableGracefulDrain(fastify);
     resources.metrics.instrument(fastify);
     app.useGlobalFilters(new ProblemFilter(logger));
-    setupOpenApi(app, API_VERSION);
+    // Before listening only a configured URL is known; else the document names its own host ('/').
+    setupOpenApi(app, API_VERSION, resources.settings.knownBaseUrl ?? '/');
     if (options.shutdownHooks) app.enableShutdownHooks();
     await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
     const url = listeningUrl(app);

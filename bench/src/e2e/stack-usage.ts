@@ -86,7 +86,8 @@ export interface SignerCounters {
   unreadable: number;
 }
 
-const STEP_SERIES = /^fleetsign_signer_step_duration_seconds_(sum|count)\{step="([^"]+)"\} (\S+)$/gm;
+// Labels in any order (the registry adds `service` to every series).
+const STEP_SERIES = /^fleetsign_signer_step_duration_seconds_(sum|count)\{(?:[^}]*,)?step="([^"]+)"[^}]*\} (\S+)$/gm;
 const SIGNINGS_SERIES = /^fleetsign_signer_sign_duration_seconds_count\{[^}]*\} (\S+)$/gm;
 
 /**

@@ -49,4 +49,8 @@ export enum ErrorCode {
   WebhookDeliveryFailed = 'WEBHOOK_DELIVERY_FAILED',
   ProfileKeysUnavailable = 'PROFILE_KEYS_UNAVAILABLE',
   Internal = 'INTERNAL',
+
+  // Operator console and batch client honesty (issue 10)
+  /** The uploaded image's header names a chip outside the profile's allowed chips (refused at submission). */
+  ChipNotAllowed = 'CHIP_NOT_ALLOWED',
 }

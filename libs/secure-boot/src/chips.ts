@@ -82,6 +82,12 @@ export function normalizeChipName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
+/** True when `chipName` is among `allowedChips` (names compared case- and dash-insensitively). */
+export function isChipAllowed(chipName: string, allowedChips: readonly string[]): boolean {
+  const wanted = normalizeChipName(chipName);
+  return allowedChips.some((name) => normalizeChipName(name) === wanted);
+}
+
 /** The chip with this image-header chip id, or undefined when FleetSign does not know it. */
 export function chipById(id: number): ChipInfo | undefined {
   return byId.get(id);

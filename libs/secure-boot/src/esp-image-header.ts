@@ -85,6 +85,16 @@ export function decodeEspImageHeader(data: Buffer): EspImageHeader {
   return header;
 }
 
+/**
+ * The chip id an image's first bytes name, without validating the rest: undefined
+ * unless `prefix` holds the whole 24-byte header and starts with the ESP magic byte.
+ * For callers that see only the start of an upload (full validation is the signer's).
+ */
+export function chipIdOfImagePrefix(prefix: Buffer): number | undefined {
+  if (prefix.length < ESP_IMAGE_HEADER_SIZE || prefix[0] !== ESP_IMAGE_MAGIC) return undefined;
+  return prefix.readUInt16LE(12);
+}
+
 /** Writes the 24-byte header; reserved bytes 19..22 are zero. */
 export function encodeEspImageHeader(header: EspImageHeader): Buffer {
   const out = Buffer.alloc(ESP_IMAGE_HEADER_SIZE);

@@ -37,6 +37,7 @@ export {
   ESP_IMAGE_SEGMENT_HEADER_SIZE,
   ESP_IMAGE_WP_PIN_DISABLED,
   type EspImageHeader,
+  chipIdOfImagePrefix,
   decodeEspImageHeader,
   encodeEspImageHeader,
 } from './esp-image-header';

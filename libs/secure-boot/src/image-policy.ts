@@ -1,6 +1,6 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { KeyAlgorithm, SigningScheme } from './algorithms';
-import { type ChipInfo, normalizeChipName } from './chips';
+import { type ChipInfo, isChipAllowed } from './chips';
 import type { EspImage } from './esp-image';
 import { schemeOf } from './schemes';
 
@@ -89,8 +89,7 @@ function checkChip(image: EspImage, check: SigningPolicyCheck): ChipInfo {
     throw mismatch(`Image chip id ${image.chipId} is not a chip FleetSign knows`, image, check.scheme);
   }
   if (check.allowedChips !== undefined) {
-    const wanted = normalizeChipName(chip.name);
-    if (!check.allowedChips.some((name) => normalizeChipName(name) === wanted)) {
+    if (!isChipAllowed(chip.name, check.allowedChips)) {
       throw new FleetSignError(
         ErrorCode.ChipSchemeMismatch,
         `Image is for ${chip.name}, which this profile does not allow (allowed: ${check.allowedChips.join(', ') || 'none'})`,

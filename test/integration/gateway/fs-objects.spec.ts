@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '@fleetsign/errors';
+import { buildEspImage } from '@fleetsign/secure-boot';
 import { FsObjectStore } from '@fleetsign/storage';
 import { requireTestEnv } from '../../support/test-env';
 import { PROFILES, type GatewayHarness, listKeys, startGatewayHarness } from './gateway-harness';
@@ -53,6 +54,15 @@ describe('gateway with the filesystem store', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('content-length')).toBe(String(image.length));
     expect(Buffer.from(await download.arrayBuffer()).equals(image)).toBe(true);
+  });
+
+  it('reads the chip of an image uploaded to its object route and refuses a job for a chip the profile does not allow', async () => {
+    const image = buildEspImage({ chipId: 5 /* ESP32-C3; rel-rsa allows ESP32-S3 */, size: 5_000, seed: 11 });
+    const { key, uploadUrl } = await presign(image.length);
+    expect((await fetch(uploadUrl, { method: 'PUT', body: image })).status).toBe(201);
+    const job = await h.api('/v1/jobs', { method: 'POST', token: h.tokenA, json: { profile: PROFILES.rsa, source: { key } } });
+    expect(job.status).toBe(422);
+    expect(((await job.json()) as { code: string }).code).toBe(ErrorCode.ChipNotAllowed);
   });
 
   it('refuses a body larger than the URL allows, storing nothing', async () => {

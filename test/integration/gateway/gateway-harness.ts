@@ -23,7 +23,7 @@ export function uniqueSuffix(): string {
 export interface HarnessIdentities {
   tenantA: string;
   tenantB: string;
-  /** Tenant A, scopes sign+read, profiles rel-rsa, rel-p256, old-v1. */
+  /** Tenant A, scopes sign+batch+read, profiles rel-rsa, rel-p256, old-v1. */
   tokenA: string;
   /** Tenant A, scope read only, every profile. */
   tokenAReadOnly: string;
@@ -62,7 +62,7 @@ function configYaml(ids: HarnessIdentities, pkcs11Module: string): string {
         token_sha256: hashApiToken(ids.tokenA),
         tenant: ids.tenantA,
         profiles: [PROFILES.rsa, PROFILES.p256, PROFILES.revoked],
-        scopes: ['sign', 'read'],
+        scopes: ['sign', 'batch', 'read'],
       },
       { id: 'a-viewer', token_sha256: hashApiToken(ids.tokenAReadOnly), tenant: ids.tenantA, profiles: ['*'], scopes: ['read'] },
       { id: 'b-ci', token_sha256: hashApiToken(ids.tokenB), tenant: ids.tenantB, profiles: [PROFILES.tenantBOnly], scopes: ['sign', 'read'] },

@@ -5,6 +5,7 @@ import { freeLoopbackPort } from '../../support/redis-server';
 import { PROFILES, TEST_BODY_LIMIT, type GatewayHarness, startGatewayHarness } from './gateway-harness';
 
 // Probes, metrics, the OpenAPI document and how malformed requests are answered.
+import { promtoolProblems } from '../../support/promtool';
 
 interface OpenApiDoc {
   paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, { enum?: string[] }> } }> }>; security?: unknown[] }>>;
@@ -59,15 +60,25 @@ describe('gateway operations', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]/);
-    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/v1\/jobs\/:id",status="404"\} [1-9]/);
-    expect(text).toContain('fleetsign_queue_jobs{queue="sign",state="waiting"}');
-    expect(text).toContain('fleetsign_gateway_process_cpu_user_seconds_total');
+    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/healthz",status="200",service="gateway"\} [1-9]/);
+    expect(text).toMatch(/fleetsign_gateway_http_requests_total\{method="GET",route="\/v1\/jobs\/:id",status="404",service="gateway"\} [1-9]/);
+    expect(text).toContain('fleetsign_queue_jobs{queue="sign",state="waiting",service="gateway"}');
+    // prom-client's default metrics under their standard names, told apart by the service label.
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{service="gateway"\} /m);
+    expect(text).not.toContain('fleetsign_gateway_process_');
+    expect(promtoolProblems(text)).toEqual([]);
     expect(text).not.toContain('3333333333');
   });
 
-  it('serves an OpenAPI document of every route, its errors and the bearer scheme', async () => {
+  it('serves a documentation UI at /docs', async () => {
     const res = await h.api('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('swagger-ui');
+  });
+
+  it('serves an OpenAPI document of every route, its errors and the bearer scheme', async () => {
+    const res = await h.api('/docs/openapi.json');
     expect(res.status).toBe(200);
     const doc = (await res.json()) as OpenApiDoc;
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
@@ -90,6 +101,8 @@ describe('gateway operations', () => {
     const createJob = doc.paths['/v1/jobs'].post;
     expect(Object.keys(createJob.responses).sort()).toEqual(['202', '400', '401', '403', '409', '413', '415', '422']);
     expect(createJob.security).toEqual([{ bearer: [] }]);
+    // Public routes say so, rather than leaving security unspecified.
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
     const problem = createJob.responses['422'].content?.['application/problem+json'].schema;
     expect(problem?.properties?.code.enum).toEqual(Object.values(ErrorCode));
 

@@ -1,3 +1,4 @@
+import { promtoolProblems } from '../../support/promtool';
 import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import type { Notifier } from '../../../apps/notifier/src';
@@ -213,9 +214,11 @@ describe('notifier delivery', () => {
 
     expect(notifier.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const metrics = await (await fetch(`${notifier.metricsUrl}/metrics`)).text();
-    expect(metrics).toMatch(/fleetsign_webhook_delivery_attempts_total\{outcome="delivered"\} [1-9]/);
-    expect(metrics).toMatch(/fleetsign_webhook_events_finished_total\{state="delivered"\} [1-9]/);
+    expect(metrics).toMatch(/fleetsign_webhook_delivery_attempts_total\{outcome="delivered",service="notifier"\} [1-9]/);
+    expect(metrics).toMatch(/fleetsign_webhook_events_finished_total\{state="delivered",service="notifier"\} [1-9]/);
     expect(metrics).toContain('fleetsign_webhook_delivery_duration_seconds_bucket');
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total\{service="notifier"\} /m);
+    expect(promtoolProblems(metrics)).toEqual([]);
     const health = await fetch(`${notifier.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
   });

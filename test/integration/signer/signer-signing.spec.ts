@@ -5,6 +5,7 @@ import { WebhookEventType } from '@fleetsign/queue';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { buildEspImage, publicKeyDigestV2, SECTOR_SIZE, verifyV1, verifyV2 } from '@fleetsign/secure-boot';
 import { auditRecordKey, type AuditRecord, type Signer, verifyAuditChain } from '../../../apps/signer/src';
+import { promtoolProblems } from '../../support/promtool';
 import { requireTestEnv } from '../../support/test-env';
 import { blockVerifiesWithNode, type JobOutcome, sha256Hex, SignerHarness, tokenKey } from './signer-test-kit';
 
@@ -268,9 +269,11 @@ describe('published keys, audit chain, health and metrics', () => {
       ['retired', 'revoked'],
     ]);
     const metrics = await (await fetch(`${signer.metricsUrl}/metrics`)).text();
-    expect(metrics).toMatch(/fleetsign_signer_jobs_succeeded_total\{profile="rsa",reused="false"\} [1-9]/);
-    expect(metrics).toMatch(/fleetsign_signer_job_attempts_failed_total\{code="HSM_PIN_INCORRECT",retry="false"\} [1-9]/);
-    expect(metrics).toMatch(/fleetsign_signer_step_duration_seconds_count\{step="sign"\} [1-9]/);
-    expect(metrics).toContain('fleetsign_signer_profile_available{profile="locked",state="unavailable"} 0');
+    expect(metrics).toMatch(/fleetsign_signer_jobs_succeeded_total\{profile="rsa",reused="false",service="signer"\} [1-9]/);
+    expect(metrics).toMatch(/fleetsign_signer_job_attempts_failed_total\{code="HSM_PIN_INCORRECT",retry="false",service="signer"\} [1-9]/);
+    expect(metrics).toMatch(/fleetsign_signer_step_duration_seconds_count\{service="signer",step="sign"\} [1-9]/);
+    expect(metrics).toContain('fleetsign_signer_profile_available{profile="locked",state="unavailable",service="signer"} 0');
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total\{service="signer"\} /m);
+    expect(promtoolProblems(metrics)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { PhaseMeter, createProgressReporter, formatDuration, progressLine } from './progress';
 
 describe('formatDuration', () => {
@@ -56,5 +57,35 @@ describe('line progress', () => {
     phase.update(3);
     phase.finish();
     expect(lines).toEqual([]);
+  });
+});
+
+describe('failures and stalls in progress', () => {
+  it('shows signed and failed apart, and the reason nothing moves instead of an ETA', () => {
+    let clock = 0;
+    const meter = new PhaseMeter(10, 0, () => clock);
+    clock = 1000;
+    expect(progressLine('sign', 4, meter, { failed: 3 })).toBe('sign 4/10 (40%): 1 signed, 3 failed, 4.0 items/s, ETA 2s');
+    expect(progressLine('sign', 4, meter, { failed: 3, stalled: 'nothing processed for 20s' })).toBe(
+      'sign 4/10 (40%): 1 signed, 3 failed, 4.0 items/s, nothing processed for 20s',
+    );
+    expect(progressLine('sign', 10, meter, { failed: 10 })).toBe('sign 10/10 (100%): 0 signed, 10 failed, 10.0 items/s, in 1s');
+  });
+
+  it('draws the counts and the stall in the bar', () => {
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString());
+        callback();
+      },
+    });
+    const stream = Object.assign(sink, { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const phase = createProgressReporter({ mode: 'bar', writeLine: () => undefined, stream }).phase('sign', 5);
+    phase.update(2, { failed: 2, stalled: 'nothing processed for 15s' });
+    phase.finish();
+    const text = chunks.join('');
+    expect(text).toContain('2/5: 0 signed, 2 failed');
+    expect(text).toContain('nothing processed for 15s');
   });
 });

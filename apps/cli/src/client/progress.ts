@@ -3,10 +3,18 @@ import { Presets, SingleBar } from 'cli-progress';
 /** How progress is shown: a redrawn bar (terminals), periodic lines (logs, CI), or not at all. */
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
+/** What the done count is made of, and whether anything is moving. */
+export interface PhaseDetail {
+  /** Items done that failed; the rest of `done` succeeded. Shown as `N signed, M failed`. */
+  failed?: number;
+  /** Why nothing moves (e.g. no signer is taking jobs); shown instead of the ETA. */
+  stalled?: string;
+}
+
 /** Progress of one phase (upload, sign, download). */
 export interface PhaseProgress {
-  /** Sets the number of items done so far. */
-  update(done: number): void;
+  /** Sets the number of items done so far (and, for phases that can fail, how many failed). */
+  update(done: number, detail?: PhaseDetail): void;
   /** Ends the phase (draws its final state). */
   finish(): void;
 }
@@ -69,12 +77,23 @@ export function formatDuration(seconds: number | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** One plain progress line: `upload 12/20 (60%), 4.1 items/s, ETA 2s`. */
-export function progressLine(name: string, done: number, meter: PhaseMeter): string {
+/** `: 7 signed, 3 failed` when the phase reports failures, else nothing. */
+function outcomeText(done: number, detail: PhaseDetail | undefined): string {
+  if (detail?.failed === undefined) return '';
+  return `: ${done - detail.failed} signed, ${detail.failed} failed`;
+}
+
+/** `ETA 2s`, `in 8s` once done, or the reason nothing moves. */
+function tailText(done: number, meter: PhaseMeter, detail: PhaseDetail | undefined): string {
+  if (done >= meter.total) return `in ${formatDuration(meter.elapsedSec(done))}`;
+  return detail?.stalled ?? `ETA ${formatDuration(meter.etaSec(done))}`;
+}
+
+/** One plain progress line: `upload 12/20 (60%), 4.1 items/s, ETA 2s`; `sign 10/10 (100%): 7 signed, 3 failed, …`. */
+export function progressLine(name: string, done: number, meter: PhaseMeter, detail?: PhaseDetail): string {
   const percent = meter.total > 0 ? Math.floor((done / meter.total) * 100) : 100;
   const rate = meter.rate(done).toFixed(1);
-  const tail = done >= meter.total ? `in ${formatDuration(meter.elapsedSec(done))}` : `ETA ${formatDuration(meter.etaSec(done))}`;
-  return `${name} ${done}/${meter.total} (${percent}%), ${rate} items/s, ${tail}`;
+  return `${name} ${done}/${meter.total} (${percent}%)${outcomeText(done, detail)}, ${rate} items/s, ${tailText(done, meter, detail)}`;
 }
 
 /** Creates the reporter for a mode. */
@@ -90,18 +109,20 @@ function linePhase(options: ProgressOptions, now: () => number, name: string, to
   const interval = options.lineIntervalMs ?? 2000;
   let lastLineAt = now();
   let done = alreadyDone;
+  let detail: PhaseDetail | undefined;
   let finished = false;
   return {
-    update(value) {
+    update(value, newDetail) {
       done = value;
+      detail = newDetail;
       if (now() - lastLineAt < interval || done >= total) return;
       lastLineAt = now();
-      options.writeLine(progressLine(name, done, meter));
+      options.writeLine(progressLine(name, done, meter, detail));
     },
     finish() {
       if (finished) return;
       finished = true;
-      options.writeLine(progressLine(name, done, meter));
+      options.writeLine(progressLine(name, done, meter, detail));
     },
   };
 }
@@ -111,7 +132,7 @@ function barPhase(options: ProgressOptions, now: () => number, name: string, tot
   const bar = new SingleBar(
     {
       stream: options.stream ?? process.stderr,
-      format: `${name.padEnd(8)} [{bar}] {value}/{total} | {rate} items/s | ETA {eta_text}`,
+      format: `${name.padEnd(8)} [{bar}] {value}/{total}{outcome} | {rate} items/s | {tail}`,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -119,12 +140,16 @@ function barPhase(options: ProgressOptions, now: () => number, name: string, tot
     },
     Presets.shades_classic,
   );
-  const payload = (done: number) => ({ rate: meter.rate(done).toFixed(1), eta_text: formatDuration(meter.etaSec(done)) });
+  const payload = (done: number, detail?: PhaseDetail) => ({
+    rate: meter.rate(done).toFixed(1),
+    outcome: outcomeText(done, detail),
+    tail: tailText(done, meter, detail),
+  });
   bar.start(total, alreadyDone, payload(alreadyDone));
   let finished = false;
   return {
-    update(done) {
-      bar.update(done, payload(done));
+    update(done, detail) {
+      bar.update(done, payload(done, detail));
     },
     finish() {
       if (finished) return;

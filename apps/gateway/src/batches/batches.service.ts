@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FleetSignConfig } from '@fleetsign/config';
+import { type FleetSignConfig, findProfile } from '@fleetsign/config';
 import { ErrorCode } from '@fleetsign/errors';
 import {
   type BatchRecord,
@@ -18,8 +18,10 @@ import { HttpProblem } from '../http/http-problem';
 import { webhookView } from '../jobs/job-view';
 import { readJobWithState } from '../jobs/job-with-state';
 import { checkProfileAccess } from '../profiles/profile-access';
+import { checkSourceChips } from '../uploads/chip-admission';
+import { UploadIntents } from '../uploads/upload-intents';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
-import { type CreateBatchRequest, batchRequestHash, planBatchItems } from './batch-request';
+import { type CreateBatchRequest, type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
 import type { BatchItemsQuery } from './batch-schemas';
 import { BatchStore, type StoredItem } from './batch-store';
 import {
@@ -58,6 +60,7 @@ export class BatchesService {
     private readonly settings: GatewaySettings,
     private readonly batches: BatchStore,
     private readonly enqueuer: BatchItemEnqueuer,
+    private readonly intents: UploadIntents,
   ) {}
 
   /** Link to a batch's state. */
@@ -77,6 +80,7 @@ export class BatchesService {
   ): Promise<CreatedBatch> {
     checkProfileAccess(this.fleet, principal, request.profile);
     const items = planBatchItems(principal.tenant, request.items);
+    await this.checkItemChips(request.profile, items);
     const fingerprint = batchRequestHash(request);
     const id = idempotencyKey
       ? deterministicBatchId(principal.tenant, idempotencyKey)
@@ -106,6 +110,17 @@ export class BatchesService {
     if (created.created) return { id, state: 'queued', total: items.length, replay: false };
     const counts = batchCounts(record, await this.batches.activeCount(id));
     return { id, state: batchState(record, counts), total: record.total, replay: true };
+  }
+
+  /** 422 CHIP_NOT_ALLOWED when an item's upload header names a chip the profile refuses (one Redis round trip). */
+  private async checkItemChips(profile: string, items: readonly PlannedItem[]): Promise<void> {
+    if (!findProfile(this.fleet, profile)?.allowedChips) return;
+    const chips = await this.intents.recallChips(items.map((item) => item.sourceKey));
+    const sources = items.flatMap((item, index) => {
+      const chipId = chips.get(item.sourceKey);
+      return chipId === undefined ? [] : [{ path: `items[${index}].source`, key: item.sourceKey, chipId }];
+    });
+    checkSourceChips(this.fleet, profile, sources);
   }
 
   /** The view of one of the caller's batches; 404 for unknown ids and other tenants' batches alike. */

@@ -38,6 +38,11 @@ export class GatewaySettings {
     return this.baseUrl;
   }
 
+  /** The configured base URL, or undefined before the gateway listens when none is configured. */
+  get knownBaseUrl(): string | undefined {
+    return this.baseUrl;
+  }
+
   /** Called once the listening address is known; a configured URL wins. */
   useListeningUrl(url: string): void {
     this.baseUrl ??= url;

@@ -1,12 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { finishOpenApiDocument } from './finish-openapi';
 
-/** Where the OpenAPI document is served: JSON at /docs, YAML at /docs.yaml. */
-export const OPENAPI_JSON_PATH = 'docs';
+/** Where the documentation is served: the browsable UI, the JSON and the YAML document. */
+export const OPENAPI_UI_PATH = 'docs';
+export const OPENAPI_JSON_PATH = 'docs/openapi.json';
 export const OPENAPI_YAML_PATH = 'docs.yaml';
 
-/** Builds the OpenAPI document from the controllers' decorators and serves it (no auth). */
-export function setupOpenApi(app: NestFastifyApplication, version: string): void {
+/** The generated OpenAPI document (from the controllers' decorators), finished for linters and generators. */
+export function buildOpenApiDocument(app: NestFastifyApplication, version: string, serverUrl: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('FleetSign API')
     .setDescription(
@@ -14,14 +16,26 @@ export function setupOpenApi(app: NestFastifyApplication, version: string): void
         '`Authorization: Bearer <token>`. Errors are application/problem+json with a stable `code`.',
     )
     .setVersion(version)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token issued by the operator' })
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    .addServer(serverUrl, 'This gateway')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque',
+      description: 'Opaque API token issued by the operator (not a JWT); the gateway stores only its SHA-256',
+    })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  // The interactive UI needs @fastify/static; the document itself is what clients and generators use.
-  SwaggerModule.setup('docs', app, document, {
-    ui: false,
+  return finishOpenApiDocument(SwaggerModule.createDocument(app, config));
+}
+
+/** Serves the documentation without auth: Swagger UI at /docs, JSON at /docs/openapi.json, YAML at /docs.yaml. */
+export function setupOpenApi(app: NestFastifyApplication, version: string, serverUrl: string): void {
+  const document = buildOpenApiDocument(app, version, serverUrl);
+  SwaggerModule.setup(OPENAPI_UI_PATH, app, document, {
+    ui: true,
     raw: ['json', 'yaml'],
     jsonDocumentUrl: OPENAPI_JSON_PATH,
     yamlDocumentUrl: OPENAPI_YAML_PATH,
+    customSiteTitle: 'FleetSign API',
   });
 }

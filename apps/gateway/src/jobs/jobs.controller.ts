@@ -29,7 +29,7 @@ export class JobsController {
     description:
       'Enqueues a sign job for an uploaded image. With an Idempotency-Key, repeating the same request returns ' +
       'the same job (202 again); the same key with a different body is 409. Body references that cannot be used ' +
-      '(unknown or revoked profile, missing source object) are 422.',
+      '(unknown or revoked profile, missing source object, an uploaded image for a chip the profile does not allow) are 422.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1-255 visible ASCII characters' })
   @ApiJsonBody(createJobRequestSchema)
@@ -41,7 +41,7 @@ export class JobsController {
     409: [ErrorCode.IdempotencyConflict],
     413: [ErrorCode.PayloadTooLarge],
     415: [ErrorCode.MalformedRequest],
-    422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.SourceNotFound],
+    422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.SourceNotFound, ErrorCode.ChipNotAllowed],
   })
   async create(
     @CurrentPrincipal() principal: Principal,

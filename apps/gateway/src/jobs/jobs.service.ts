@@ -19,6 +19,7 @@ import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/g
 import { HttpProblem } from '../http/http-problem';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { checkProfileAccess } from '../profiles/profile-access';
+import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { incomingPrefix } from '../uploads/uploads.service';
 import { type CreateJobRequest, requestHash } from './job-request';
@@ -86,6 +87,9 @@ export class JobsService {
       });
     }
     const intent = await this.intents.recall(sourceKey);
+    if (intent?.chipId !== undefined) {
+      checkSourceChips(this.fleet, request.profile, [{ path: 'source', key: sourceKey, chipId: intent.chipId }]);
+    }
     const sha256 = request.source.sha256 ?? intent?.sha256;
     const data: GatewaySignJobData = {
       tenant: principal.tenant,

@@ -1,5 +1,6 @@
+import { createServiceRegistry } from '@fleetsign/observability';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** Job states reported by the queue depth gauge. */
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'] as const;
@@ -15,7 +16,7 @@ export interface QueueDepthSource {
  * one process (tests) never collide on the global registry.
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  readonly registry = createServiceRegistry('gateway');
 
   readonly httpRequests = new Counter({
     name: 'fleetsign_gateway_http_requests_total',
@@ -46,7 +47,6 @@ export class GatewayMetrics {
   });
 
   constructor(queues: readonly QueueDepthSource[] = []) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'fleetsign_gateway_' });
     new Gauge({
       name: 'fleetsign_queue_jobs',
       help: 'Jobs per queue and state, read from Redis at scrape time',

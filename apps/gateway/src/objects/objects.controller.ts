@@ -14,7 +14,8 @@ import { UploadsService } from '../uploads/uploads.service';
 /** The parts of a presigned object URL. */
 const ApiSignedUrl = () =>
   applyDecorators(
-    ApiParam({ name: '*', description: 'Object key' }),
+    // Nest publishes the `*` route segment as `{path}`: the object key, slashes included.
+    ApiParam({ name: 'path', description: 'Object key (may contain "/")' }),
     ApiQuery({ name: 'expires', description: 'Expiry, unix seconds' }),
     ApiQuery({ name: 'sig', description: 'URL signature (base64url HMAC)' }),
     ApiQuery({ name: 'max', required: false, description: 'Upload size limit, bytes' }),

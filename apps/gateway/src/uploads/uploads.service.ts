@@ -8,6 +8,7 @@ import { GatewaySettings, UPLOAD_URL_TTL_SEC } from '../core/gateway-settings';
 import { OBJECT_STORE } from '../core/gateway.tokens';
 import { HttpProblem } from '../http/http-problem';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { ImageHeaderPeek } from './image-header-peek';
 import { UploadIntents } from './upload-intents';
 import type { CreateUploadRequest, DirectUploadResponse, PresignedUploadResponse } from './upload-schemas';
 
@@ -77,12 +78,14 @@ export class UploadsService {
     const max = this.settings.maxImageBytes;
     if (declaredLength !== undefined && declaredLength > max) throw tooLarge(declaredLength, max);
     const key = newUploadKey(principal.tenant);
+    const peek = new ImageHeaderPeek();
     const hasher = new Sha256Stream();
     // pipeline carries a client abort into the store, which then discards the partial object.
-    pipeline(body, hasher, () => undefined);
+    pipeline(body, peek, hasher, () => undefined);
     const stored = await this.store.put(key, hasher, { maxBytes: max, contentType: 'application/octet-stream' });
     const sha256 = hasher.hex();
-    await this.intents.remember(key, { sha256, size: stored.size });
+    const chipId = peek.chipId();
+    await this.intents.remember(key, { sha256, size: stored.size, ...(chipId !== undefined ? { chipId } : {}) });
     this.metrics.uploadedBytes.inc(stored.size);
     return { key, size: stored.size, sha256 };
   }
@@ -90,7 +93,10 @@ export class UploadsService {
   /** Streams a body into `key` for a presigned fs URL; same size rule as direct uploads. */
   async putPresigned(key: string, body: Readable, maxBytes: number | undefined, contentType?: string): Promise<number> {
     const limit = Math.min(maxBytes ?? this.settings.maxImageBytes, this.settings.maxImageBytes);
-    const stored = await this.store.put(key, body, { maxBytes: limit, ...(contentType ? { contentType } : {}) });
+    const peek = new ImageHeaderPeek();
+    pipeline(body, peek, () => undefined);
+    const stored = await this.store.put(key, peek, { maxBytes: limit, ...(contentType ? { contentType } : {}) });
+    await this.intents.rememberChip(key, peek.chipId());
     this.metrics.uploadedBytes.inc(stored.size);
     return stored.size;
   }

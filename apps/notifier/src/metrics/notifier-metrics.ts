@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createServiceRegistry } from '@fleetsign/observability';
+import { Counter, Histogram } from 'prom-client';
 import type { AttemptOutcome } from '../delivery/delivery-failure';
 
 /** How an event ended: delivered, or failed for good (refused, gone, or out of attempts). */
@@ -9,7 +10,7 @@ export type EventFinalState = 'delivered' | 'failed';
  * process (tests) never collide on the global registry.
  */
 export class NotifierMetrics {
-  readonly registry = new Registry();
+  readonly registry = createServiceRegistry('notifier');
 
   readonly attempts = new Counter({
     name: 'fleetsign_webhook_delivery_attempts_total',
@@ -32,10 +33,6 @@ export class NotifierMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'fleetsign_notifier_' });
-  }
 
   /** Records one attempt that reached the network (or was refused before it). */
   recordAttempt(outcome: AttemptOutcome, seconds?: number): void {

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createServiceRegistry } from '@fleetsign/observability';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** Pipeline steps whose duration is measured. */
 export type SignStep = 'fetch' | 'validate' | 'digest' | 'reuse' | 'sign' | 'verify' | 'store' | 'audit' | 'notify';
@@ -8,7 +9,7 @@ export type SignStep = 'fetch' | 'validate' | 'digest' | 'reuse' | 'sign' | 'ver
  * process (tests) never collide on the global registry.
  */
 export class SignerMetrics {
-  readonly registry = new Registry();
+  readonly registry = createServiceRegistry('signer');
 
   readonly jobsSucceeded = new Counter({
     name: 'fleetsign_signer_jobs_succeeded_total',
@@ -74,10 +75,6 @@ export class SignerMetrics {
     labelNames: ['profile', 'state'] as const,
     registers: [this.registry],
   });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'fleetsign_signer_' });
-  }
 
   /** Records the state of every profile (replacing earlier values). */
   setProfiles(profiles: ReadonlyArray<{ name: string; state: string }>): void {

@@ -50,6 +50,8 @@ export class BatchState {
     readonly path: string,
     private data: BatchStateData,
     private readonly minSaveIntervalMs: number,
+    /** True when an earlier run of this folder left a record that fits (not a first run here). */
+    readonly fromEarlierRun: boolean,
   ) {}
 
   /** Reads the record of `outDir`, or starts an empty one when there is none that fits. */
@@ -76,7 +78,7 @@ export class BatchState {
       stored.profile === owner.profile &&
       typeof stored.uploads === 'object' &&
       stored.uploads !== null;
-    return new BatchState(path, fits ? stored : empty, minSaveIntervalMs);
+    return new BatchState(path, fits ? stored : empty, minSaveIntervalMs, fits);
   }
 
   /** The batch recorded for this idempotency key, if any. */

@@ -21,9 +21,11 @@ export async function recordedBatch(api: FleetSignApi, state: BatchState, idempo
 
 /**
  * POSTs the batch under its idempotency key. When the service answers 409 (these files
- * were submitted before from uploads this folder no longer records), the batch is sent
- * under a key that also covers the new uploads: a new batch whose images the service
- * recognises by content, so nothing is signed twice unless --fresh.
+ * were submitted before from other uploads: another folder, or a record this folder
+ * lost), the batch is sent under a key that also covers the new uploads: a new batch
+ * whose images the service recognises by content, so nothing is signed twice unless
+ * --fresh. The note is for a folder whose record no longer matches; a first run here
+ * says nothing (the summary counts the reused signatures).
  */
 export async function submitBatch(
   api: FleetSignApi,
@@ -44,10 +46,12 @@ export async function submitBatch(
   } catch (err) {
     if (!isServiceError(err, 'IDEMPOTENCY_CONFLICT')) throw err;
     key = `${idempotencyKey}-${uploadsDigest(items.map((item) => item.source.key))}`;
-    warn(
-      'note: these files were submitted before from uploads this folder no longer records; ' +
-        'starting a new batch (images the service has signed already are reused)',
-    );
+    if (state.fromEarlierRun) {
+      warn(
+        'note: these files were submitted before from uploads this folder no longer records; ' +
+          'starting a new batch (images the service has signed already are reused)',
+      );
+    }
     accepted = await api.createBatch(body, key);
   }
   state.recordBatch(idempotencyKey, accepted.id);

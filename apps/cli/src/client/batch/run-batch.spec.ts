@@ -49,17 +49,23 @@ describe('runBatch', () => {
     timeoutMs: 10_000,
     ...extra,
   });
-  const run = (options: { signal?: AbortSignal; onEvent?: (event: ClientEvent) => void } = {}) => {
+  const run = (
+    options: { signal?: AbortSignal; onEvent?: (event: ClientEvent) => void; progressLines?: string[]; stallAfterMs?: number } = {},
+  ) => {
     const signal = options.signal ?? new AbortController().signal;
+    const lines = options.progressLines;
     return runBatch(request(), {
       api: new FleetSignApi({ baseUrl: fake.url, apiKey, signal }),
       server: fake.url,
       apiKey,
       signal,
-      progress: createProgressReporter({ mode: 'none', writeLine: () => undefined }),
+      progress: lines
+        ? createProgressReporter({ mode: 'lines', writeLine: (line) => lines.push(line), lineIntervalMs: 0 })
+        : createProgressReporter({ mode: 'none', writeLine: () => undefined }),
       warn: (line) => warnings.push(line),
       onEvent: options.onEvent,
       pollBackoff: { initialMs: 1, maxMs: 2, factor: 2 },
+      stallAfterMs: options.stallAfterMs,
     });
   };
   const expectOutputs = (count: number) => {
@@ -90,6 +96,29 @@ describe('runBatch', () => {
     expect(existsSync(join(out, 'broken.bin'))).toBe(false);
     expect(readFileSync(join(out, 'copy.bin'), 'utf8')).toBe('image 1+SIGNED');
     expectOutputs(3);
+  });
+
+  it('shows signed and failed apart in the sign progress, also when every image fails', async () => {
+    images(0, ['a.bin', 'b.bin']);
+    const lines: string[] = [];
+    const report = await run({ progressLines: lines });
+    expect(report).toMatchObject({ total: 2, succeeded: 0, failed: 2, signedPerSec: 0 });
+    const signLines = lines.filter((line) => line.startsWith('sign '));
+    expect(signLines.at(-1)).toMatch(/^sign 2\/2 \(100%\): 0 signed, 2 failed, /);
+  });
+
+  it('says when nothing is being processed instead of an empty ETA', async () => {
+    images(2);
+    fake.readsUntilDone = 4;
+    const lines: string[] = [];
+    const report = await run({ progressLines: lines, stallAfterMs: 0 });
+    expect(report.succeeded).toBe(2);
+    const stalled = lines.filter((line) => line.includes('no signer is taking jobs'));
+    expect(stalled.length).toBeGreaterThan(0);
+    expect(stalled[0]).toMatch(/^sign 0\/2 \(0%\): 0 signed, 0 failed, 0\.0 items\/s, nothing processed for \d+s: 2 queued, no signer/);
+    // Past the first read (before any quiet time), the sign line never shows a bare unknown ETA.
+    const signLines = lines.filter((line) => line.startsWith('sign '));
+    expect(signLines.slice(1).filter((line) => line.includes('ETA --'))).toEqual([]);
   });
 
   it('resumes after interrupts without uploading or signing anything twice', async () => {
@@ -152,19 +181,34 @@ describe('runBatch', () => {
     expectOutputs(2);
   });
 
-  it('starts a new batch of reused signatures when the resume record is lost (409 on the same key)', async () => {
+  it('starts a new batch of reused signatures, without a note, on a first run of this folder (409 on the same key)', async () => {
     images(3);
     const first = await run();
     rmSync(join(out, BATCH_STATE_FILE));
     const second = await run();
     expect(second.batchId).not.toBe(first.batchId);
     expect(second).toMatchObject({ uploaded: 3, reused: 3, alreadyPresent: 3, downloaded: 0 });
-    expect(warnings).toEqual([expect.stringContaining('note: these files were submitted before from uploads this folder no longer records')]);
+    // Nothing recorded here before: no claim about what this folder "no longer records".
+    expect(warnings).toEqual([]);
     expect(fake.signatures).toBe(3);
 
     // The new batch is recorded under the files' key: a third run resumes it.
     const third = await run();
     expect(third).toMatchObject({ batchId: second.batchId, resumed: true, uploaded: 0 });
+  });
+
+  it('notes a new batch when this folder\'s record no longer matches what was submitted', async () => {
+    images(2);
+    await run();
+    const statePath = join(out, BATCH_STATE_FILE);
+    const record = JSON.parse(readFileSync(statePath, 'utf8')) as { uploads: Record<string, unknown>; batchId?: string };
+    delete record.batchId;
+    delete record.uploads[Object.keys(record.uploads)[0]];
+    writeFileSync(statePath, JSON.stringify(record));
+    const report = await run();
+    expect(report).toMatchObject({ uploaded: 1, reused: 2, resumed: false });
+    expect(warnings).toEqual([expect.stringContaining('note: these files were submitted before from uploads this folder no longer records')]);
+    expect(fake.signatures).toBe(2);
   });
 
   it('uploads again when the recorded uploads are gone from the store', async () => {

@@ -41,6 +41,8 @@ export interface BatchRunContext {
   warn: (line: string) => void;
   onEvent?: (event: ClientEvent) => void;
   pollBackoff?: PollBackoff;
+  /** How long a batch may show no activity before the bar says nothing is processed. */
+  stallAfterMs?: number;
   now?: () => number;
 }
 
@@ -92,6 +94,7 @@ export async function runBatch(request: BatchRequest, run: BatchRunContext): Pro
       progress: run.progress,
       signal: run.signal,
       backoff: run.pollBackoff,
+      stallAfterMs: run.stallAfterMs,
     });
     const items = await run.api.allBatchItems(completed.id, completed.total);
     const fileOf = matchItems(items, hashed, completed);
@@ -101,11 +104,12 @@ export async function runBatch(request: BatchRequest, run: BatchRunContext): Pro
 
     const elapsedSec = Math.max((now() - startedAt) / 1000, 0.001);
     const failures = failedItems(items, (item) => fileOf(item).name);
+    const succeeded = items.filter((item) => item.state === 'succeeded').length;
     return {
       batchId: completed.id,
       profile: request.profile,
       total: completed.total,
-      succeeded: items.filter((item) => item.state === 'succeeded').length,
+      succeeded,
       failed: failures.length,
       reused: items.filter((item) => item.reused === true).length,
       uploaded,
@@ -114,6 +118,7 @@ export async function runBatch(request: BatchRequest, run: BatchRunContext): Pro
       resumed,
       elapsedSec,
       imagesPerSec: completed.total / elapsedSec,
+      signedPerSec: succeeded / elapsedSec,
       outDir: request.outDir,
       manifestPath,
       failures,
