@@ -49,4 +49,7 @@ export enum ErrorCode {
   WebhookDeliveryFailed = 'WEBHOOK_DELIVERY_FAILED',
   ProfileKeysUnavailable = 'PROFILE_KEYS_UNAVAILABLE',
   Internal = 'INTERNAL',
+
+  // Faults (issue 7): a dependency the service needs (Redis, the object store) is away for now
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
 }

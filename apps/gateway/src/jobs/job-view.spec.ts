@@ -1,6 +1,5 @@
-import { ErrorCode } from '@fleetsign/errors';
 import type { SignJobData, SignJobResult } from '@fleetsign/queue';
-import { apiJobState, buildJobView, parseFailedReason, webhookView } from './job-view';
+import { apiJobState, buildJobView, webhookView } from './job-view';
 
 const data: SignJobData = {
   tenant: 'acme',
@@ -28,21 +27,6 @@ describe('apiJobState', () => {
     expect(apiJobState('active')).toBe('active');
     for (const state of ['waiting', 'delayed', 'prioritized', 'waiting-children', 'unknown'] as const) {
       expect(apiJobState(state)).toBe('queued');
-    }
-  });
-});
-
-describe('parseFailedReason', () => {
-  it('reads the JSON reason the signer writes', () => {
-    expect(parseFailedReason('{"code":"CHIP_SCHEME_MISMATCH","message":"ESP32-C2 cannot boot RSA"}')).toEqual({
-      code: ErrorCode.ChipSchemeMismatch,
-      message: 'ESP32-C2 cannot boot RSA',
-    });
-  });
-
-  it('reports other reasons as INTERNAL without their text', () => {
-    for (const reason of ['boom at /srv/x.js', '{"code":"MADE_UP","message":"x"}', '{"code":1}', undefined]) {
-      expect(parseFailedReason(reason)).toEqual({ code: ErrorCode.Internal, message: expect.not.stringContaining('/srv') });
     }
   });
 });

@@ -1,5 +1,4 @@
-import { ErrorCode } from '@fleetsign/errors';
-import type { SignJobData, SignJobResult, SignJobTimings, SignedBlockInfo } from '@fleetsign/queue';
+import { decodeFailureReason, type SignJobData, type SignJobResult, type SignJobTimings, type SignedBlockInfo } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 
 /** Job states as the API reports them. */
@@ -79,26 +78,6 @@ export function apiJobState(state: JobState | 'unknown'): ApiJobState {
   }
 }
 
-const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
-
-/**
- * Reads a failure reason the signer wrote as JSON `{"code","message"}`. Anything else
- * (an unexpected crash) is reported without its text, which may name internals.
- */
-export function parseFailedReason(reason: string | undefined): JobErrorView {
-  if (reason) {
-    try {
-      const parsed = JSON.parse(reason) as { code?: unknown; message?: unknown };
-      if (typeof parsed.code === 'string' && ERROR_CODES.has(parsed.code) && typeof parsed.message === 'string') {
-        return { code: parsed.code, message: parsed.message };
-      }
-    } catch {
-      // not JSON: fall through to the generic error
-    }
-  }
-  return { code: ErrorCode.Internal, message: 'The signer failed with an unexpected error' };
-}
-
 /** Text of a webhook delivery failure: the message of a JSON reason, else the reason itself. */
 export function webhookErrorText(reason: string | undefined): string | undefined {
   if (!reason) return undefined;
@@ -155,7 +134,7 @@ export function buildJobView(input: JobViewInput): JobView {
     view.finishedAt = new Date(job.finishedOn).toISOString();
   }
   if (job.data.metadata) view.metadata = job.data.metadata;
-  if (state === 'failed') view.error = parseFailedReason(job.failedReason);
+  if (state === 'failed') view.error = decodeFailureReason(job.failedReason);
   const result = job.returnvalue;
   if (state === 'succeeded' && result && input.download) {
     view.result = {

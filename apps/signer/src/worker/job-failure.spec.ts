@@ -1,6 +1,6 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { UnrecoverableError } from '@fleetsign/queue';
-import { classifyJobError, failureReason, isLastAttempt, jobError, RetryableJobError } from './job-failure';
+import { encodeFailureReason, UnrecoverableError } from '@fleetsign/queue';
+import { classifyJobError, isLastAttempt, jobError, RetryableJobError } from './job-failure';
 
 describe('classifyJobError', () => {
   it.each([
@@ -53,7 +53,7 @@ describe('jobError', () => {
     expect(err).toBeInstanceOf(RetryableJobError);
     expect(err).not.toBeInstanceOf(UnrecoverableError);
     expect(err.cause).toBe(cause);
-    expect(err.message).toBe(failureReason({ code: ErrorCode.HsmUnavailable, message: 'token gone' }));
+    expect(err.message).toBe(encodeFailureReason({ code: ErrorCode.HsmUnavailable, message: 'token gone' }));
   });
 });
 
