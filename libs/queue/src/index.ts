@@ -13,3 +13,4 @@ export * from './redis-connection';
 export * from './queue-factory';
 export { UnrecoverableError } from 'bullmq';
 export * from './failure-reason';
+export * from './retry-policy';

@@ -21,6 +21,22 @@ const result: SignJobResult = {
 };
 
 describe('apiJobState', () => {
+  it('reports a waiting job that failed an attempt as retrying', () => {
+    for (const state of ['waiting', 'delayed', 'prioritized'] as const) expect(apiJobState(state, 2)).toBe('retrying');
+    expect(apiJobState('active', 2)).toBe('active');
+    expect(apiJobState('failed', 2)).toBe('failed');
+  });
+
+  it('shows the fault a retrying job waits out', () => {
+    const view = buildJobView({
+      id: 'job_1',
+      selfUrl: '/v1/jobs/job_1',
+      job: { data, timestamp: 0, attemptsMade: 3, failedReason: '{"code":"STORAGE_ERROR","message":"fs storage get failed"}' },
+      state: 'delayed',
+    });
+    expect(view).toMatchObject({ state: 'retrying', attempts: 3, error: { code: 'STORAGE_ERROR', message: 'fs storage get failed' } });
+  });
+
   it('maps every BullMQ state onto the four API states', () => {
     expect(apiJobState('completed')).toBe('succeeded');
     expect(apiJobState('failed')).toBe('failed');

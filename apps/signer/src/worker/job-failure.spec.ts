@@ -58,9 +58,17 @@ describe('jobError', () => {
 });
 
 describe('isLastAttempt', () => {
+  const policy = { horizonMs: 7_000, firstDelayMs: 1_000, maxDelayMs: 4_000 };
+
   it('counts the running attempt against the job attempts', () => {
-    expect(isLastAttempt({ attemptsMade: 0, opts: { attempts: 5 } })).toBe(false);
-    expect(isLastAttempt({ attemptsMade: 4, opts: { attempts: 5 } })).toBe(true);
-    expect(isLastAttempt({ attemptsMade: 0, opts: {} })).toBe(true);
+    expect(isLastAttempt({ attemptsMade: 0, opts: { attempts: 5 } }, policy)).toBe(false);
+    expect(isLastAttempt({ attemptsMade: 4, opts: { attempts: 5 } }, policy)).toBe(true);
+    expect(isLastAttempt({ attemptsMade: 0, opts: {} }, policy)).toBe(true);
+  });
+
+  it('ends the retries once they have waited the horizon', () => {
+    // Retries wait 1 s, 2 s, 4 s: the 4th attempt's failure is final (7 s waited).
+    expect(isLastAttempt({ attemptsMade: 2, opts: { attempts: 1_000 } }, policy)).toBe(false);
+    expect(isLastAttempt({ attemptsMade: 3, opts: { attempts: 1_000 } }, policy)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { ErrorCode, isFleetSignError, isTransientError } from '@fleetsign/errors';
-import { encodeFailureReason, type FailureReason, UnrecoverableError } from '@fleetsign/queue';
+import { encodeFailureReason, type FailureReason, type RetryPolicy, retryHorizonReached, UnrecoverableError } from '@fleetsign/queue';
 
 /** Why a job attempt failed, in the form the gateway and webhooks report. */
 export interface JobFailure extends FailureReason {
@@ -29,7 +29,11 @@ export function jobError(failure: JobFailure, cause: unknown): Error {
   return failure.permanent ? new UnrecoverableError(encodeFailureReason(failure)) : new RetryableJobError(failure, cause);
 }
 
-/** True when this attempt is the job's last one: no retry follows a failure now. */
-export function isLastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+/**
+ * True when this attempt is the job's last one: no retry follows a failure now, because
+ * the retries so far have waited the policy's whole horizon or the job's attempt cap is reached.
+ */
+export function isLastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, policy: RetryPolicy): boolean {
+  const attempt = job.attemptsMade + 1;
+  return attempt >= (job.opts.attempts ?? 1) || retryHorizonReached(policy, attempt);
 }
