@@ -16,7 +16,7 @@ export { AuditChain, auditHeadRedisKey, AUDIT_PENDING_TTL_SECONDS } from './audi
 export { auditRecordKey, auditRecordHash, canonicalJson, GENESIS_HASH, type AuditRecord, type ChainHead } from './audit/audit-record';
 export { verifyAuditChain, type AuditChainReport } from './audit/verify-audit-chain';
 export { SignPipeline, type SignJob } from './pipeline/sign-pipeline';
-export { classifyJobError, failureReason, isTransientError, TRANSIENT_CODES, type JobFailure } from './worker/job-failure';
+export { classifyJobError, type JobFailure } from './worker/job-failure';
 export { SignerMetrics } from './observability/signer-metrics';
 export { createSignerLogger } from './observability/signer-logger';
 export { ReuseIndex, keysetDigest, reuseIndexRedisKey, REUSE_INDEX_TTL_SECONDS, type ReusableSigning } from './reuse/reuse-index';

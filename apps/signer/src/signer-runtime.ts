@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName } from '@fleetsign/queue';
+import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
@@ -115,7 +115,9 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     this.metrics.setProfiles(this.registry.status());
 
     const { signer, redis, process: proc } = this.settings;
+    const retry: RetryPolicy = { horizonMs: signer.retryHorizonMs, firstDelayMs: SIGN_RETRY_FIRST_DELAY_MS, maxDelayMs: signer.retryMaxDelayMs };
     const processor = createSignJobProcessor({
+      retry,
       pipeline: this.pipeline,
       webhooks: this.webhooks,
       metrics: this.metrics,
@@ -127,6 +129,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
       connection: this.redis.worker,
       prefix: redis.prefix,
       concurrency: signer.concurrency,
+      retry,
       ...lock,
     });
     this.signWorker.on('error', (err) => this.logger.error({ err }, 'sign worker error'));

@@ -115,6 +115,8 @@ describe('signer settings', () => {
       pkcs11Sessions: 4,
       maxImageBytes: 16 * 1024 * 1024,
       shutdownTimeoutMs: 30_000,
+      retryHorizonMs: 1_800_000,
+      retryMaxDelayMs: 30_000,
     });
     expect(
       loadSignerConfig({
@@ -123,7 +125,18 @@ describe('signer settings', () => {
         FLEETSIGN_MAX_IMAGE_BYTES: '8MiB',
         FLEETSIGN_SIGNER_SHUTDOWN_TIMEOUT_MS: '0',
       }),
-    ).toEqual({ concurrency: 16, pkcs11Sessions: 8, maxImageBytes: 8 * 1024 * 1024, shutdownTimeoutMs: 0 });
+    ).toEqual({
+      concurrency: 16,
+      pkcs11Sessions: 8,
+      maxImageBytes: 8 * 1024 * 1024,
+      shutdownTimeoutMs: 0,
+      retryHorizonMs: 1_800_000,
+      retryMaxDelayMs: 30_000,
+    });
+    expect(loadSignerConfig({ FLEETSIGN_RETRY_HORIZON_SEC: '60', FLEETSIGN_RETRY_MAX_DELAY_MS: '500' })).toMatchObject({
+      retryHorizonMs: 60_000,
+      retryMaxDelayMs: 500,
+    });
   });
 
   it('names the bad variable and counts the others', () => {

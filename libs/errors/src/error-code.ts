@@ -53,4 +53,6 @@ export enum ErrorCode {
   // Operator console and batch client honesty (issue 10)
   /** The uploaded image's header names a chip outside the profile's allowed chips (refused at submission). */
   ChipNotAllowed = 'CHIP_NOT_ALLOWED',
+  // Faults (issue 7): a dependency the service needs (Redis, the object store) is away for now
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
 }

@@ -1,2 +1,3 @@
 export * from './error-code';
 export * from './fleetsign-error';
+export * from './transient';

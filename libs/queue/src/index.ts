@@ -12,3 +12,5 @@ export * from './queue-prefix';
 export * from './redis-connection';
 export * from './queue-factory';
 export { UnrecoverableError } from 'bullmq';
+export * from './failure-reason';
+export * from './retry-policy';

@@ -7,12 +7,15 @@ import {
   WEBHOOK_QUEUE_RETENTION,
 } from './job-options';
 import { QUEUE_NAMES, QueueName } from './queue-name';
+import { SIGN_RETRY_BACKOFF } from './retry-policy';
 
 describe('default job options', () => {
   it.each(QUEUE_NAMES)('%s retries with exponential backoff and bounded retention', (name) => {
     const opts = DEFAULT_JOB_OPTIONS[name];
     expect(opts.attempts).toBeGreaterThan(1);
-    expect(opts.backoff).toEqual({ type: 'exponential', delay: expect.any(Number) });
+    // Sign jobs double their delay up to a cap, until the worker's retry horizon is spent.
+    const type = name === QueueName.Sign ? SIGN_RETRY_BACKOFF : 'exponential';
+    expect(opts.backoff).toEqual({ type, delay: expect.any(Number) });
     // Retention must be bounded both by age and by count, never "keep forever".
     for (const keep of [opts.removeOnComplete, opts.removeOnFail]) {
       expect(keep).toEqual({ age: expect.any(Number), count: expect.any(Number) });

@@ -1,5 +1,6 @@
 import type { DefaultJobOptions, FlowOpts, KeepJobs } from 'bullmq';
 import { QueueName } from './queue-name';
+import { SIGN_JOB_MAX_ATTEMPTS, SIGN_RETRY_BACKOFF, SIGN_RETRY_FIRST_DELAY_MS } from './retry-policy';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -31,9 +32,12 @@ export const WEBHOOK_QUEUE_RETENTION: QueueRetention = {
   failed: { age: 14 * DAY, count: 10_000 },
 };
 
-/** Sign attempts: transient HSM/S3/Redis faults retry 2 s, 4 s, 8 s, 16 s apart. */
-export const SIGN_JOB_ATTEMPTS = 5;
-export const SIGN_JOB_BACKOFF_MS = 2_000;
+/**
+ * Sign attempts: transient HSM/store/KMS/Redis faults retry with the sign worker's
+ * capped backoff until its retry horizon is spent (retry-policy.ts); the count is only a cap.
+ */
+export const SIGN_JOB_ATTEMPTS = SIGN_JOB_MAX_ATTEMPTS;
+export const SIGN_JOB_BACKOFF_MS = SIGN_RETRY_FIRST_DELAY_MS;
 
 /** Batch parent attempts (writing the manifest and the batch event). */
 export const BATCH_JOB_ATTEMPTS = 3;
@@ -50,10 +54,10 @@ export const QUEUE_RETENTION: Readonly<Record<QueueName, QueueRetention>> = {
   [QueueName.Webhook]: WEBHOOK_QUEUE_RETENTION,
 };
 
-function jobOptions(attempts: number, backoffMs: number, retention: QueueRetention): DefaultJobOptions {
+function jobOptions(attempts: number, backoffMs: number, retention: QueueRetention, backoffType = 'exponential'): DefaultJobOptions {
   return {
     attempts,
-    backoff: { type: 'exponential', delay: backoffMs },
+    backoff: { type: backoffType, delay: backoffMs },
     removeOnComplete: retention.completed,
     removeOnFail: retention.failed,
   };
@@ -61,7 +65,7 @@ function jobOptions(attempts: number, backoffMs: number, retention: QueueRetenti
 
 /** Default options of every job added to each queue (applied by `createQueue` and `FLOW_OPTIONS`). */
 export const DEFAULT_JOB_OPTIONS: Readonly<Record<QueueName, DefaultJobOptions>> = {
-  [QueueName.Sign]: jobOptions(SIGN_JOB_ATTEMPTS, SIGN_JOB_BACKOFF_MS, SIGN_QUEUE_RETENTION),
+  [QueueName.Sign]: jobOptions(SIGN_JOB_ATTEMPTS, SIGN_JOB_BACKOFF_MS, SIGN_QUEUE_RETENTION, SIGN_RETRY_BACKOFF),
   [QueueName.Batch]: jobOptions(BATCH_JOB_ATTEMPTS, BATCH_JOB_BACKOFF_MS, BATCH_QUEUE_RETENTION),
   [QueueName.Webhook]: jobOptions(WEBHOOK_JOB_ATTEMPTS, WEBHOOK_JOB_BACKOFF_MS, WEBHOOK_QUEUE_RETENTION),
 };

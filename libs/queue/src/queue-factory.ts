@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import type { JobPayloads, JobResults } from './job-map';
 import { DEFAULT_JOB_OPTIONS } from './job-options';
 import type { QueueName } from './queue-name';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, signRetryBackoff } from './retry-policy';
 import { redisConnectionOptions } from './redis-connection';
 
 /** A BullMQ queue typed by FleetSign's payload map; the job name is the queue name. */
@@ -29,6 +30,8 @@ export type FleetSignProcessor<N extends QueueName> = Processor<JobPayloads[N], 
 export type FleetSignWorkerOptions = Omit<WorkerOptions, 'connection' | 'prefix'> & {
   connection: Redis;
   prefix: string;
+  /** Retry policy of sign jobs (default DEFAULT_RETRY_POLICY); other queues use BullMQ's built-in backoff. */
+  retry?: RetryPolicy;
 };
 
 /**
@@ -48,7 +51,8 @@ export function createQueue<N extends QueueName>(
 }
 
 /**
- * Starts a worker on queue `name` (unless `autorun: false`). BullMQ duplicates the
+ * Starts a worker on queue `name` (unless `autorun: false`), with the sign queue's
+ * backoff strategy (sign jobs name it; a worker without it could not retry them). BullMQ duplicates the
  * connection for its blocking reads; the given one stays the caller's to quit.
  */
 export function createWorker<N extends QueueName>(
@@ -56,7 +60,9 @@ export function createWorker<N extends QueueName>(
   processor: FleetSignProcessor<N>,
   opts: FleetSignWorkerOptions,
 ): FleetSignWorker<N> {
-  return new Worker<JobPayloads[N], JobResults[N], N>(name, processor, opts);
+  const { retry, ...workerOpts } = opts;
+  const settings = { ...workerOpts.settings, backoffStrategy: signRetryBackoff(retry ?? DEFAULT_RETRY_POLICY) };
+  return new Worker<JobPayloads[N], JobResults[N], N>(name, processor, { ...workerOpts, settings });
 }
 
 /**

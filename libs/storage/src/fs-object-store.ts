@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
@@ -33,7 +34,11 @@ export const FS_TEMP_PREFIX = '.fleetsign-tmp-';
 
 /** Options of the filesystem driver. */
 export interface FsObjectStoreOptions {
-  /** Directory holding the objects (created on first write). */
+  /**
+   * Directory holding the objects, created (with its parents) when the store is made.
+   * Later the store never makes it again: a missing root is an outage (STORAGE_ERROR,
+   * retried), never "no such object" and never a fresh empty store.
+   */
   root: string;
   /** Base URL of the gateway that serves `/v1/objects/<key>` for presigned URLs. */
   publicBaseUrl: string;
@@ -41,6 +46,12 @@ export interface FsObjectStoreOptions {
   signingSecret: string;
   /** Clock for presign expiry (defaults to the system clock). */
   now?: () => Date;
+}
+
+/** The store's root folder is missing or unusable: STORAGE_ERROR (retried), whatever the key. */
+function rootUnavailable(operation: string, key: string, err: unknown): FleetSignError {
+  const error = storageError(operation, key, err);
+  return new FleetSignError(ErrorCode.StorageError, `fs storage is unavailable: its root folder is missing or unusable (${errnoOf(err) ?? 'error'})`, error.details, { cause: err });
 }
 
 function notFound(key: string): FleetSignError {
@@ -73,6 +84,11 @@ export class FsObjectStore implements ObjectStore {
     }
     this.root = resolve(options.root);
     this.now = options.now ?? (() => new Date());
+    try {
+      mkdirSync(this.root, { recursive: true });
+    } catch {
+      // Unwritable or not a folder: every operation reports it as STORAGE_ERROR.
+    }
   }
 
   /** Absolute path of a key's file, after validating the key. */
@@ -105,12 +121,12 @@ export class FsObjectStore implements ObjectStore {
     try {
       fd = await openFd(path, 'r');
     } catch (err) {
-      throw this.openError(key, err);
+      throw await this.openError(key, err);
     }
     let data: Buffer | undefined;
     try {
       const stats = await fstatFd(fd);
-      if (!stats.isFile()) throw notFound(key);
+      if (!stats.isFile()) throw await this.missing('get', key);
       if (stats.size > maxBytes) throw objectTooLarge(key, maxBytes);
       data = await readWhole(fd, stats.size, allocate);
     } catch (err) {
@@ -170,12 +186,12 @@ export class FsObjectStore implements ObjectStore {
     const path = this.pathOf(key);
     try {
       const stats = await statPath(path);
-      if (!stats.isFile()) return undefined;
-      return { size: stats.size, etag: etagOf(stats), lastModified: stats.mtime };
+      if (stats.isFile()) return { size: stats.size, etag: etagOf(stats), lastModified: stats.mtime };
     } catch (err) {
-      if (MISSING.has(errnoOf(err) ?? '')) return undefined;
-      throw storageError('head', key, err);
+      if (!MISSING.has(errnoOf(err) ?? '')) throw storageError('head', key, err);
     }
+    await this.assertRootPresent('head', key);
+    return undefined;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -268,13 +284,22 @@ export class FsObjectStore implements ObjectStore {
     return writeTempFile(temp, body, maxBytes, tooLarge);
   }
 
+  /** Makes `dir` below the root one level at a time, so a missing root fails (ENOENT) instead of being made again. */
   private async makeDir(key: string, dir: string): Promise<void> {
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (err) {
-      // A file where a directory must go: the key's prefix is itself an object.
-      if (errnoOf(err) === 'ENOTDIR' || errnoOf(err) === 'EEXIST') throw this.prefixConflict(key);
-      throw storageError('put', key, err);
+    let path = this.root;
+    for (const segment of relative(this.root, dir).split(sep).filter(Boolean)) {
+      path = join(path, segment);
+      try {
+        await mkdir(path);
+      } catch (err) {
+        const errno = errnoOf(err);
+        // A file where a directory must go: the key's prefix is itself an object.
+        if (errno === 'EEXIST' && !(await statPath(path)).isDirectory()) throw this.prefixConflict(key);
+        if (errno === 'EEXIST') continue;
+        if (errno === 'ENOTDIR') throw this.prefixConflict(key);
+        if (errno === 'ENOENT') await this.assertRootPresent('put', key);
+        throw storageError('put', key, err);
+      }
     }
     if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
     this.knownDirs.add(dir);
@@ -286,18 +311,36 @@ export class FsObjectStore implements ObjectStore {
     try {
       handle = await open(path, 'r');
     } catch (err) {
-      throw this.openError(key, err);
+      throw await this.openError(key, err);
     }
     const stats = await handle.stat();
     if (!stats.isFile()) {
       await handle.close();
-      throw notFound(key);
+      throw await this.missing('get', key);
     }
     return { handle, size: stats.size };
   }
 
-  private openError(key: string, err: unknown): FleetSignError {
-    return MISSING.has(errnoOf(err) ?? '') ? notFound(key) : storageError('get', key, err);
+  private async openError(key: string, err: unknown): Promise<FleetSignError> {
+    return MISSING.has(errnoOf(err) ?? '') ? this.missing('get', key) : storageError('get', key, err);
+  }
+
+  /** SOURCE_NOT_FOUND for a key with no object, unless the whole root is away (an outage). */
+  private async missing(operation: string, key: string): Promise<FleetSignError> {
+    await this.assertRootPresent(operation, key);
+    return notFound(key);
+  }
+
+  /** Throws STORAGE_ERROR when the root folder is missing or not a folder: the store is away, not the object. */
+  private async assertRootPresent(operation: string, key: string): Promise<void> {
+    let err: unknown;
+    try {
+      if ((await statPath(this.root)).isDirectory()) return;
+      err = Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    } catch (statErr) {
+      err = statErr;
+    }
+    throw rootUnavailable(operation, key, err);
   }
 
   /** Depth-first walk from `base` (a '' or '/'-terminated key prefix) over entries whose name starts with `namePrefix`. */
@@ -308,8 +351,9 @@ export class FsObjectStore implements ObjectStore {
         withFileTypes: true,
       });
     } catch (err) {
-      if (MISSING.has(errnoOf(err) ?? '')) return;
-      throw storageError('list', base, err);
+      if (!MISSING.has(errnoOf(err) ?? '')) throw storageError('list', base, err);
+      await this.assertRootPresent('list', base);
+      return;
     }
     const visible = entries
       .filter((entry) => entry.name.startsWith(namePrefix) && !entry.name.startsWith(FS_TEMP_PREFIX))

@@ -10,9 +10,14 @@ export function s3Status(err: unknown): number | undefined {
   return (err as S3ServiceErrorLike | undefined)?.$metadata?.httpStatusCode;
 }
 
-/** True for "no such object" answers (GetObject's NoSuchKey, HeadObject's bare 404). */
+/**
+ * True for "no such object" answers (GetObject's NoSuchKey, HeadObject's bare 404).
+ * A missing bucket is not one: the store is misconfigured or away, and that is retried
+ * as STORAGE_ERROR rather than failing every job as SOURCE_NOT_FOUND.
+ */
 export function isS3NotFound(err: unknown): boolean {
   const name = (err as S3ServiceErrorLike | undefined)?.name;
+  if (name === 'NoSuchBucket') return false;
   return name === 'NoSuchKey' || name === 'NotFound' || s3Status(err) === 404;
 }
 

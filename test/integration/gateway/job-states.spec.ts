@@ -8,6 +8,7 @@ import {
   WebhookEventType,
   createRedisConnection,
   createWorker,
+  encodeFailureReason,
 } from '@fleetsign/queue';
 import type { Redis } from 'ioredis';
 import { requireTestEnv } from '../../support/test-env';
@@ -61,6 +62,9 @@ describe('gateway GET /v1/jobs/:id', () => {
           throw new UnrecoverableError(JSON.stringify({ code: ErrorCode.InvalidImage, message: 'bad magic byte 0x00' }));
         }
         if (outcome === 'crash') throw new UnrecoverableError('TypeError at /srv/signer/internal.js:12');
+        if (outcome === 'store-outage' && job.attemptsMade === 0) {
+          throw new Error(encodeFailureReason({ code: ErrorCode.StorageError, message: 'fs storage get failed: ENOENT' }));
+        }
         await h.store.put(job.data.signedKey, signedBytes);
         if (job.data.webhook) {
           await h.webhookQueue.add(
@@ -88,7 +92,8 @@ describe('gateway GET /v1/jobs/:id', () => {
           timings: { fetchMs: 1, signMs: 2, storeMs: 3, totalMs: 6 },
         };
       },
-      { connection, prefix: h.prefix, concurrency: 4 },
+      // A first retry 3 s later leaves time to see the job waiting for it.
+      { connection, prefix: h.prefix, concurrency: 4, retry: { horizonMs: 60_000, firstDelayMs: 3_000, maxDelayMs: 3_000 } },
     );
     const webhook = createWorker(
       QueueName.Webhook,
@@ -165,6 +170,16 @@ describe('gateway GET /v1/jobs/:id', () => {
     const hookFailed = await pollUntil(() => read(hookId), (r) => r.body.webhook?.state === 'failed');
     expect(hookFailed.body.state).toBe('succeeded');
     expect(hookFailed.body.webhook).toMatchObject({ state: 'failed', attempts: 1, lastError: 'receiver answered HTTP 500' });
+  });
+
+  it('shows a job waiting out an infrastructure fault as retrying, with the fault, until it succeeds', async () => {
+    startWorkers();
+    const id = await submit('store-outage');
+    const retrying = await settle(id, 'retrying');
+    expect(retrying.body).toMatchObject({ attempts: 1, error: { code: ErrorCode.StorageError, message: 'fs storage get failed: ENOENT' } });
+    const succeeded = await settle(id, 'succeeded');
+    expect(succeeded.body.attempts).toBe(2);
+    expect(succeeded.body.error).toBeUndefined();
   });
 
   it('hides the text of an unexpected failure', async () => {

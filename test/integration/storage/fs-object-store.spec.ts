@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ErrorCode } from '@fleetsign/errors';
@@ -87,6 +87,31 @@ describe('FsObjectStore', () => {
       const res = await fetch(upload.url, { method: 'PUT', body: Buffer.alloc(5000) });
       expect(res.status).toBe(413);
       expect(await store.exists('fs-specific/capped.bin')).toBe(false);
+    });
+
+    it('reports a missing root as STORAGE_ERROR, never remakes it, and serves again once it is back', async () => {
+      const outageRoot = mkdtempSync(join(requireTestEnv('tmpRoot'), 'fs-outage-'));
+      const away = `${outageRoot}.away`;
+      const outage = new FsObjectStore({ root: outageRoot, publicBaseUrl, signingSecret: SECRET });
+      await outage.put('incoming/acme/a.bin', Buffer.from('image'));
+      renameSync(outageRoot, away);
+      try {
+        const unavailable = expect.objectContaining({ code: ErrorCode.StorageError });
+        await expect(outage.getBuffer('incoming/acme/a.bin')).rejects.toEqual(unavailable);
+        await expect(outage.get('incoming/acme/a.bin')).rejects.toEqual(unavailable);
+        await expect(outage.head('signed/acme/job.bin')).rejects.toEqual(unavailable);
+        await expect(outage.put('signed/acme/job.bin', Buffer.from('signed'))).rejects.toEqual(unavailable);
+        await expect(outage.put('incoming/acme/b.bin', Buffer.from('b'))).rejects.toEqual(unavailable);
+        expect(existsSync(outageRoot)).toBe(false);
+      } finally {
+        renameSync(away, outageRoot);
+      }
+      expect((await outage.getBuffer('incoming/acme/a.bin')).toString()).toBe('image');
+      await outage.put('signed/acme/job.bin', Buffer.from('signed'));
+      await expect(outage.getBuffer('incoming/acme/none.bin')).rejects.toEqual(
+        expect.objectContaining({ code: ErrorCode.SourceNotFound }),
+      );
+      rmSync(outageRoot, { recursive: true, force: true });
     });
 
     it('refuses a short signing secret', () => {

@@ -118,6 +118,17 @@ describe('S3ObjectStore', () => {
       }
     });
 
+    it('reports a missing bucket as STORAGE_ERROR (retried), never as a missing object', async () => {
+      const noBucket = new S3ObjectStore({ ...s3Config(), bucket: `missing-${randomUUID().slice(0, 8)}` });
+      try {
+        await expect(noBucket.getBuffer('incoming/acme/a.bin')).rejects.toEqual(
+          expect.objectContaining({ code: ErrorCode.StorageError }),
+        );
+      } finally {
+        await noBucket.close();
+      }
+    });
+
     it('refuses half-given credentials', () => {
       expect(() => new S3ObjectStore({ ...s3Config(), secretAccessKey: undefined })).toThrow(
         expect.objectContaining({ code: ErrorCode.InvalidConfig }),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 // Response shapes of the jobs routes, for the OpenAPI document (and for tests that check them).
 
-const jobState = z.enum(['queued', 'active', 'succeeded', 'failed']);
+const jobState = z.enum(['queued', 'active', 'retrying', 'succeeded', 'failed']);
 
 /** Response of `POST /v1/jobs` (202). */
 export const createJobResponseSchema = z.object({
@@ -24,7 +24,7 @@ export const jobViewSchema = z.object({
   error: z
     .object({ code: z.string().describe('Stable error code, e.g. INVALID_IMAGE'), message: z.string() })
     .optional()
-    .describe('Present when state is failed'),
+    .describe('Present when state is failed, or retrying (the fault being retried)'),
   result: z
     .object({
       imageSha256: z.string().describe('SHA-256 (hex) of the padded image that was signed'),

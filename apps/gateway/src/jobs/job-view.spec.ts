@@ -1,6 +1,5 @@
-import { ErrorCode } from '@fleetsign/errors';
 import type { SignJobData, SignJobResult } from '@fleetsign/queue';
-import { apiJobState, buildJobView, parseFailedReason, webhookView } from './job-view';
+import { apiJobState, buildJobView, webhookView } from './job-view';
 
 const data: SignJobData = {
   tenant: 'acme',
@@ -22,27 +21,28 @@ const result: SignJobResult = {
 };
 
 describe('apiJobState', () => {
+  it('reports a waiting job that failed an attempt as retrying', () => {
+    for (const state of ['waiting', 'delayed', 'prioritized'] as const) expect(apiJobState(state, 2)).toBe('retrying');
+    expect(apiJobState('active', 2)).toBe('active');
+    expect(apiJobState('failed', 2)).toBe('failed');
+  });
+
+  it('shows the fault a retrying job waits out', () => {
+    const view = buildJobView({
+      id: 'job_1',
+      selfUrl: '/v1/jobs/job_1',
+      job: { data, timestamp: 0, attemptsMade: 3, failedReason: '{"code":"STORAGE_ERROR","message":"fs storage get failed"}' },
+      state: 'delayed',
+    });
+    expect(view).toMatchObject({ state: 'retrying', attempts: 3, error: { code: 'STORAGE_ERROR', message: 'fs storage get failed' } });
+  });
+
   it('maps every BullMQ state onto the four API states', () => {
     expect(apiJobState('completed')).toBe('succeeded');
     expect(apiJobState('failed')).toBe('failed');
     expect(apiJobState('active')).toBe('active');
     for (const state of ['waiting', 'delayed', 'prioritized', 'waiting-children', 'unknown'] as const) {
       expect(apiJobState(state)).toBe('queued');
-    }
-  });
-});
-
-describe('parseFailedReason', () => {
-  it('reads the JSON reason the signer writes', () => {
-    expect(parseFailedReason('{"code":"CHIP_SCHEME_MISMATCH","message":"ESP32-C2 cannot boot RSA"}')).toEqual({
-      code: ErrorCode.ChipSchemeMismatch,
-      message: 'ESP32-C2 cannot boot RSA',
-    });
-  });
-
-  it('reports other reasons as INTERNAL without their text', () => {
-    for (const reason of ['boom at /srv/x.js', '{"code":"MADE_UP","message":"x"}', '{"code":1}', undefined]) {
-      expect(parseFailedReason(reason)).toEqual({ code: ErrorCode.Internal, message: expect.not.stringContaining('/srv') });
     }
   });
 });

@@ -1,9 +1,11 @@
-import { ErrorCode } from '@fleetsign/errors';
-import type { SignJobData, SignJobResult, SignJobTimings, SignedBlockInfo } from '@fleetsign/queue';
+import { decodeFailureReason, type SignJobData, type SignJobResult, type SignJobTimings, type SignedBlockInfo } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 
-/** Job states as the API reports them. */
-export type ApiJobState = 'queued' | 'active' | 'succeeded' | 'failed';
+/**
+ * Job states as the API reports them; `retrying` is a job waiting to be tried again
+ * after an infrastructure fault (its `error` says which).
+ */
+export type ApiJobState = 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed';
 
 /** Webhook delivery states as the API reports them. */
 export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
@@ -64,8 +66,15 @@ export interface JobSnapshot<Data, Result> {
   returnvalue?: Result | null;
 }
 
-/** Maps BullMQ's states onto the four the API promises. */
-export function apiJobState(state: JobState | 'unknown'): ApiJobState {
+/** BullMQ states of a job that waits for its next attempt. */
+const WAITING_STATES: ReadonlySet<JobState | 'unknown'> = new Set(['waiting', 'delayed', 'prioritized']);
+
+/**
+ * Maps BullMQ's states onto the API's: a waiting job that has failed an attempt is
+ * `retrying` (it failed for good only in BullMQ's `failed` state).
+ */
+export function apiJobState(state: JobState | 'unknown', attemptsMade = 0): ApiJobState {
+  if (attemptsMade > 0 && WAITING_STATES.has(state)) return 'retrying';
   switch (state) {
     case 'completed':
       return 'succeeded';
@@ -77,26 +86,6 @@ export function apiJobState(state: JobState | 'unknown'): ApiJobState {
       // waiting, delayed (a retry is scheduled), prioritized, waiting-children: not started (again) yet.
       return 'queued';
   }
-}
-
-const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
-
-/**
- * Reads a failure reason the signer wrote as JSON `{"code","message"}`. Anything else
- * (an unexpected crash) is reported without its text, which may name internals.
- */
-export function parseFailedReason(reason: string | undefined): JobErrorView {
-  if (reason) {
-    try {
-      const parsed = JSON.parse(reason) as { code?: unknown; message?: unknown };
-      if (typeof parsed.code === 'string' && ERROR_CODES.has(parsed.code) && typeof parsed.message === 'string') {
-        return { code: parsed.code, message: parsed.message };
-      }
-    } catch {
-      // not JSON: fall through to the generic error
-    }
-  }
-  return { code: ErrorCode.Internal, message: 'The signer failed with an unexpected error' };
 }
 
 /** Text of a webhook delivery failure: the message of a JSON reason, else the reason itself. */
@@ -142,7 +131,7 @@ export interface JobViewInput {
 /** Builds the API's view of a sign job. */
 export function buildJobView(input: JobViewInput): JobView {
   const { job } = input;
-  const state = apiJobState(input.state);
+  const state = apiJobState(input.state, job.failedReason ? job.attemptsMade : 0);
   const view: JobView = {
     id: input.id,
     state,
@@ -155,7 +144,7 @@ export function buildJobView(input: JobViewInput): JobView {
     view.finishedAt = new Date(job.finishedOn).toISOString();
   }
   if (job.data.metadata) view.metadata = job.data.metadata;
-  if (state === 'failed') view.error = parseFailedReason(job.failedReason);
+  if (state === 'failed' || state === 'retrying') view.error = decodeFailureReason(job.failedReason);
   const result = job.returnvalue;
   if (state === 'succeeded' && result && input.download) {
     view.result = {

@@ -166,6 +166,6 @@ export class JobsService {
       );
     }
     this.metrics.jobsSubmitted.inc({ profile: job.data.profile, replay: 'true' });
-    return { id: job.id as string, state: apiJobState(await job.getState()), replay: true };
+    return { id: job.id as string, state: apiJobState(await job.getState(), job.failedReason ? job.attemptsMade : 0), replay: true };
   }
 }

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@fleetsign/errors';
+import { encodeFailureReason } from '@fleetsign/queue';
 
 /** Why one delivery attempt did not deliver: a metrics label and a log field. */
 export type FailedAttemptOutcome =
@@ -38,7 +39,7 @@ export class DeliveryFailure extends Error {
 
   /** The job's failure reason as the gateway parses it: `{"code":"...","message":"..."}`. */
   get reason(): string {
-    return JSON.stringify({ code: this.code, message: this.message });
+    return encodeFailureReason({ code: this.code, message: this.message });
   }
 }
 

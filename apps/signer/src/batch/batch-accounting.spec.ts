@@ -1,11 +1,9 @@
-import { ErrorCode } from '@fleetsign/errors';
 import type { BatchItemOutcome, BatchJobData, BatchRecord, SignJobResult } from '@fleetsign/queue';
 import pino from 'pino';
 import {
   BatchAccounting,
   batchItemOf,
   failedOutcome,
-  failureOfReason,
   succeededOutcome,
 } from './batch-accounting';
 import type { BatchItemStore, RecordedOutcome } from './batch-item-store';
@@ -105,18 +103,6 @@ describe('batch item helpers', () => {
       state: 'failed',
       error: { code: 'INVALID_IMAGE', message: 'bad' },
     });
-  });
-
-  it('reads failure reasons, hiding text that is not a FleetSign reason', () => {
-    expect(failureOfReason('{"code":"SOURCE_NOT_FOUND","message":"gone"}')).toEqual({
-      code: 'SOURCE_NOT_FOUND',
-      message: 'gone',
-    });
-    expect(failureOfReason('job stalled more than allowable limit')).toEqual({
-      code: ErrorCode.Internal,
-      message: expect.any(String),
-    });
-    expect(failureOfReason(undefined).code).toBe(ErrorCode.Internal);
   });
 });
 

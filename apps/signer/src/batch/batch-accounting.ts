@@ -1,4 +1,3 @@
-import { ErrorCode } from '@fleetsign/errors';
 import {
   type BatchItemOutcome,
   type BatchJobData,
@@ -108,16 +107,4 @@ export class BatchAccounting {
     };
     await this.deps.batchQueue.add(QueueName.Batch, data, { jobId: batchId });
   }
-}
-
-/** A failure from a job's failedReason (`{"code","message"}` JSON); anything else is INTERNAL without its text. */
-export function failureOfReason(reason: string | undefined): { code: string; message: string } {
-  try {
-    const parsed = JSON.parse(reason ?? '') as { code?: unknown; message?: unknown };
-    if (typeof parsed.code === 'string' && typeof parsed.message === 'string')
-      return { code: parsed.code, message: parsed.message };
-  } catch {
-    // not JSON: a failure BullMQ raised itself (e.g. a job that stalled too often)
-  }
-  return { code: ErrorCode.Internal, message: 'The signer failed with an unexpected error' };
 }

@@ -3,6 +3,7 @@ import { ErrorCode } from '@fleetsign/errors';
 import {
   type BatchCompletedEventData,
   type BatchJobResult,
+  encodeFailureReason,
   type FleetSignProcessor,
   type FleetSignQueue,
   type JobWebhookTarget,
@@ -15,7 +16,6 @@ import {
 import type { ObjectStore } from '@fleetsign/storage';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
-import { failureReason } from '../worker/job-failure';
 import type { BatchItemStore } from './batch-item-store';
 import { writeManifest } from './batch-manifest';
 
@@ -43,20 +43,20 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
     const record = await deps.items.record(batchId);
     if (!record) {
       throw new UnrecoverableError(
-        failureReason({ code: ErrorCode.NotFound, message: `batch ${batchId} no longer exists` }),
+        encodeFailureReason({ code: ErrorCode.NotFound, message: `batch ${batchId} no longer exists` }),
       );
     }
     const counts = { total: record.total, succeeded: record.succeeded, failed: record.failed };
     if (counts.succeeded + counts.failed < counts.total) {
       // Not every item is final: retry later (cannot happen unless the record was edited).
       throw new Error(
-        failureReason({ code: ErrorCode.Internal, message: `batch ${batchId} has items still running` }),
+        encodeFailureReason({ code: ErrorCode.Internal, message: `batch ${batchId} has items still running` }),
       );
     }
     const scheme = deps.fleet.profiles.find((profile) => profile.name === record.profile)?.scheme;
     if (!scheme) {
       throw new UnrecoverableError(
-        failureReason({
+        encodeFailureReason({
           code: ErrorCode.UnknownProfile,
           message: `profile ${record.profile} is not configured`,
         }),

@@ -1,7 +1,7 @@
 import { Job } from 'bullmq';
-import type { FleetSignJob, FleetSignWorker, QueueName } from '@fleetsign/queue';
+import { decodeFailureReason, type FleetSignJob, type FleetSignWorker, type QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
-import { type BatchAccounting, batchItemOf, failedOutcome, failureOfReason } from './batch-accounting';
+import { type BatchAccounting, batchItemOf, failedOutcome } from './batch-accounting';
 
 /**
  * Records batch items that failed for good where the processor could not: a failure
@@ -15,7 +15,7 @@ export function watchFinalFailures(
 ): void {
   const record = async (job: FleetSignJob<QueueName.Sign>) => {
     if (!batchItemOf(job) || !(await job.isFailed())) return;
-    await accounting.finished(job, failedOutcome(failureOfReason(job.failedReason)));
+    await accounting.finished(job, failedOutcome(decodeFailureReason(job.failedReason)));
   };
   const report = (jobId: string | undefined) => (err: unknown) =>
     logger.error(

@@ -1,7 +1,6 @@
 import type { ProfileConfig } from '@fleetsign/config';
-import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError, isFleetSignError, isTransientError } from '@fleetsign/errors';
 import type { Logger } from 'pino';
-import { isTransientError } from '../worker/job-failure';
 import type { KeyOpener } from './key-opener';
 import { closeProfileKeys, type OpenProfile, openProfileKeys } from './profile-keys';
 

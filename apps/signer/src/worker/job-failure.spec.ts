@@ -1,6 +1,6 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { UnrecoverableError } from '@fleetsign/queue';
-import { classifyJobError, failureReason, isLastAttempt, jobError, RetryableJobError } from './job-failure';
+import { encodeFailureReason, UnrecoverableError } from '@fleetsign/queue';
+import { classifyJobError, isLastAttempt, jobError, RetryableJobError } from './job-failure';
 
 describe('classifyJobError', () => {
   it.each([
@@ -53,14 +53,22 @@ describe('jobError', () => {
     expect(err).toBeInstanceOf(RetryableJobError);
     expect(err).not.toBeInstanceOf(UnrecoverableError);
     expect(err.cause).toBe(cause);
-    expect(err.message).toBe(failureReason({ code: ErrorCode.HsmUnavailable, message: 'token gone' }));
+    expect(err.message).toBe(encodeFailureReason({ code: ErrorCode.HsmUnavailable, message: 'token gone' }));
   });
 });
 
 describe('isLastAttempt', () => {
+  const policy = { horizonMs: 7_000, firstDelayMs: 1_000, maxDelayMs: 4_000 };
+
   it('counts the running attempt against the job attempts', () => {
-    expect(isLastAttempt({ attemptsMade: 0, opts: { attempts: 5 } })).toBe(false);
-    expect(isLastAttempt({ attemptsMade: 4, opts: { attempts: 5 } })).toBe(true);
-    expect(isLastAttempt({ attemptsMade: 0, opts: {} })).toBe(true);
+    expect(isLastAttempt({ attemptsMade: 0, opts: { attempts: 5 } }, policy)).toBe(false);
+    expect(isLastAttempt({ attemptsMade: 4, opts: { attempts: 5 } }, policy)).toBe(true);
+    expect(isLastAttempt({ attemptsMade: 0, opts: {} }, policy)).toBe(true);
+  });
+
+  it('ends the retries once they have waited the horizon', () => {
+    // Retries wait 1 s, 2 s, 4 s: the 4th attempt's failure is final (7 s waited).
+    expect(isLastAttempt({ attemptsMade: 2, opts: { attempts: 1_000 } }, policy)).toBe(false);
+    expect(isLastAttempt({ attemptsMade: 3, opts: { attempts: 1_000 } }, policy)).toBe(true);
   });
 });

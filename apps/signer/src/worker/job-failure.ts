@@ -1,35 +1,10 @@
-import { ErrorCode, isFleetSignError } from '@fleetsign/errors';
-import { UnrecoverableError } from '@fleetsign/queue';
-
-/**
- * Codes of faults that may pass: the HSM, KMS, object store or Redis was busy or away,
- * or a fresh signature did not verify (an HSM glitch). Jobs failing with these are
- * retried with backoff; every other FleetSign code is caused by the request or the
- * configuration and fails the job at once.
- */
-export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set([
-  ErrorCode.HsmUnavailable,
-  ErrorCode.HsmError,
-  ErrorCode.KmsError,
-  ErrorCode.StorageError,
-  ErrorCode.IoError,
-  ErrorCode.SignatureVerificationFailed,
-  ErrorCode.Internal,
-]);
+import { ErrorCode, isFleetSignError, isTransientError } from '@fleetsign/errors';
+import { encodeFailureReason, type FailureReason, type RetryPolicy, retryHorizonReached, UnrecoverableError } from '@fleetsign/queue';
 
 /** Why a job attempt failed, in the form the gateway and webhooks report. */
-export interface JobFailure {
-  code: ErrorCode;
-  message: string;
+export interface JobFailure extends FailureReason {
   /** True when retrying cannot help. */
   permanent: boolean;
-}
-
-/** True when a retry may succeed: a transient code, a retryable KMS error, or an error without a code (Redis, network). */
-export function isTransientError(err: unknown): boolean {
-  if (!isFleetSignError(err)) return true;
-  if (err.code === ErrorCode.KmsError) return err.details?.retryable !== false;
-  return TRANSIENT_CODES.has(err.code);
 }
 
 /**
@@ -41,25 +16,24 @@ export function classifyJobError(err: unknown): JobFailure {
   return { code: ErrorCode.Internal, message: 'The signer failed with an unexpected error; it will retry', permanent: false };
 }
 
-/** The job's failedReason: JSON `{"code","message"}` as the gateway parses it. */
-export function failureReason(failure: Pick<JobFailure, 'code' | 'message'>): string {
-  return JSON.stringify({ code: failure.code, message: failure.message });
-}
-
 /** A transient failure, rethrown for BullMQ to retry; the original error is its cause. */
 export class RetryableJobError extends Error {
   constructor(failure: JobFailure, cause: unknown) {
-    super(failureReason(failure), { cause });
+    super(encodeFailureReason(failure), { cause });
     this.name = 'RetryableJobError';
   }
 }
 
 /** The error a job attempt ends with: UnrecoverableError for permanent failures (no retry), else RetryableJobError. */
 export function jobError(failure: JobFailure, cause: unknown): Error {
-  return failure.permanent ? new UnrecoverableError(failureReason(failure)) : new RetryableJobError(failure, cause);
+  return failure.permanent ? new UnrecoverableError(encodeFailureReason(failure)) : new RetryableJobError(failure, cause);
 }
 
-/** True when this attempt is the job's last one: no retry follows a failure now. */
-export function isLastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+/**
+ * True when this attempt is the job's last one: no retry follows a failure now, because
+ * the retries so far have waited the policy's whole horizon or the job's attempt cap is reached.
+ */
+export function isLastAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, policy: RetryPolicy): boolean {
+  const attempt = job.attemptsMade + 1;
+  return attempt >= (job.opts.attempts ?? 1) || retryHorizonReached(policy, attempt);
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { type FleetSignJob, type QueueName, type SignJobResult, UnrecoverableError } from '@fleetsign/queue';
+import { DEFAULT_RETRY_POLICY, type FleetSignJob, type QueueName, type SignJobResult, UnrecoverableError } from '@fleetsign/queue';
 import pino from 'pino';
 import { SignerMetrics } from '../observability/signer-metrics';
 import { createSignJobProcessor } from './sign-job-processor';
@@ -37,6 +37,7 @@ function setup(run: () => Promise<SignJobResult>) {
   const batches = { started: jest.fn(async () => undefined), finished: jest.fn(async () => undefined) };
   const webhooks = { jobFailed: jest.fn(async () => undefined) };
   const processor = createSignJobProcessor({
+    retry: DEFAULT_RETRY_POLICY,
     pipeline: { run },
     webhooks,
     metrics: new SignerMetrics(),

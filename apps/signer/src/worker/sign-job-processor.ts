@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { FleetSignProcessor, QueueName, SignJobResult } from '@fleetsign/queue';
+import type { FleetSignProcessor, QueueName, RetryPolicy, SignJobResult } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { type BatchAccounting, failedOutcome, succeededOutcome } from '../batch/batch-accounting';
 import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
@@ -13,6 +13,8 @@ export interface SignJobProcessorDeps {
   webhooks: Pick<WebhookEnqueuer, 'jobFailed'>;
   metrics: SignerMetrics;
   logger: Logger;
+  /** How long transient failures are retried. */
+  retry: RetryPolicy;
   /** Counts batch items as they become final; without it batch items are signed like single jobs. */
   batches?: Pick<BatchAccounting, 'started' | 'finished'>;
 }
@@ -39,7 +41,7 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
       return result;
     } catch (err) {
       const failure = classifyJobError(err);
-      const final = failure.permanent || isLastAttempt(job);
+      const final = failure.permanent || isLastAttempt(job, deps.retry);
       deps.metrics.attemptsFailed.inc({ code: failure.code, retry: String(!final) });
       deps.metrics.jobDuration.observe({ outcome: 'failed' }, (performance.now() - start) / 1000);
       const fields = { code: failure.code, reason: failure.message, permanent: failure.permanent, final, err };
