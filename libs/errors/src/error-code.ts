@@ -49,4 +49,8 @@ export enum ErrorCode {
   WebhookDeliveryFailed = 'WEBHOOK_DELIVERY_FAILED',
   ProfileKeysUnavailable = 'PROFILE_KEYS_UNAVAILABLE',
   Internal = 'INTERNAL',
+
+  // Signing policy (issue 8): refusals caused by the request, never retried
+  SecureVersionTooLow = 'SECURE_VERSION_TOO_LOW',
+  SecureVersionStepTooLarge = 'SECURE_VERSION_STEP_TOO_LARGE',
 }

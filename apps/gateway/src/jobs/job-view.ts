@@ -1,5 +1,5 @@
 import { ErrorCode } from '@fleetsign/errors';
-import type { SignJobData, SignJobResult, SignJobTimings, SignedBlockInfo } from '@fleetsign/queue';
+import type { SignJobData, SignJobResult, SignJobTimings, SignedBlockInfo, SigningPolicyFacts } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 
 /** Job states as the API reports them. */
@@ -27,6 +27,8 @@ export interface JobResultView {
   timings: SignJobTimings;
   /** True when no new signature was made: an earlier signing of the same image (or attempt of the job) was reused. */
   reused?: boolean;
+  /** The signing's policy facts as recorded (requester, app description). */
+  policy?: SigningPolicyFacts;
 }
 
 /** Delivery of the job's completion event. */
@@ -43,6 +45,8 @@ export interface JobView {
   id: string;
   state: ApiJobState;
   profile: string;
+  /** The API key that submitted the job (or its batch). */
+  requester?: string;
   createdAt: string;
   finishedAt?: string;
   attempts: number;
@@ -147,6 +151,7 @@ export function buildJobView(input: JobViewInput): JobView {
     id: input.id,
     state,
     profile: job.data.profile,
+    ...(job.data.requester ? { requester: job.data.requester } : {}),
     createdAt: job.data.requestedAt ?? new Date(job.timestamp).toISOString(),
     attempts: job.attemptsMade,
     links: { self: input.selfUrl },
@@ -169,6 +174,7 @@ export function buildJobView(input: JobViewInput): JobView {
       blocks: result.blocks,
       timings: result.timings,
       ...(result.reused ? { reused: true } : {}),
+      ...(result.policy ? { policy: result.policy } : {}),
     };
   }
   if (input.webhook) view.webhook = input.webhook;
