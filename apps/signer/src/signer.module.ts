@@ -11,6 +11,8 @@ import { WebhookEnqueuer } from './notify/webhook-enqueuer';
 import { SignerMetrics } from './observability/signer-metrics';
 import { ImageBufferPool } from './pipeline/image-buffer-pool';
 import { SignPipeline } from './pipeline/sign-pipeline';
+import { SecureVersionLedger } from './policy/secure-version-ledger';
+import { SigningPolicy } from './policy/signing-policy';
 import { ReuseIndex } from './reuse/reuse-index';
 import type { SignerSettings } from './settings/signer-settings';
 import { SignerRuntime, type SignerRedis } from './signer-runtime';
@@ -85,6 +87,14 @@ export class SignerModule {
           inject: [REDIS_CONNECTIONS, OBJECT_STORE],
         },
         {
+          provide: SigningPolicy,
+          useFactory: (redis: SignerRedis) => {
+            const profiles = new Map(settings.fleet.profiles.map((profile) => [profile.name, profile]));
+            return new SigningPolicy({ ledger: new SecureVersionLedger(redis.commands, settings.redis.prefix), profileConfig: (name) => profiles.get(name) });
+          },
+          inject: [REDIS_CONNECTIONS],
+        },
+        {
           provide: SignPipeline,
           useFactory: (
             registry: ProfileKeyRegistry,
@@ -93,6 +103,7 @@ export class SignerModule {
             webhooks: WebhookEnqueuer,
             metrics: SignerMetrics,
             reuse: ReuseIndex,
+            policy: SigningPolicy,
           ) =>
             new SignPipeline({
               registry,
@@ -101,11 +112,12 @@ export class SignerModule {
               webhooks,
               metrics,
               reuse,
+              policy,
               maxImageBytes: settings.signer.maxImageBytes,
               // One buffer per job that can run at once.
               buffers: new ImageBufferPool(settings.signer.concurrency),
             }),
-          inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics, ReuseIndex],
+          inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics, ReuseIndex, SigningPolicy],
         },
         SignerRuntime,
       ],

@@ -9,6 +9,7 @@ import type { FleetSignConfig, KeyConfig, ProfileConfig, TenantConfig } from './
 import { type Env, ENV_SOURCE, readEnv } from './env-settings';
 import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
 import { findInlineSecrets } from './inline-secrets';
+import { toAntiRollbackConfig } from './policy-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
 /** Environment variable holding the configuration file's path. */
@@ -123,6 +124,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       allowedChips: chips && [...new Set(chips)],
       state: profile.state,
       description: profile.description,
+      ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
     };
   });
   const tenants = file.tenants.map((tenant, i): TenantConfig => {

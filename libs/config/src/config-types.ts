@@ -1,5 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { ApiScope, ProfileState } from './file-schema';
+import type { AntiRollbackConfig } from './policy-schema';
 import type { SecretRef } from './secret-ref';
 
 export type { ApiScope, ProfileState } from './file-schema';
@@ -46,6 +47,8 @@ export interface ProfileConfig {
   readonly allowedChips?: readonly string[];
   readonly state: ProfileState;
   readonly description?: string;
+  /** secure_version rules for app images; undefined signs any secure_version. */
+  readonly antiRollback?: AntiRollbackConfig;
 }
 
 /** An API key: only the SHA-256 of its bearer token is configured. */

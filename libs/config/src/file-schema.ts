@@ -1,5 +1,6 @@
 import { SIGNING_SCHEMES, type SigningScheme } from '@fleetsign/secure-boot';
 import { z } from 'zod';
+import { antiRollbackSchema } from './policy-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
@@ -82,6 +83,8 @@ const profileSchema = z.strictObject({
     .optional(),
   state: z.enum(PROFILE_STATES),
   description: z.string().optional(),
+  /** Signing policy (issue 8): secure_version rules for app images. */
+  anti_rollback: antiRollbackSchema.optional(),
 });
 
 const apiKeySchema = z.strictObject({

@@ -55,4 +55,7 @@ export enum ErrorCode {
   ChipNotAllowed = 'CHIP_NOT_ALLOWED',
   // Faults (issue 7): a dependency the service needs (Redis, the object store) is away for now
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  // Signing policy (issue 8): refusals caused by the request, never retried
+  SecureVersionTooLow = 'SECURE_VERSION_TOO_LOW',
+  SecureVersionStepTooLarge = 'SECURE_VERSION_STEP_TOO_LARGE',
 }

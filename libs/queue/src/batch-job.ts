@@ -1,5 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { JobWebhookTarget, SignedBlockInfo } from './sign-job';
+import type { SigningPolicyFacts } from './signing-policy';
 
 /** Item counts of a batch. */
 export interface BatchCounts {
@@ -46,6 +47,8 @@ export interface BatchItemSucceeded {
   signedSha256: string;
   blocks: SignedBlockInfo[];
   reused?: boolean;
+  /** The signing's policy facts (requester, app description). */
+  policy?: SigningPolicyFacts;
 }
 
 /** A batch item that failed for good (permanent error, or its last attempt). */
@@ -76,6 +79,8 @@ export interface BatchManifestItem {
   signedSha256?: string;
   blocks?: SignedBlockInfo[];
   reused?: boolean;
+  /** The signing's policy facts (requester, app description). */
+  policy?: SigningPolicyFacts;
   error?: BatchItemError;
 }
 
@@ -85,6 +90,8 @@ export interface BatchManifest {
   tenant: string;
   profile: string;
   scheme: SigningScheme;
+  /** The API key that submitted the batch. */
+  requester?: string;
   createdAt: string;
   completedAt: string;
   counts: BatchCounts;

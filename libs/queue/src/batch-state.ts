@@ -54,6 +54,7 @@ export const BatchField = {
   total: 'total',
   createdAt: 'createdAt',
   requestHash: 'requestHash',
+  requester: 'requester',
   webhookUrl: 'webhookUrl',
   metadata: 'metadata',
   fresh: 'fresh',
@@ -87,6 +88,8 @@ export interface NewBatchRecord {
   total: number;
   createdAt: string;
   requestHash: string;
+  /** The API key that submitted the batch (copied into every item's job data). */
+  requester?: string;
   webhookUrl?: string;
   metadata?: Record<string, string>;
   fresh?: boolean;
@@ -117,6 +120,7 @@ export function newBatchRecordFields(record: NewBatchRecord): Record<string, str
     [BatchField.enqueued]: '0',
     [BatchField.succeeded]: '0',
     [BatchField.failed]: '0',
+    ...(record.requester ? { [BatchField.requester]: record.requester } : {}),
     ...(record.webhookUrl ? { [BatchField.webhookUrl]: record.webhookUrl } : {}),
     ...(record.metadata ? { [BatchField.metadata]: JSON.stringify(record.metadata) } : {}),
     ...(record.fresh ? { [BatchField.fresh]: '1' } : {}),
@@ -146,6 +150,7 @@ export function parseBatchRecord(batchId: string, hash: Record<string, string>):
     enqueued: count(hash[BatchField.enqueued]),
     succeeded: count(hash[BatchField.succeeded]),
     failed: count(hash[BatchField.failed]),
+    ...(optional(BatchField.requester) ? { requester: hash[BatchField.requester] } : {}),
     ...(optional(BatchField.webhookUrl) ? { webhookUrl: hash[BatchField.webhookUrl] } : {}),
     ...(metadata ? { metadata: JSON.parse(metadata) as Record<string, string> } : {}),
     ...(hash[BatchField.fresh] === '1' ? { fresh: true } : {}),

@@ -1,6 +1,7 @@
 export * from './queue-name';
 export * from './json';
 export * from './sign-job';
+export * from './signing-policy';
 export * from './batch-job';
 export * from './batch-state';
 export * from './webhook-job';

@@ -1,4 +1,5 @@
 import type { KeyAlgorithm, SigningScheme } from '@fleetsign/secure-boot';
+import type { SigningPolicyFacts } from './signing-policy';
 
 /** Where the unsigned image lives; the signer streams it from the object store. */
 export interface SignJobSource {
@@ -22,6 +23,11 @@ export interface JobWebhookTarget {
  */
 export interface SignJobData {
   tenant: string;
+  /**
+   * Who asked: the id of the API key that submitted the job or its batch (a name from the
+   * configuration, not a secret). Absent only on jobs queued before requesters were recorded.
+   */
+  requester?: string;
   /** Signing profile name from the operator's configuration. */
   profile: string;
   source: SignJobSource;
@@ -79,4 +85,6 @@ export interface SignJobResult {
    * and keys (then `signedKey` is that job's file).
    */
   reused?: boolean;
+  /** The signing's policy facts (requester, app description), as recorded. */
+  policy?: SigningPolicyFacts;
 }

@@ -78,6 +78,7 @@ export class BatchItemEnqueuer {
     const metadata = batch.metadata || item.metadata ? { ...batch.metadata, ...item.metadata } : undefined;
     return {
       tenant: batch.tenant,
+      ...(batch.requester ? { requester: batch.requester } : {}),
       profile: batch.profile,
       source: {
         key: item.sourceKey,

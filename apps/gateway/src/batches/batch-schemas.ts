@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { signingPolicySchema } from '../jobs/policy-schema';
 
 // Shapes of the batch routes: the items query, and the responses for the OpenAPI document.
 
@@ -40,6 +41,7 @@ export const batchViewSchema = z.object({
     .enum(['queued', 'running', 'completed'])
     .describe('completed once every item succeeded or failed and the manifest is written'),
   profile: z.string(),
+  requester: z.string().optional().describe('Id of the API key that submitted the batch'),
   total: z.number().int(),
   counts: z.object({
     queued: z.number().int(),
@@ -81,6 +83,7 @@ export const batchItemsPageSchema = z.object({
       imageSha256: z.string().optional(),
       signedSha256: z.string().optional(),
       reused: z.boolean().optional().describe('True when an earlier signing of the same image was reused'),
+      policy: signingPolicySchema.optional(),
       error: errorView.optional().describe('Present when state is failed'),
     }),
   ),

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@fleetsign/errors';
-import type { BatchRecord } from '@fleetsign/queue';
+import type { BatchRecord, SigningPolicyFacts } from '@fleetsign/queue';
 import { HttpProblem } from '../http/http-problem';
 import type { ApiJobState, JobErrorView, WebhookView } from '../jobs/job-view';
 import type { StoredItem } from './batch-store';
@@ -20,6 +20,8 @@ export interface BatchView {
   id: string;
   state: ApiBatchState;
   profile: string;
+  /** The API key that submitted the batch. */
+  requester?: string;
   total: number;
   counts: BatchCountsView;
   /** Share of items that are final (succeeded or failed), 0..1. */
@@ -44,6 +46,8 @@ export interface BatchItemView {
   imageSha256?: string;
   signedSha256?: string;
   reused?: boolean;
+  /** The item's policy facts (requester, app description) once it succeeded. */
+  policy?: SigningPolicyFacts;
   error?: JobErrorView;
 }
 
@@ -92,6 +96,7 @@ export function buildBatchView(input: BatchViewInput): BatchView {
     id: record.batchId,
     state,
     profile: record.profile,
+    ...(record.requester ? { requester: record.requester } : {}),
     total: record.total,
     counts,
     progress: record.total === 0 ? 0 : (counts.succeeded + counts.failed) / record.total,
@@ -123,6 +128,7 @@ export function buildItemView(item: StoredItem, jobId: string, downloadUrl?: str
     view.imageSha256 = outcome.imageSha256;
     view.signedSha256 = outcome.signedSha256;
     if (outcome.reused) view.reused = true;
+    if (outcome.policy) view.policy = outcome.policy;
   } else if (outcome?.state === 'failed') {
     view.error = { code: outcome.error.code, message: outcome.error.message };
   }

@@ -91,6 +91,7 @@ export class BatchesService {
       total: items.length,
       createdAt: new Date().toISOString(),
       requestHash: fingerprint,
+      requester: principal.keyId,
       ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh ? { fresh: true } : {}),

@@ -1,5 +1,6 @@
 import { KEY_ALGORITHMS, SIGNING_SCHEMES } from '@fleetsign/secure-boot/algorithms';
 import { z } from 'zod';
+import { signingPolicySchema } from './policy-schema';
 
 // Response shapes of the jobs routes, for the OpenAPI document (and for tests that check them).
 
@@ -17,6 +18,7 @@ export const jobViewSchema = z.object({
   id: z.string(),
   state: jobState,
   profile: z.string(),
+  requester: z.string().optional().describe('Id of the API key that submitted the job or its batch'),
   createdAt: z.string().describe('ISO-8601 time the request was accepted'),
   finishedAt: z.string().optional().describe('ISO-8601 time the job succeeded or failed for good'),
   attempts: z.number().int().describe('Attempts made so far (transient failures are retried)'),
@@ -54,6 +56,7 @@ export const jobViewSchema = z.object({
           'True when no new signature was made: the same image was signed before for this tenant with the same ' +
             'profile and keys (or an earlier attempt of this job had stored it)',
         ),
+      policy: signingPolicySchema.optional(),
     })
     .optional()
     .describe('Present when state is succeeded'),

@@ -81,6 +81,21 @@ describe('buildJobView', () => {
     });
   });
 
+  it('shows who asked and the policy facts the signing was decided on', () => {
+    const policy = {
+      requester: 'ci-main',
+      app: { projectName: 'door-lock', version: '2.0.1', secureVersion: 3, idfVersion: 'v5.5.1', buildDate: 'Jan  1 2026', buildTime: '12:00:00' },
+    };
+    const view = buildJobView({
+      ...base,
+      job: { data: { ...data, requester: 'ci-main' }, timestamp: 0, attemptsMade: 1, finishedOn: 1, returnvalue: { ...result, policy } },
+      state: 'completed',
+      download: { url: 'https://s3/signed', expiresAt: '2026-01-02T04:00:00.000Z' },
+    });
+    expect(view.requester).toBe('ci-main');
+    expect(view.result?.policy).toEqual(policy);
+  });
+
   it('shows the result and download link of a succeeded job', () => {
     const view = buildJobView({
       ...base,

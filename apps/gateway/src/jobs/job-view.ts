@@ -1,4 +1,11 @@
-import { decodeFailureReason, type SignJobData, type SignJobResult, type SignJobTimings, type SignedBlockInfo } from '@fleetsign/queue';
+import {
+  decodeFailureReason,
+  type SignJobData,
+  type SignJobResult,
+  type SignJobTimings,
+  type SignedBlockInfo,
+  type SigningPolicyFacts,
+} from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 
 /**
@@ -29,6 +36,8 @@ export interface JobResultView {
   timings: SignJobTimings;
   /** True when no new signature was made: an earlier signing of the same image (or attempt of the job) was reused. */
   reused?: boolean;
+  /** The signing's policy facts as recorded (requester, app description). */
+  policy?: SigningPolicyFacts;
 }
 
 /** Delivery of the job's completion event. */
@@ -45,6 +54,8 @@ export interface JobView {
   id: string;
   state: ApiJobState;
   profile: string;
+  /** The API key that submitted the job (or its batch). */
+  requester?: string;
   createdAt: string;
   finishedAt?: string;
   attempts: number;
@@ -136,6 +147,7 @@ export function buildJobView(input: JobViewInput): JobView {
     id: input.id,
     state,
     profile: job.data.profile,
+    ...(job.data.requester ? { requester: job.data.requester } : {}),
     createdAt: job.data.requestedAt ?? new Date(job.timestamp).toISOString(),
     attempts: job.attemptsMade,
     links: { self: input.selfUrl },
@@ -158,6 +170,7 @@ export function buildJobView(input: JobViewInput): JobView {
       blocks: result.blocks,
       timings: result.timings,
       ...(result.reused ? { reused: true } : {}),
+      ...(result.policy ? { policy: result.policy } : {}),
     };
   }
   if (input.webhook) view.webhook = input.webhook;

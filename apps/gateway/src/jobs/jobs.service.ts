@@ -93,6 +93,7 @@ export class JobsService {
     const sha256 = request.source.sha256 ?? intent?.sha256;
     const data: GatewaySignJobData = {
       tenant: principal.tenant,
+      requester: principal.keyId,
       profile: request.profile,
       source: { key: sourceKey, ...(sha256 ? { sha256 } : {}), size: intent?.size ?? head.size },
       signedKey: signedObjectKey(principal.tenant, id),

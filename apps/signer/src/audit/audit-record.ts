@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SigningPolicyFacts } from '@fleetsign/queue';
 import type { KeyAlgorithm, SigningScheme } from '@fleetsign/secure-boot';
 
 /** prevHash of the first record of a chain. */
@@ -50,6 +51,8 @@ export interface AuditRecord {
   /** The job whose signed file is reused. */
   reusedFrom?: string;
   metadata?: Record<string, string>;
+  /** Policy facts of the signing: requester, app description, anti-rollback. */
+  policy?: SigningPolicyFacts;
   /** Object key of the previous record; null for the first. */
   prevKey: string | null;
   prevHash: string;

@@ -40,6 +40,7 @@ export function succeededOutcome(result: SignJobResult): BatchItemOutcome {
     signedSha256: result.signedSha256,
     blocks: result.blocks,
     ...(result.reused ? { reused: true } : {}),
+    ...(result.policy ? { policy: result.policy } : {}),
   };
 }
 

@@ -79,6 +79,7 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
       tenant: record.tenant,
       profile: record.profile,
       scheme,
+      ...(record.requester ? { requester: record.requester } : {}),
       createdAt: record.createdAt,
       completedAt: record.lastItemAt ?? new Date().toISOString(),
       counts,

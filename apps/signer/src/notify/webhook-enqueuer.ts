@@ -17,6 +17,7 @@ function eventPayload(job: SignJob, state: 'succeeded' | 'failed', extra: JsonOb
     JSON.stringify({
       jobId: job.id,
       tenant: data.tenant,
+      ...(data.requester ? { requester: data.requester } : {}),
       state,
       profile: data.profile,
       ...(data.batchId ? { batchId: data.batchId } : {}),

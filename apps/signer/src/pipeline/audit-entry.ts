@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { SignJobData } from '@fleetsign/queue';
+import type { SignJobData, SigningPolicyFacts } from '@fleetsign/queue';
 import type { EspImage } from '@fleetsign/secure-boot';
 import type { AuditEntry } from '../audit/audit-record';
 import type { OpenProfile } from '../keys/profile-keys';
@@ -37,6 +37,8 @@ export interface SigningFacts {
   /** Set when no new signature was made: the job whose signed file of the same image is reused. */
   reusedFrom?: string;
   startedAt: Date;
+  /** The policy facts the signing was decided on. */
+  policy?: SigningPolicyFacts;
 }
 
 /** The audit entry of a signing (placed in the chain by AuditChain.append). */
@@ -74,5 +76,6 @@ export function auditEntryFor(facts: SigningFacts, now = new Date()): AuditEntry
     attempt: facts.attempt,
     ...(facts.reusedFrom ? { reused: true as const, reusedFrom: facts.reusedFrom } : {}),
     ...(data.metadata ? { metadata: data.metadata } : {}),
+    ...(facts.policy ? { policy: facts.policy } : {}),
   };
 }

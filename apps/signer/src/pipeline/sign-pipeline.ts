@@ -9,6 +9,7 @@ import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
 import type { OpenProfile } from '../keys/profile-keys';
 import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
 import type { SignerMetrics } from '../observability/signer-metrics';
+import type { SigningPolicy } from '../policy/signing-policy';
 import type { ReuseIndex } from '../reuse/reuse-index';
 import { auditEntryFor, type SignedOutput, signedOutputOf } from './audit-entry';
 import { digestImage, type ImageDigest } from './digest-image';
@@ -29,6 +30,8 @@ export interface SignPipelineDeps {
   store: ObjectStore;
   audit: AuditChain;
   webhooks: WebhookEnqueuer;
+  /** Policy checks (anti-rollback, ...) before any HSM operation; their facts go into the result and the record. */
+  policy: SigningPolicy;
   metrics?: SignerMetrics;
   /** Content-addressed reuse of earlier signings; without it every job signs. */
   reuse?: ReuseIndex;
@@ -96,10 +99,11 @@ export class SignPipeline {
   private async signSource(job: SignJob, jobId: string, profile: OpenProfile, source: SourceImage, startedAt: Date, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
     const image = await steps.run('validate', () => validateImage(source.data, profile));
+    const policy = await steps.run('policy', () => this.deps.policy.decide(data, image));
     const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme, source.hashes));
     const output = await this.outputFor(data, profile, source, digest, steps);
 
-    const facts = { jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, startedAt };
+    const facts = { jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, startedAt, policy };
     const entry = auditEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
     const record = await steps.run('audit', () => this.deps.audit.append(data.tenant, jobId, entry));
     if (record.signed.sha256 !== entry.signed.sha256) {
@@ -187,5 +191,6 @@ function resultOf({ record, reused }: Recorded, steps: StepTimer): SignJobResult
     auditKey: auditRecordKey(record.tenant, record.jobId),
     timings: { fetchMs: steps.ms('fetch'), signMs: steps.ms('sign'), storeMs: steps.ms('store'), totalMs: steps.totalMs() },
     ...(reused ? { reused: true } : {}),
+    ...(record.policy ? { policy: record.policy } : {}),
   };
 }

@@ -52,11 +52,20 @@ export interface WebhookView {
   lastError?: string;
 }
 
+/** Policy facts of a signing (requester, app description). */
+export interface SigningPolicyView {
+  requester?: string;
+  app?: { projectName: string; version: string; secureVersion: number; idfVersion: string; buildDate: string; buildTime: string };
+  previousSecureVersion?: number;
+}
+
 /** `GET /v1/jobs/:id` answer. */
 export interface JobView {
   id: string;
   state: ItemState;
   profile: string;
+  /** The API key that submitted the job. */
+  requester?: string;
   createdAt: string;
   finishedAt?: string;
   attempts: number;
@@ -72,6 +81,7 @@ export interface JobView {
     downloadUrlExpiresAt: string;
     blocks: SignedBlockView[];
     reused?: boolean;
+    policy?: SigningPolicyView;
   };
   webhook?: WebhookView;
 }
@@ -98,6 +108,7 @@ export interface BatchView {
   id: string;
   state: 'queued' | 'running' | 'completed';
   profile: string;
+  requester?: string;
   total: number;
   counts: BatchCountsView;
   progress: number;

@@ -3,6 +3,7 @@ import type { BatchView, JobView } from '../../client/http/api-types';
 /** Human-readable lines describing a job. */
 export function jobLines(job: JobView): string[] {
   const lines = [`Job ${job.id}: ${job.state} (profile ${job.profile})`, `Created ${job.createdAt}${job.finishedAt ? `, finished ${job.finishedAt}` : ''}; attempts ${job.attempts}`];
+  if (job.requester) lines.push(`Requested by: ${job.requester}`);
   if (job.error) lines.push(`Error: ${job.error.code}: ${job.error.message}`);
   if (job.result) {
     const { result } = job;
@@ -12,6 +13,8 @@ export function jobLines(job: JobView): string[] {
       `Image digest:   ${result.imageSha256}`,
     );
     for (const block of result.blocks) lines.push(`Block ${block.index} (${block.algorithm}) key digest: ${block.keyDigest}`);
+    const app = result.policy?.app;
+    if (app) lines.push(`App: ${app.projectName} ${app.version}, secure_version ${app.secureVersion}, ESP-IDF ${app.idfVersion}, built ${app.buildDate} ${app.buildTime}`);
   }
   if (job.webhook) lines.push(webhookLine(job.webhook));
   return lines;
@@ -21,7 +24,7 @@ export function jobLines(job: JobView): string[] {
 export function batchLines(batch: BatchView): string[] {
   const { counts } = batch;
   const lines = [
-    `Batch ${batch.id}: ${batch.state} (profile ${batch.profile})`,
+    `Batch ${batch.id}: ${batch.state} (profile ${batch.profile}${batch.requester ? `, requested by ${batch.requester}` : ''})`,
     `Items: ${batch.total} total, ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.active} active, ` +
       `${counts.queued} queued (${Math.floor(batch.progress * 100)}%)`,
     `Created ${batch.createdAt}${batch.finishedAt ? `, finished ${batch.finishedAt}` : ''}`,

@@ -1,0 +1,29 @@
+// The policy facts of one signing: who asked and what was signed, as the signer decided
+// on them. They cross the signer -> gateway / notifier / batch manifest boundary in the
+// job result and are a field of the signing's record (audit entry, transparency log leaf).
+
+/** The `esp_app_desc_t` of an app image, as signed (bootloader images have none). */
+export interface AppDescriptorFacts {
+  /** `project_name`: the key anti-rollback counts secure versions under. */
+  projectName: string;
+  version: string;
+  /** Anti-rollback version the bootloader compares with the chip's eFuse. */
+  secureVersion: number;
+  idfVersion: string;
+  /** Build date and time as the compiler wrote them (`__DATE__` "Mmm dd yyyy", `__TIME__`). */
+  buildDate: string;
+  buildTime: string;
+}
+
+/** Every policy fact of one signing. */
+export interface SigningPolicyFacts {
+  /** The API key that submitted the job (or its batch); absent on jobs queued before requesters were recorded. */
+  requester?: string;
+  /** The image's app description; absent for images without one (bootloaders). */
+  app?: AppDescriptorFacts;
+  /**
+   * Highest secure_version signed with the profile for this project name before this
+   * signing (anti-rollback); absent when the profile has no anti_rollback or none was signed yet.
+   */
+  previousSecureVersion?: number;
+}
