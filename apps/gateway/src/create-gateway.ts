@@ -15,6 +15,7 @@ import {
   loadStorageConfig,
   readEnv,
 } from '@fleetsign/config';
+import { NestPinoLogger, createProcessLogger } from '@fleetsign/process-kit';
 import type { AddressInfo } from 'node:net';
 import type { Logger, LevelWithSilent } from 'pino';
 import { applyBatchBodyLimit } from './batches/batch-body-limit';
@@ -24,7 +25,7 @@ import { setupOpenApi } from './docs/setup-openapi';
 import { enableGracefulDrain } from './http/graceful-drain';
 import { ProblemFilter } from './http/problem.filter';
 import { registerStreamBodyParser } from './http/stream-body';
-import { PinoNestLogger, createGatewayLogger } from './logging/gateway-logger';
+import { GATEWAY_LOGGER } from './logging/gateway-logger';
 
 /** Version of the HTTP API, shown in the OpenAPI document. */
 export const API_VERSION = '1.0.0';
@@ -45,8 +46,6 @@ export interface CreateGatewayOptions {
   /** Logger to use; otherwise a pino logger at `logLevel` (default 'info') on stdout. */
   logger?: Logger;
   logLevel?: LevelWithSilent;
-  /** Close gracefully on SIGTERM/SIGINT (the process entry point turns this on). */
-  shutdownHooks?: boolean;
 }
 
 /** A running gateway. */
@@ -98,7 +97,7 @@ function listeningUrl(app: NestFastifyApplication): string {
 export async function createGateway(options: CreateGatewayOptions = {}): Promise<Gateway> {
   const env = options.env ?? process.env;
   const config = resolveConfig(options, env);
-  const logger = options.logger ?? createGatewayLogger(options.logLevel ?? 'info');
+  const logger = options.logger ?? createProcessLogger({ ...GATEWAY_LOGGER, level: options.logLevel ?? 'info' });
   const resources = await openGatewayResources(config, logger, env);
   let app: NestFastifyApplication | undefined;
   try {
@@ -106,7 +105,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     const module = GatewayModule.register(resources, config.fleet);
     module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
     app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-      logger: new PinoNestLogger(logger),
+      logger: new NestPinoLogger(logger),
       abortOnError: false,
       // Fastify's JSON parser only (no urlencoded forms); other bodies go to the stream parser.
       bodyParser: false,
@@ -119,7 +118,6 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     app.useGlobalFilters(new ProblemFilter(logger));
     // Before listening only a configured URL is known; else the document names its own host ('/').
     setupOpenApi(app, API_VERSION, resources.settings.knownBaseUrl ?? '/');
-    if (options.shutdownHooks) app.enableShutdownHooks();
     await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
     const url = listeningUrl(app);
     resources.settings.useListeningUrl(url);

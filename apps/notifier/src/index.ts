@@ -7,6 +7,6 @@ export { createWebhookProcessor, failureForStatus, type WebhookProcessorDeps } f
 export { DeliveryFailure, type AttemptOutcome, type FailedAttemptOutcome } from './delivery/delivery-failure';
 export { webhookEventBody, type WebhookEventBody } from './delivery/webhook-event';
 export { NotifierMetrics } from './metrics/notifier-metrics';
-export { createNotifierLogger } from './logging/notifier-logger';
+export { NOTIFIER_LOGGER } from './logging/notifier-logger';
 export { loadNotifierProcessSettings, NOTIFIER_PROCESS_ENV, type NotifierProcessSettings } from './notifier-process-settings';
 export { webhookUserAgent, fleetsignVersion } from './version';

@@ -1,4 +1,5 @@
 import { type Env, hostName, parseEnvSettings, wholeNumber } from '@fleetsign/config';
+import { LOG_LEVEL_ENV, type LogLevel, logLevelSchema } from '@fleetsign/process-kit';
 import { z } from 'zod';
 import { DEFAULT_NOTIFIER_CONCURRENCY } from './start-notifier';
 
@@ -8,21 +9,21 @@ export interface NotifierProcessSettings {
   /** Port of the /metrics + /healthz listener; 0 disables it. */
   metricsPort: number;
   metricsHost: string;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
 }
 
 export const NOTIFIER_PROCESS_ENV = {
   concurrency: 'FLEETSIGN_NOTIFIER_CONCURRENCY',
   metricsPort: 'FLEETSIGN_NOTIFIER_METRICS_PORT',
   metricsHost: 'FLEETSIGN_NOTIFIER_METRICS_HOST',
-  logLevel: 'FLEETSIGN_LOG_LEVEL',
+  logLevel: LOG_LEVEL_ENV,
 } as const;
 
 const processSchema = z.object({
   concurrency: wholeNumber(1, 1024).default(DEFAULT_NOTIFIER_CONCURRENCY),
   metricsPort: wholeNumber(0, 65535).default(9466),
   metricsHost: hostName().default('0.0.0.0'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: logLevelSchema,
 });
 
 /**

@@ -1,9 +1,10 @@
 import type { Env, NotifierConfig, RedisConfig, TenantConfig } from '@fleetsign/config';
+import { createProcessLogger } from '@fleetsign/process-kit';
 import { createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { createWebhookProcessor } from './delivery/deliver-webhook';
 import { type HealthServer, startHealthServer } from '@fleetsign/observability';
-import { createNotifierLogger } from './logging/notifier-logger';
+import { NOTIFIER_LOGGER } from './logging/notifier-logger';
 import { NotifierMetrics } from './metrics/notifier-metrics';
 import { TenantSecretStore } from './signing/webhook-secrets';
 import { TargetPolicy } from './targets/address-policy';
@@ -46,7 +47,7 @@ export interface Notifier {
  * metrics/health listener. Resolves once the worker is connected to Redis.
  */
 export async function startNotifier(options: NotifierOptions): Promise<Notifier> {
-  const logger = options.logger ?? createNotifierLogger();
+  const logger = options.logger ?? createProcessLogger(NOTIFIER_LOGGER);
   const metrics = new NotifierMetrics();
   const connection = createRedisConnection(options.redis.url, 'worker');
   connection.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { waitForRedis } from '@fleetsign/process-kit';
 import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { ObjectStore } from '@fleetsign/storage';
@@ -30,23 +31,8 @@ export interface SignerRedis {
 /** Batches finalised at once per signer: each streams one manifest. */
 const BATCH_FINALISER_CONCURRENCY = 2;
 
-/** How long start-up waits for Redis. */
+/** How long start-up waits for Redis: a signer without Redis has nothing to do, so it then fails. */
 const REDIS_START_TIMEOUT_MS = 15_000;
-
-function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(new FleetSignError(ErrorCode.Internal, `Redis did not answer within ${timeoutMs} ms (check REDIS_URL)`));
-    }, timeoutMs);
-    redis.once('ready', onReady);
-  });
-}
 
 async function quit(redis: Redis): Promise<void> {
   await redis.quit().catch(() => redis.disconnect());
@@ -106,7 +92,9 @@ export class SignerRuntime implements BeforeApplicationShutdown {
 
   /** Publishes the available profiles' keys, then starts the worker and the listener. */
   async start(): Promise<void> {
-    await waitUntilReady(this.redis.commands, REDIS_START_TIMEOUT_MS);
+    if (!(await waitForRedis(this.redis.commands, REDIS_START_TIMEOUT_MS))) {
+      throw new FleetSignError(ErrorCode.Internal, `Redis did not answer within ${REDIS_START_TIMEOUT_MS} ms (check REDIS_URL)`);
+    }
     for (const profile of this.registry.availableProfiles()) await this.publish(profile);
     this.registry.onProfileOpened(async (profile) => {
       this.metrics.setProfiles(this.registry.status());

@@ -2,13 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { Env } from '@fleetsign/config';
 import type { FleetSignWorker, QueueName } from '@fleetsign/queue';
+import { NestPinoLogger, createProcessLogger, objectStoreConfig } from '@fleetsign/process-kit';
 import type { Logger } from 'pino';
 import { AuditChain } from './audit/audit-chain';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
-import { NestPinoLogger } from './observability/nest-logger';
-import { createSignerLogger } from './observability/signer-logger';
+import { SIGNER_LOGGER } from './observability/signer-logger';
 import { SignerMetrics } from './observability/signer-metrics';
-import { objectStoreConfig } from './settings/object-store-config';
 import { loadSignerSettings, type SignerSettings, type SignerSettingsOverrides } from './settings/signer-settings';
 import { SignerModule } from './signer.module';
 import { SignerRuntime } from './signer-runtime';
@@ -50,7 +49,7 @@ export interface Signer {
 export async function startSigner(options: StartSignerOptions = {}): Promise<Signer> {
   const settings = loadSignerSettings({ configPath: options.configPath, env: options.env, overrides: options.config });
   const storage = objectStoreConfig(settings.storage, settings.env);
-  const logger = options.logger ?? createSignerLogger(settings.process.logLevel);
+  const logger = options.logger ?? createProcessLogger({ ...SIGNER_LOGGER, level: settings.process.logLevel });
   const app = await NestFactory.createApplicationContext(SignerModule.register(settings, storage, logger), {
     logger: new NestPinoLogger(logger),
     abortOnError: false,

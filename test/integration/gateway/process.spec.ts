@@ -35,6 +35,29 @@ describe('gateway process', () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { msg: string; req?: { path?: string }; url?: string });
 
+  it('reports a bad setting in one clean line and exits 1 (no JSON log, no stack)', async () => {
+    const run = spawn(process.execPath, [join(workDir, 'apps/gateway/src/main.js')], {
+      cwd: workDir,
+      env: {
+        ...process.env,
+        ...gatewayTestEnv(config.configPath, `{fst-bad-${uniqueSuffix()}}`),
+        NODE_PATH: join(REPO_ROOT, 'node_modules'),
+        FLEETSIGN_GATEWAY_HOST: '127.0.0.1',
+        FLEETSIGN_GATEWAY_PORT: '70000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    run.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    run.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => run.once('exit', (exitCode) => resolve(exitCode)));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^fleetsign-gateway: INVALID_CONFIG: .*FLEETSIGN_GATEWAY_PORT.*\n$/);
+    expect(stderr.split('\n').filter((line) => line !== '')).toHaveLength(1);
+  });
+
   it('serves on the configured port and finishes a running upload after SIGTERM', async () => {
     const port = await freeLoopbackPort();
     child = spawn(process.execPath, [join(workDir, 'apps/gateway/src/main.js')], {

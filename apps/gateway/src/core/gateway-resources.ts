@@ -9,7 +9,8 @@ import {
   resolveSecret,
 } from '@fleetsign/config';
 import { type FleetSignQueue, QueueName, createQueue, createRedisConnection, queuePrefix } from '@fleetsign/queue';
-import { type ObjectStoreConfig, createObjectStore } from '@fleetsign/storage';
+import { objectStoreConfig, waitForRedis } from '@fleetsign/process-kit';
+import { createObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -37,44 +38,6 @@ export interface GatewayResources {
   close(): Promise<void>;
 }
 
-/** How long start-up waits for Redis before carrying on not ready (readyz reports it). */
-const REDIS_STARTUP_WAIT_MS = 10_000;
-
-/** Store settings with secrets read now; fs URLs point at the gateway unless configured otherwise. */
-function objectStoreConfig(storage: StorageConfig, settings: GatewaySettings, env: Env): ObjectStoreConfig {
-  if (storage.driver === 's3') {
-    return {
-      driver: 's3',
-      endpoint: storage.endpoint,
-      region: storage.region,
-      bucket: storage.bucket,
-      forcePathStyle: storage.forcePathStyle,
-      publicEndpoint: storage.publicEndpoint,
-      accessKeyId: storage.accessKeyId && resolveSecret(storage.accessKeyId, env),
-      secretAccessKey: storage.secretAccessKey && resolveSecret(storage.secretAccessKey, env),
-    };
-  }
-  return {
-    driver: 'fs',
-    root: storage.root,
-    publicBaseUrl: readEnv(env, FS_ENV.publicBaseUrl) ? storage.publicBaseUrl : settings.publicBaseUrl,
-    signingSecret: settings.fsSigningSecret as string,
-  };
-}
-
-function waitForReady(redis: Redis, timeoutMs: number): Promise<boolean> {
-  if (redis.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (ready: boolean) => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      resolve(ready);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    redis.once('ready', onReady);
-  });
-}
 
 /** Opens Redis, the queues the gateway adds to or reads, and the (lazily built) object store. */
 export async function openGatewayResources(
@@ -92,11 +55,17 @@ export async function openGatewayResources(
     config.publicBaseUrl,
     { bodyLimit: config.gateway.batchBodyLimit, fairShareSlice: config.gateway.batchFairShareSlice },
   );
-  const store = new LazyObjectStore(() => createObjectStore(objectStoreConfig(config.storage, settings, env)));
+  // fs download URLs point at the gateway unless configured otherwise.
+  const store = new LazyObjectStore(() =>
+    createObjectStore(
+      objectStoreConfig(config.storage, env, readEnv(env, FS_ENV.publicBaseUrl) ? undefined : settings.publicBaseUrl),
+    ),
+  );
 
   const redis = createRedisConnection(config.redis.url, 'producer');
   redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
-  if (!(await waitForReady(redis, REDIS_STARTUP_WAIT_MS))) {
+  // Not fatal: the gateway starts not ready (readyz reports it) and ioredis keeps trying.
+  if (!(await waitForRedis(redis))) {
     logger.warn('redis is not reachable yet; the gateway starts not ready');
   }
   const signQueue = createQueue(QueueName.Sign, redis, prefix);

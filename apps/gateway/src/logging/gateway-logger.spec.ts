@@ -1,5 +1,8 @@
 import { Writable } from 'node:stream';
-import { createGatewayLogger } from './gateway-logger';
+import { createProcessLogger } from '@fleetsign/process-kit';
+import { GATEWAY_LOGGER } from './gateway-logger';
+
+const createGatewayLogger = (level: 'info', stream: Writable) => createProcessLogger({ ...GATEWAY_LOGGER, level }, stream);
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -12,7 +15,7 @@ function capture(): { lines: string[]; stream: Writable } {
   return { lines, stream };
 }
 
-describe('createGatewayLogger', () => {
+describe('the gateway logger', () => {
   it('redacts authorization headers wherever they are logged', () => {
     const { lines, stream } = capture();
     const logger = createGatewayLogger('info', stream);

@@ -1,6 +1,5 @@
-import type { LoggerService } from '@nestjs/common';
+import type { ProcessLoggerOptions } from '@fleetsign/process-kit';
 import type { FastifyRequest } from 'fastify';
-import pino, { DestinationStream, Logger, LevelWithSilent } from 'pino';
 
 /**
  * Paths pino blanks out wherever they appear in a log line: bearer tokens and
@@ -28,36 +27,9 @@ function serializeRequest(request: FastifyRequest): Record<string, unknown> {
   };
 }
 
-/** The gateway's pino logger: JSON lines, credentials redacted, request URLs without query strings. */
-export function createGatewayLogger(level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
-  return pino(
-    {
-      name: 'fleetsign-gateway',
-      level,
-      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      serializers: { req: serializeRequest as (req: unknown) => unknown, err: pino.stdSerializers.err },
-    },
-    destination,
-  );
-}
-
-/** Routes Nest's own log calls (module init, route mapping, shutdown) into the same pino logger. */
-export class PinoNestLogger implements LoggerService {
-  constructor(private readonly logger: Logger) {}
-
-  log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
-  }
-  error(message: unknown, trace?: string, context?: string): void {
-    this.logger.error({ context, trace }, String(message));
-  }
-  warn(message: unknown, context?: string): void {
-    this.logger.warn({ context }, String(message));
-  }
-  debug(message: unknown, context?: string): void {
-    this.logger.debug({ context }, String(message));
-  }
-  verbose(message: unknown, context?: string): void {
-    this.logger.trace({ context }, String(message));
-  }
-}
+/** The gateway's logger (createProcessLogger): credentials redacted, request URLs without query strings. */
+export const GATEWAY_LOGGER: ProcessLoggerOptions = {
+  name: 'fleetsign-gateway',
+  redact: REDACTED_PATHS,
+  serializers: { req: serializeRequest },
+};

@@ -1,4 +1,4 @@
-import pino, { type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+import type { ProcessLoggerOptions } from '@fleetsign/process-kit';
 
 /**
  * Paths pino blanks out should they ever reach a log line. The notifier logs neither
@@ -6,15 +6,5 @@ import pino, { type DestinationStream, type LevelWithSilent, type Logger } from 
  */
 export const REDACTED_PATHS = ['secret', 'secrets', '*.secret', 'headers', '*.headers', 'body', '*.body', 'signature'];
 
-/** The notifier's pino logger: JSON lines, secrets, headers and bodies redacted. */
-export function createNotifierLogger(level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
-  return pino(
-    {
-      name: 'fleetsign-notifier',
-      level,
-      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      serializers: { err: pino.stdSerializers.err },
-    },
-    destination,
-  );
-}
+/** The notifier's logger (createProcessLogger): JSON lines, secrets, headers and bodies redacted. */
+export const NOTIFIER_LOGGER: ProcessLoggerOptions = { name: 'fleetsign-notifier', redact: REDACTED_PATHS };

@@ -1,5 +1,4 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../settings/signer-settings';
+import type { ProcessLoggerOptions } from '@fleetsign/process-kit';
 
 /**
  * Paths pino blanks out should they ever reach a log line. The signer logs no PINs,
@@ -7,15 +6,5 @@ import type { LogLevel } from '../settings/signer-settings';
  */
 export const REDACTED_PATHS = ['pin', '*.pin', 'secret', '*.secret', 'credentials', '*.credentials', 'privateKey', '*.privateKey', 'data', 'image'];
 
-/** The signer's pino logger: JSON lines, secrets redacted. */
-export function createSignerLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
-  return pino(
-    {
-      name: 'fleetsign-signer',
-      level,
-      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      serializers: { err: pino.stdSerializers.err },
-    },
-    destination,
-  );
-}
+/** The signer's logger (createProcessLogger): JSON lines, secrets redacted. */
+export const SIGNER_LOGGER: ProcessLoggerOptions = { name: 'fleetsign-signer', redact: REDACTED_PATHS };

@@ -12,12 +12,10 @@ import {
   type StorageConfig,
   wholeNumber,
 } from '@fleetsign/config';
+import { LOG_LEVEL_ENV, type LogLevel, logLevelSchema } from '@fleetsign/process-kit';
 import { queuePrefix } from '@fleetsign/queue';
 import { z } from 'zod';
 
-/** Log levels pino accepts. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where the /metrics + /healthz listener binds; port 0 picks a free port (tests). */
 export interface MetricsListen {
@@ -41,7 +39,7 @@ export interface SignerProcessSettings {
 export const SIGNER_PROCESS_ENV = {
   metricsPort: 'FLEETSIGN_SIGNER_METRICS_PORT',
   metricsHost: 'FLEETSIGN_SIGNER_METRICS_HOST',
-  logLevel: 'FLEETSIGN_LOG_LEVEL',
+  logLevel: LOG_LEVEL_ENV,
   lockDurationMs: 'FLEETSIGN_SIGNER_LOCK_DURATION_MS',
   stalledIntervalMs: 'FLEETSIGN_SIGNER_STALLED_INTERVAL_MS',
   profileRetryMs: 'FLEETSIGN_SIGNER_PROFILE_RETRY_MS',
@@ -53,7 +51,7 @@ export const DEFAULT_SIGNER_METRICS_PORT = 9465;
 const processSchema = z.object({
   metricsPort: wholeNumber(0, 65535).default(DEFAULT_SIGNER_METRICS_PORT),
   metricsHost: hostName().default('0.0.0.0'),
-  logLevel: z.enum(LOG_LEVELS).default('info'),
+  logLevel: logLevelSchema,
   lockDurationMs: wholeNumber(1_000, 600_000).default(30_000),
   stalledIntervalMs: wholeNumber(1_000, 600_000).default(30_000),
   profileRetryMs: wholeNumber(0, 3_600_000).default(30_000),

@@ -36,27 +36,7 @@ function rejectEncrypted(label: string, text: string): void {
  * 'PRIVATE KEY'); it must be RSA-3072 or EC P-192/P-256/P-384, else UnsupportedKey.
  */
 export function loadPrivateKeyPem(pem: string | Buffer): KeyObject {
-  const text = asText(pem);
-  const label = pemLabel(text);
-  rejectEncrypted(label, text);
-  if (!label.includes('PRIVATE KEY')) {
-    throw new FleetSignError(ErrorCode.UnsupportedKey, `PEM holds a ${label}, not a private key`, {
-      pemLabel: label,
-    });
-  }
-  let key: KeyObject;
-  try {
-    key = createPrivateKey({ key: text, format: 'pem' });
-  } catch (err) {
-    throw new FleetSignError(
-      ErrorCode.UnsupportedKey,
-      `cannot read PEM ${label}: ${(err as Error).message}`,
-      { pemLabel: label },
-      { cause: err },
-    );
-  }
-  algorithmOfKey(key);
-  return key;
+  return readPemKey(pem, 'private', createPrivateKey);
 }
 
 /**
@@ -64,12 +44,26 @@ export function loadPrivateKeyPem(pem: string | Buffer): KeyObject {
  * or the public half of a PEM private key; same algorithm rules as loadPrivateKeyPem.
  */
 export function loadPublicKeyPem(pem: string | Buffer): KeyObject {
+  return readPemKey(pem, 'public', createPublicKey);
+}
+
+/** Reads the key of a PEM file with node:crypto; a supported algorithm or UnsupportedKey. */
+function readPemKey(
+  pem: string | Buffer,
+  wanted: 'private' | 'public',
+  create: (input: { key: string; format: 'pem' }) => KeyObject,
+): KeyObject {
   const text = asText(pem);
   const label = pemLabel(text);
   rejectEncrypted(label, text);
+  if (wanted === 'private' && !label.includes('PRIVATE KEY')) {
+    throw new FleetSignError(ErrorCode.UnsupportedKey, `PEM holds a ${label}, not a private key`, {
+      pemLabel: label,
+    });
+  }
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: text, format: 'pem' });
+    key = create({ key: text, format: 'pem' });
   } catch (err) {
     throw new FleetSignError(
       ErrorCode.UnsupportedKey,
