@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { FleetRole } from '@fleetsign/devstack';
-import { DemoError } from './demo-error';
 
 /** Environment variable that moves the demo's data directory (default <repo>/.data/demo). */
 export const DEMO_DIR_ENV = 'FLEETSIGN_DEMO_DIR';
@@ -25,26 +23,6 @@ export interface DemoPaths {
   /** Where the launcher writes each service's output (<logsDir>/<role>.log). */
   serviceLog: Record<FleetRole, string>;
   redisLog: string;
-}
-
-/** The repository root: the nearest folder above `from` whose package.json is FleetSign's. */
-export function findRepoRoot(from: string): string {
-  let dir = resolve(from);
-  for (let depth = 0; depth < 12; depth++) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'fleetsign')
-          return dir;
-      } catch {
-        // not a readable manifest: keep looking upwards
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new DemoError(`cannot find the FleetSign repository above ${from}`);
 }
 
 /** Lays out the demo's files under `dataDir` (FLEETSIGN_DEMO_DIR, else <root>/.data/demo). */

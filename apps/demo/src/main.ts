@@ -1,7 +1,7 @@
-import { DevStackError, readLogTail } from '@fleetsign/devstack';
+import { DevStackError, findRepoRoot, readLogTail } from '@fleetsign/devstack';
 import { isFleetSignError } from '@fleetsign/errors';
 import { DemoError } from './demo-error';
-import { demoPaths, findRepoRoot } from './demo-paths';
+import { demoPaths } from './demo-paths';
 import { runDemo } from './run-demo';
 import { resultLine, summaryLines } from './summary';
 

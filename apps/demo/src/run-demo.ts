@@ -1,4 +1,4 @@
-import { builtServiceEntry, FLEET_ROLES, pollUntil, writeFileAtomic } from '@fleetsign/devstack';
+import { builtServiceEntry, FLEET_ROLES, lockDataDir, pollUntil, writeFileAtomic } from '@fleetsign/devstack';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -8,7 +8,6 @@ import { CleanupStack } from './cleanup-stack';
 import { DEMO_PROFILE } from './demo-config';
 import { DemoError } from './demo-error';
 import { buildDemoImage, type DemoImage } from './demo-image';
-import { lockDemoDir } from './demo-lock';
 import type { DemoPaths } from './demo-paths';
 import { startDemoStack } from './demo-stack';
 import type { GatewayClient, PublishedKey } from './gateway-client';
@@ -72,7 +71,7 @@ export async function runDemo(paths: DemoPaths, log: ProgressLog, signal: AbortS
   let failure: unknown;
   try {
     await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-    cleanup.push('unlock', await lockDemoDir(paths.lockFile));
+    cleanup.push('unlock', await lockDataDir(paths.lockFile, 'demo'));
     log(`data directory ${paths.dataDir}`);
     const runId = randomBytes(6).toString('hex');
     const stack = await startDemoStack(paths, runId, { log, timings, cleanup, signal: runAbort.signal });

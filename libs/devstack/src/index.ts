@@ -21,3 +21,5 @@ export * from './launcher/fleet-env';
 export * from './launcher/fleet';
 export * from './launcher/fleet-redis';
 export * from './launcher/local-config';
+export * from './launcher/repo-root';
+export * from './launcher/dir-lock';

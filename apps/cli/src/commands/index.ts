@@ -6,10 +6,13 @@ import { registerGenerateSigningKey } from './generate-signing-key';
 import { registerSignData } from './sign-data';
 import { registerSignatureInfoV2 } from './signature-info-v2';
 import { registerVerifySignature } from './verify-signature';
+import { registerInit } from './service/init';
+import { registerServe } from './service/serve';
 
 /**
  * Every `fleetsign` subcommand, in help order: the espsecure-compatible offline commands,
- * then the service-client commands (submit, batch, status, public-keys).
+ * then the service-client commands (submit, batch, status, public-keys), then the
+ * local installation (init, serve).
  */
 export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerSignData,
@@ -19,4 +22,6 @@ export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerExtractPublicKey,
   registerGenerateSigningKey,
   ...CLIENT_COMMANDS,
+  registerInit,
+  registerServe,
 ];
