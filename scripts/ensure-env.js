@@ -37,10 +37,14 @@ if (missing.length > 0) {
   run('apt-get', ['install', '-y', '-qq', ...missing]);
 }
 
-// Test-only tools (`--test`, from `npm test`): promtool lints every process's /metrics.
-// Installed like the others when possible; without root or apt the one check they serve
-// is skipped with a printed reason, so they never block the rest of the tests.
-const TEST_ONLY = [{ bin: 'promtool', pkg: 'prometheus' }];
+// Test-only tools (`--test`, from `npm test`): promtool lints every process's /metrics,
+// chromium runs the operator console's browser test.
+// Installed like the others when possible; without root or apt, promtool's check is
+// skipped with a printed reason and the browser test names the missing chromium.
+const TEST_ONLY = [
+  { bin: 'promtool', pkg: 'prometheus' },
+  { bin: 'chromium', pkg: 'chromium' },
+];
 if (process.argv.includes('--test')) {
   const wanted = [...new Set(TEST_ONLY.filter((d) => !onPath(d.bin)).map((d) => d.pkg))];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -49,7 +53,7 @@ if (process.argv.includes('--test')) {
     run('apt-get', ['update', '-qq']);
     run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted]);
   } else if (wanted.length > 0) {
-    console.error(`fleetsign: test tools missing (${wanted.join(' ')}) and apt-get unavailable as non-root: their checks are skipped`);
+    console.error(`fleetsign: test tools missing and not installable here (not root or no apt-get): apt-get install -y ${wanted.join(' ')}`);
   }
 }
 

@@ -49,6 +49,8 @@ export function expectExit(run: ClientRun, exit: 0 | 1 | 2): void {
 /** The running stack. */
 export class ClientStack {
   readonly token = generateApiToken();
+  /** An `operator` key of the same tenant (the operator console). */
+  readonly operatorToken = generateApiToken();
   gateway!: Gateway;
   signer!: Signer;
 
@@ -81,6 +83,13 @@ export class ClientStack {
             tenant: harness.tenant,
             profiles: ['*'],
             scopes: ['sign', 'read', 'batch'],
+          },
+          {
+            id: 'client-operator',
+            token_sha256: stack.operatorToken.tokenSha256,
+            tenant: harness.tenant,
+            profiles: ['*'],
+            scopes: ['operator'],
           },
         ],
       }),

@@ -6,6 +6,8 @@ import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
 import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
 import { BatchesService } from '../batches/batches.service';
+import { ConsoleController, ConsolePageController } from '../console/console.controller';
+import { ConsoleService } from '../console/console.service';
 import { HealthController } from '../health/health.controller';
 import { JobsController } from '../jobs/jobs.controller';
 import { JobsService } from '../jobs/jobs.service';
@@ -35,6 +37,8 @@ export class GatewayModule {
         JobsController,
         BatchesController,
         ProfilesController,
+        ConsolePageController,
+        ConsoleController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
@@ -52,6 +56,7 @@ export class GatewayModule {
         BatchItemEnqueuer,
         BatchesService,
         ProfilesService,
+        ConsoleService,
       ],
     };
   }

@@ -1,0 +1,69 @@
+import { Controller, Get, Header, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '@fleetsign/errors';
+import { PublicRoute, RequireScope } from '../auth/principal';
+import { ApiProblems } from '../docs/openapi-schema';
+import { HttpProblem } from '../http/http-problem';
+import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './console-page';
+import { type ConsoleOverview, type ConsoleSearchResult, ConsoleService } from './console.service';
+
+const CONSOLE_PROBLEMS = { 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden] } as const;
+
+/** The page and script of the operator console: static, public (they hold no data). */
+@ApiTags('console')
+@PublicRoute()
+@Controller('console')
+export class ConsolePageController {
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('content-security-policy', CONSOLE_CSP)
+  @Header('cache-control', 'no-store')
+  @ApiExcludeEndpoint()
+  page(): string {
+    return CONSOLE_HTML;
+  }
+
+  @Get('console.js')
+  @Header('content-type', 'text/javascript; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  @ApiExcludeEndpoint()
+  script(): string {
+    return CONSOLE_JS;
+  }
+}
+
+/** JSON routes the console page calls: every tenant, read-only, `operator` (or `admin`) scope. */
+@ApiTags('console')
+@ApiBearerAuth()
+@Controller('v1/console')
+export class ConsoleController {
+  constructor(private readonly console: ConsoleService) {}
+
+  @Get('overview')
+  @RequireScope('operator')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Operator overview: queue depths, signers, throughput and failures by code, recent jobs and batches, profiles',
+  })
+  @ApiResponse({ status: 200, description: 'Overview (all tenants)' })
+  @ApiProblems(CONSOLE_PROBLEMS)
+  overview(): Promise<ConsoleOverview> {
+    return this.console.overview();
+  }
+
+  @Get('search')
+  @RequireScope('operator')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Find a job (job id), a batch and its failed items (batch id), or the jobs of an image SHA-256' })
+  @ApiQuery({ name: 'q', description: 'job_…, batch_… or a 64-hex SHA-256' })
+  @ApiResponse({ status: 200, description: 'Matches' })
+  @ApiProblems({ 400: [ErrorCode.ValidationFailed], ...CONSOLE_PROBLEMS })
+  search(@Query('q') q: unknown): Promise<ConsoleSearchResult> {
+    if (typeof q !== 'string' || q.trim() === '' || q.length > 200) {
+      throw new HttpProblem(400, ErrorCode.ValidationFailed, 'q must be a job id, a batch id or a SHA-256', {
+        errors: [{ path: 'q', message: 'required, at most 200 characters' }],
+      });
+    }
+    return this.console.search(q);
+  }
+}
