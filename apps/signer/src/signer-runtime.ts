@@ -112,12 +112,14 @@ export class SignerRuntime implements BeforeApplicationShutdown {
       this.metrics.setProfiles(this.registry.status());
       await this.publish(profile);
     });
+    this.registry.onStateChanged(() => this.metrics.setProfiles(this.registry.status()));
     this.metrics.setProfiles(this.registry.status());
 
     const { signer, redis, process: proc } = this.settings;
     const retry: RetryPolicy = { horizonMs: signer.retryHorizonMs, firstDelayMs: SIGN_RETRY_FIRST_DELAY_MS, maxDelayMs: signer.retryMaxDelayMs };
     const processor = createSignJobProcessor({
       retry,
+      profiles: this.registry,
       pipeline: this.pipeline,
       webhooks: this.webhooks,
       metrics: this.metrics,
@@ -157,6 +159,8 @@ export class SignerRuntime implements BeforeApplicationShutdown {
         registry: this.metrics.registry,
         isReady: () => this.isReady(),
         details: () => ({ profiles: this.registry.status() }),
+        // Ready to sign every profile it serves: a profile whose keys are away makes it unready.
+        isFullyReady: () => this.isReady() && this.registry.status().every((profile) => profile.state !== 'unavailable'),
       });
     }
     this.ready = true;
