@@ -1,5 +1,5 @@
 import type { Env, NotifierConfig, RedisConfig, TenantConfig } from '@fleetsign/config';
-import { createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
+import { checkRedisPersistence, createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { createWebhookProcessor } from './delivery/deliver-webhook';
 import { type HealthServer, startHealthServer } from '@fleetsign/observability';
@@ -77,6 +77,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
 
   try {
     await worker.waitUntilReady();
+    await checkRedisPersistence(connection, {
+      allowVolatile: options.redis.allowVolatile,
+      process: 'notifier',
+      warn: (message) => logger.warn(message),
+    });
     if (options.metrics) {
       health = await startHealthServer({
         port: options.metrics.port,

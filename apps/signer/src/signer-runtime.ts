@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
+import { checkRedisPersistence, SIGN_JOB_MAX_STALLED, createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
@@ -107,6 +107,11 @@ export class SignerRuntime implements BeforeApplicationShutdown {
   /** Publishes the available profiles' keys, then starts the worker and the listener. */
   async start(): Promise<void> {
     await waitUntilReady(this.redis.commands, REDIS_START_TIMEOUT_MS);
+    await checkRedisPersistence(this.redis.commands, {
+      allowVolatile: this.settings.redis.allowVolatile,
+      process: 'signer',
+      warn: (message) => this.logger.warn(message),
+    });
     for (const profile of this.registry.availableProfiles()) await this.publish(profile);
     this.registry.onProfileOpened(async (profile) => {
       this.metrics.setProfiles(this.registry.status());
@@ -126,7 +131,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
       logger: this.logger,
       batches: this.batches,
     });
-    const lock = { lockDuration: proc.lockDurationMs, stalledInterval: proc.stalledIntervalMs };
+    const lock = { lockDuration: proc.lockDurationMs, stalledInterval: proc.stalledIntervalMs, maxStalledCount: SIGN_JOB_MAX_STALLED };
     this.signWorker = createWorker(QueueName.Sign, processor, {
       connection: this.redis.worker,
       prefix: redis.prefix,
