@@ -133,7 +133,7 @@ async function containerRedis(): Promise<RedisHandle> {
   const port = await findFreePort();
   const container = await new GenericContainer(REDIS_IMAGE)
     .withExposedPorts({ container: 6379, host: port })
-    .withCommand(['redis-server', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'])
+    .withCommand(['redis-server', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'])
     .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
     .start();
   const host = container.getHost();

@@ -1,6 +1,6 @@
 import type { Env, NotifierConfig, RedisConfig, TenantConfig } from '@fleetsign/config';
 import { createProcessLogger } from '@fleetsign/process-kit';
-import { createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
+import { checkRedisPersistence, createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { createWebhookProcessor } from './delivery/deliver-webhook';
 import { type HealthServer, startHealthServer } from '@fleetsign/observability';
@@ -78,6 +78,11 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
 
   try {
     await worker.waitUntilReady();
+    await checkRedisPersistence(connection, {
+      allowVolatile: options.redis.allowVolatile,
+      process: 'notifier',
+      warn: (message) => logger.warn(message),
+    });
     if (options.metrics) {
       health = await startHealthServer({
         port: options.metrics.port,

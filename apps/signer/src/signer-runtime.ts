@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { waitForRedis } from '@fleetsign/process-kit';
-import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
+import { checkRedisPersistence, SIGN_JOB_MAX_STALLED, createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
@@ -95,24 +95,31 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     if (!(await waitForRedis(this.redis.commands, REDIS_START_TIMEOUT_MS))) {
       throw new FleetSignError(ErrorCode.Internal, `Redis did not answer within ${REDIS_START_TIMEOUT_MS} ms (check REDIS_URL)`);
     }
+    await checkRedisPersistence(this.redis.commands, {
+      allowVolatile: this.settings.redis.allowVolatile,
+      process: 'signer',
+      warn: (message) => this.logger.warn(message),
+    });
     for (const profile of this.registry.availableProfiles()) await this.publish(profile);
     this.registry.onProfileOpened(async (profile) => {
       this.metrics.setProfiles(this.registry.status());
       await this.publish(profile);
     });
+    this.registry.onStateChanged(() => this.metrics.setProfiles(this.registry.status()));
     this.metrics.setProfiles(this.registry.status());
 
     const { signer, redis, process: proc } = this.settings;
     const retry: RetryPolicy = { horizonMs: signer.retryHorizonMs, firstDelayMs: SIGN_RETRY_FIRST_DELAY_MS, maxDelayMs: signer.retryMaxDelayMs };
     const processor = createSignJobProcessor({
       retry,
+      profiles: this.registry,
       pipeline: this.pipeline,
       webhooks: this.webhooks,
       metrics: this.metrics,
       logger: this.logger,
       batches: this.batches,
     });
-    const lock = { lockDuration: proc.lockDurationMs, stalledInterval: proc.stalledIntervalMs };
+    const lock = { lockDuration: proc.lockDurationMs, stalledInterval: proc.stalledIntervalMs, maxStalledCount: SIGN_JOB_MAX_STALLED };
     this.signWorker = createWorker(QueueName.Sign, processor, {
       connection: this.redis.worker,
       prefix: redis.prefix,
@@ -145,6 +152,8 @@ export class SignerRuntime implements BeforeApplicationShutdown {
         registry: this.metrics.registry,
         isReady: () => this.isReady(),
         details: () => ({ profiles: this.registry.status() }),
+        // Ready to sign every profile it serves: a profile whose keys are away makes it unready.
+        isFullyReady: () => this.isReady() && this.registry.status().every((profile) => profile.state !== 'unavailable'),
       });
     }
     this.ready = true;

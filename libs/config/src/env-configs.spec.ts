@@ -13,6 +13,8 @@ import { loadStorageConfig } from './storage-config';
 describe('redis settings', () => {
   it('defaults to a local Redis and the {fleetsign} prefix', () => {
     expect(loadRedisConfig({})).toEqual({ url: 'redis://127.0.0.1:6379', prefix: '{fleetsign}' });
+    expect(loadRedisConfig({ FLEETSIGN_REDIS_ALLOW_VOLATILE: 'true' })).toMatchObject({ allowVolatile: true });
+    expect(loadRedisConfig({ FLEETSIGN_REDIS_ALLOW_VOLATILE: 'false' })).not.toHaveProperty('allowVolatile');
   });
 
   it('wraps a bare prefix in a hash tag and keeps a wrapped one', () => {

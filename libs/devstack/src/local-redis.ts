@@ -29,14 +29,18 @@ export interface LocalRedis {
   logPath: string;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits until it is gone. Safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL (a crash: no final save) and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 const PORT_ATTEMPTS = 3;
 const STOP_TIMEOUT_MS = 10_000;
 
 /**
- * The server's arguments: loopback only, nothing persisted (`--save ""`, no AOF), and
- * `noeviction` as BullMQ requires (an evicted job key would corrupt a queue).
+ * The server's arguments: loopback only, persisted as FleetSign requires (AOF with
+ * `appendfsync everysec` in `dir`: a restart loses at most a second of writes, never
+ * accepted work), no RDB snapshots (the AOF is the record), and `noeviction` as BullMQ
+ * requires (an evicted job key would corrupt a queue).
  */
 export function localRedisArgs(port: number, dir: string): string[] {
   return [
@@ -49,7 +53,9 @@ export function localRedisArgs(port: number, dir: string): string[] {
     '--save',
     '',
     '--appendonly',
-    'no',
+    'yes',
+    '--appendfsync',
+    'everysec',
     '--maxmemory-policy',
     'noeviction',
     '--daemonize',
@@ -124,6 +130,10 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
       logPath,
       stop() {
         stopping ??= stopChildProcess(child, { timeoutMs: STOP_TIMEOUT_MS }).then(() => undefined);
+        return stopping;
+      },
+      kill() {
+        stopping ??= stopChildProcess(child, { signal: 'SIGKILL' }).then(() => undefined);
         return stopping;
       },
     };

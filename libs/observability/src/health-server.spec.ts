@@ -28,4 +28,26 @@ describe('startHealthServer', () => {
       await server.close();
     }
   });
+
+  it('answers /readyz from the stricter check while /healthz stays live', async () => {
+    let keysAway = true;
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: new Registry(),
+      isReady: () => true,
+      isFullyReady: () => !keysAway,
+      details: () => ({ profiles: [{ name: 'rel', state: keysAway ? 'unavailable' : 'available' }] }),
+    });
+    try {
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      const unready = await fetch(`${server.url}/readyz`);
+      expect(unready.status).toBe(503);
+      expect(await unready.json()).toEqual({ status: 'unavailable', profiles: [{ name: 'rel', state: 'unavailable' }] });
+      keysAway = false;
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
 });

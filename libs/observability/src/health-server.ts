@@ -10,8 +10,13 @@ export interface HealthServerOptions {
   registry: Registry;
   /** True while the process can do its work (e.g. signer: keys loaded and worker running); false while stopping. */
   isReady: () => boolean;
-  /** Extra fields of the /healthz body (e.g. the signer's profile states). */
+  /** Extra fields of the /healthz and /readyz bodies (e.g. the signer's profile states). */
   details?: () => Record<string, unknown>;
+  /**
+   * Readiness of GET /readyz when it asks more than `isReady` (the signer: every profile's
+   * keys can sign); without it /readyz answers as /healthz.
+   */
+  isFullyReady?: () => boolean;
 }
 
 /** A running health listener. */
@@ -28,8 +33,8 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
   } else if (path === '/metrics') {
     const text = await options.registry.metrics();
     response.writeHead(200, { 'content-type': options.registry.contentType }).end(text);
-  } else if (path === '/healthz') {
-    const ready = options.isReady();
+  } else if (path === '/healthz' || path === '/readyz') {
+    const ready = path === '/readyz' && options.isFullyReady ? options.isFullyReady() : options.isReady();
     const body = { status: ready ? 'ok' : 'unavailable', ...options.details?.() };
     response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   } else {
@@ -37,7 +42,7 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
   }
 }
 
-/** Starts a process's small listener: GET /metrics (Prometheus text) and GET /healthz (200 ready / 503 not). */
+/** Starts a process's small listener: GET /metrics (Prometheus text), GET /healthz and GET /readyz (200 ready / 503 not). */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const server = createServer((request, response) => {
     answer(request, response, options).catch(() => {

@@ -15,3 +15,4 @@ export * from './queue-factory';
 export { UnrecoverableError } from 'bullmq';
 export * from './failure-reason';
 export * from './retry-policy';
+export * from './redis-persistence';

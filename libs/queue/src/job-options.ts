@@ -39,6 +39,13 @@ export const WEBHOOK_QUEUE_RETENTION: QueueRetention = {
 export const SIGN_JOB_ATTEMPTS = SIGN_JOB_MAX_ATTEMPTS;
 export const SIGN_JOB_BACKOFF_MS = SIGN_RETRY_FIRST_DELAY_MS;
 
+/**
+ * Times a job may be taken back from a signer that died (lock expired) before BullMQ
+ * fails it: high, because a killed signer is an infrastructure fault, never the job's;
+ * the bound only stops a job that kills every signer that takes it.
+ */
+export const SIGN_JOB_MAX_STALLED = 20;
+
 /** Batch parent attempts (writing the manifest and the batch event). */
 export const BATCH_JOB_ATTEMPTS = 3;
 export const BATCH_JOB_BACKOFF_MS = 10_000;

@@ -1,7 +1,8 @@
 import type { BatchRecord, SignJobData, SignJobResult } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 import { batchCounts, batchState, type ApiBatchState, type BatchCountsView } from '../batches/batch-view';
-import { type ApiJobState, type JobErrorView, type JobSnapshot, apiJobState, parseFailedReason } from '../jobs/job-view';
+import { type ApiJobState, type JobErrorView, type JobSnapshot, apiJobState } from '../jobs/job-view';
+import { decodeFailureReason } from '@fleetsign/queue';
 
 /** One job as the operator console lists it (any tenant; no URLs, no secrets). */
 export interface ConsoleJobRow {
@@ -50,7 +51,7 @@ export function consoleJobRow(job: JobSnapshot<SignJobData, SignJobResult>, stat
   if (job.data.batchIndex !== undefined) row.batchIndex = job.data.batchIndex;
   if (job.data.source.sha256) row.sourceSha256 = job.data.source.sha256;
   if (apiState === 'succeeded' && job.returnvalue) row.imageSha256 = job.returnvalue.imageSha256;
-  if (apiState === 'failed') row.error = parseFailedReason(job.failedReason);
+  if (apiState === 'failed') row.error = decodeFailureReason(job.failedReason);
   return row;
 }
 

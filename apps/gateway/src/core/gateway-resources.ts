@@ -8,7 +8,7 @@ import {
   readEnv,
   resolveSecret,
 } from '@fleetsign/config';
-import { type FleetSignQueue, QueueName, createQueue, createRedisConnection, queuePrefix } from '@fleetsign/queue';
+import { checkRedisPersistence, type FleetSignQueue, QueueName, createQueue, createRedisConnection, queuePrefix } from '@fleetsign/queue';
 import { objectStoreConfig, waitForRedis } from '@fleetsign/process-kit';
 import { createObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
@@ -64,9 +64,23 @@ export async function openGatewayResources(
 
   const redis = createRedisConnection(config.redis.url, 'producer');
   redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const persistence = {
+    allowVolatile: config.redis.allowVolatile,
+    process: 'gateway',
+    warn: (message: string) => logger.warn(message),
+  };
   // Not fatal: the gateway starts not ready (readyz reports it) and ioredis keeps trying.
-  if (!(await waitForRedis(redis))) {
+  if (await waitForRedis(redis)) {
+    await checkRedisPersistence(redis, persistence).catch(async (err: unknown) => {
+      redis.disconnect();
+      throw err;
+    });
+  } else {
     logger.warn('redis is not reachable yet; the gateway starts not ready');
+    // Checked once Redis answers; a volatile one is reported then (the gateway is already serving).
+    redis.once('ready', () => {
+      checkRedisPersistence(redis, persistence).catch((err: unknown) => logger.error({ reason: (err as Error).message }, 'redis does not persist'));
+    });
   }
   const signQueue = createQueue(QueueName.Sign, redis, prefix);
   const webhookQueue = createQueue(QueueName.Webhook, redis, prefix);

@@ -42,6 +42,26 @@ async function errorOf(promise: Promise<unknown>): Promise<FleetSignError> {
 }
 
 describe('ProfileKeyRegistry', () => {
+  it('shows a profile unavailable while its keys fail with a transient key fault, and available after a signing succeeds', async () => {
+    const registry = await ProfileKeyRegistry.open([profile('rsa', 'sbv2-rsa3072', [pem('rsa.pem')])], opener);
+    const changes: string[] = [];
+    registry.onStateChanged(() => changes.push(registry.status()[0].state));
+    try {
+      registry.reportSigning('rsa', { ok: false, error: new FleetSignError(ErrorCode.StorageError, 'store away') });
+      registry.reportSigning('rsa', { ok: false, error: new FleetSignError(ErrorCode.InvalidImage, 'bad image') });
+      expect(registry.status()[0].state).toBe('available');
+      registry.reportSigning('rsa', { ok: false, error: new FleetSignError(ErrorCode.HsmUnavailable, 'token away') });
+      expect(registry.status()).toEqual([{ name: 'rsa', state: 'unavailable', error: { code: ErrorCode.HsmUnavailable, message: 'token away' } }]);
+      // Jobs still get the keys, so they retry against the token and find it back.
+      await expect(registry.acquire('rsa')).resolves.toMatchObject({ name: 'rsa' });
+      registry.reportSigning('rsa', { ok: true });
+      expect(registry.status()[0]).toMatchObject({ state: 'available' });
+      expect(changes).toEqual(['unavailable', 'available']);
+    } finally {
+      await registry.close();
+    }
+  });
+
   it('opens active profiles, keeps revoked ones closed and tells unknown ones apart', async () => {
     const registry = await ProfileKeyRegistry.open(
       [

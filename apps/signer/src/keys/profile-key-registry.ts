@@ -10,6 +10,12 @@ export type ProfileStatus =
   | { name: string; state: 'unavailable'; error: { code: ErrorCode; message: string } }
   | { name: string; state: 'revoked' };
 
+/** Codes of a key fault while signing: the profile's keys are open but cannot sign now. */
+const KEY_FAULT_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.HsmUnavailable, ErrorCode.HsmError, ErrorCode.KmsError]);
+
+/** Called when a profile's state changes (keys opened, a key fault seen or cleared). */
+export type ProfileStateListener = () => void;
+
 /** Called when a profile's keys open, at start-up or on a later retry. */
 export type ProfileOpenedListener = (profile: OpenProfile) => void | Promise<void>;
 
@@ -42,6 +48,9 @@ function asFleetSignError(err: unknown, profile: string): FleetSignError {
 export class ProfileKeyRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners: ProfileOpenedListener[] = [];
+  private readonly stateListeners: ProfileStateListener[] = [];
+  /** Open profiles whose keys failed their last signing with a transient key fault. */
+  private readonly keyFaults = new Map<string, { code: ErrorCode; message: string }>();
   private readonly retryIntervalMs: number;
   private readonly now: () => number;
   private closed = false;
@@ -78,6 +87,33 @@ export class ProfileKeyRegistry {
     this.listeners.push(listener);
   }
 
+  /** Registers a listener for changes of the profiles' states (for metrics). */
+  onStateChanged(listener: ProfileStateListener): void {
+    this.stateListeners.push(listener);
+  }
+
+  /**
+   * Records how a signing with `name`'s keys ended: a transient key fault (HSM or KMS
+   * away) shows the profile unavailable in `status()` until a signing succeeds again.
+   * Faults of other parts (store, Redis) and permanent errors leave it as it is.
+   */
+  reportSigning(name: string, outcome: { ok: true } | { ok: false; error: unknown }): void {
+    const entry = this.entries.get(name);
+    if (entry?.state !== 'available') return;
+    if (outcome.ok) {
+      if (this.keyFaults.delete(name)) this.stateChanged();
+      return;
+    }
+    const { error } = outcome;
+    if (!isFleetSignError(error) || !KEY_FAULT_CODES.has(error.code) || !isTransientError(error)) return;
+    const known = this.keyFaults.get(name);
+    this.keyFaults.set(name, { code: error.code, message: error.message });
+    if (!known) {
+      this.options.logger?.warn({ profile: name, code: error.code, reason: error.message }, 'profile unavailable: its keys cannot sign now; jobs retry');
+      this.stateChanged();
+    }
+  }
+
   /**
    * The open keys of `name`. Throws UnknownProfile, ProfileRevoked, or the error the
    * profile's keys failed with (e.g. HsmPinIncorrect), after one retry when it was transient.
@@ -102,6 +138,8 @@ export class ProfileKeyRegistry {
   /** Every configured profile's state, in configuration order. */
   status(): ProfileStatus[] {
     return [...this.entries].map(([name, entry]): ProfileStatus => {
+      const fault = this.keyFaults.get(name);
+      if (entry.state === 'available' && fault) return { name, state: 'unavailable', error: fault };
       if (entry.state === 'available') {
         return { name, state: 'available', scheme: entry.profile.scheme, keys: entry.profile.keys.length };
       }
@@ -153,6 +191,10 @@ export class ProfileKeyRegistry {
         this.options.logger?.warn({ profile: config.name, err }, 'a profile-opened listener failed');
       }
     }
+  }
+
+  private stateChanged(): void {
+    for (const listener of this.stateListeners) listener();
   }
 
   private unavailable(config: ProfileConfig, error: FleetSignError): Entry {

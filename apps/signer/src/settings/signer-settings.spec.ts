@@ -3,12 +3,12 @@ import { loadSignerConfig } from '@fleetsign/config';
 import { loadSignerProcessSettings } from './signer-settings';
 
 describe('loadSignerProcessSettings', () => {
-  it('defaults to a metrics listener on 9465 and 30 s lock and stall checks', () => {
+  it('defaults to a metrics listener on 9465, 8 s locks and 3 s stall checks (takeover within 15 s)', () => {
     expect(loadSignerProcessSettings({})).toEqual({
       metrics: { port: 9465, host: '0.0.0.0' },
       logLevel: 'info',
-      lockDurationMs: 30_000,
-      stalledIntervalMs: 30_000,
+      lockDurationMs: 8_000,
+      stalledIntervalMs: 3_000,
       profileRetryMs: 30_000,
     });
   });

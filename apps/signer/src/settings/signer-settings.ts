@@ -28,9 +28,15 @@ export interface SignerProcessSettings {
   /** The metrics/health listener; undefined when FLEETSIGN_SIGNER_METRICS_PORT is 0. */
   metrics?: MetricsListen;
   logLevel: LogLevel;
-  /** BullMQ job lock: a worker that stops renewing it (killed) loses the job after this long. */
+  /**
+   * BullMQ job lock, renewed every half of it: a signer that stops renewing it (killed)
+   * loses its jobs at most this long after it died.
+   */
   lockDurationMs: number;
-  /** How often the worker looks for jobs whose lock expired and puts them back in the queue. */
+  /**
+   * How often the workers look for jobs whose lock expired and put them back in the
+   * queue: another signer takes a killed signer's jobs within lockDurationMs + this.
+   */
   stalledIntervalMs: number;
   /** Least time between two attempts to open a profile whose keys failed for a transient reason. */
   profileRetryMs: number;
@@ -45,6 +51,14 @@ export const SIGNER_PROCESS_ENV = {
   profileRetryMs: 'FLEETSIGN_SIGNER_PROFILE_RETRY_MS',
 } as const;
 
+/**
+ * Takeover after a signer dies: its locks (renewed every 4 s) expire within 8 s and a
+ * stalled check runs every 3 s, so another signer has its jobs within about 11 s (the
+ * 15 s bound). Shorter locks would risk a busy but living signer losing its jobs.
+ */
+export const DEFAULT_LOCK_DURATION_MS = 8_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 3_000;
+
 /** Default port of the signer's metrics/health listener (gateway 3000, notifier 9466). */
 export const DEFAULT_SIGNER_METRICS_PORT = 9465;
 
@@ -52,15 +66,15 @@ const processSchema = z.object({
   metricsPort: wholeNumber(0, 65535).default(DEFAULT_SIGNER_METRICS_PORT),
   metricsHost: hostName().default('0.0.0.0'),
   logLevel: logLevelSchema,
-  lockDurationMs: wholeNumber(1_000, 600_000).default(30_000),
-  stalledIntervalMs: wholeNumber(1_000, 600_000).default(30_000),
+  lockDurationMs: wholeNumber(1_000, 600_000).default(DEFAULT_LOCK_DURATION_MS),
+  stalledIntervalMs: wholeNumber(1_000, 600_000).default(DEFAULT_STALLED_INTERVAL_MS),
   profileRetryMs: wholeNumber(0, 3_600_000).default(30_000),
 });
 
 /**
  * Process settings from FLEETSIGN_SIGNER_METRICS_PORT (9465; 0 disables the listener),
  * FLEETSIGN_SIGNER_METRICS_HOST (0.0.0.0), FLEETSIGN_LOG_LEVEL (info),
- * FLEETSIGN_SIGNER_LOCK_DURATION_MS (30000), FLEETSIGN_SIGNER_STALLED_INTERVAL_MS (30000)
+ * FLEETSIGN_SIGNER_LOCK_DURATION_MS (8000), FLEETSIGN_SIGNER_STALLED_INTERVAL_MS (3000)
  * and FLEETSIGN_SIGNER_PROFILE_RETRY_MS (30000).
  */
 export function loadSignerProcessSettings(env: Env = process.env): SignerProcessSettings {

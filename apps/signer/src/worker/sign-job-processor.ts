@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FleetSignProcessor, QueueName, RetryPolicy, SignJobResult } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { type BatchAccounting, failedOutcome, succeededOutcome } from '../batch/batch-accounting';
+import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
 import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { SignPipeline } from '../pipeline/sign-pipeline';
@@ -13,6 +14,8 @@ export interface SignJobProcessorDeps {
   webhooks: Pick<WebhookEnqueuer, 'jobFailed'>;
   metrics: SignerMetrics;
   logger: Logger;
+  /** Told how each signing with a profile's keys ended, so a key fault shows in readiness and metrics. */
+  profiles?: Pick<ProfileKeyRegistry, 'reportSigning'>;
   /** How long transient failures are retried. */
   retry: RetryPolicy;
   /** Counts batch items as they become final; without it batch items are signed like single jobs. */
@@ -33,6 +36,7 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
     try {
       await deps.batches?.started(job);
       const result = await deps.pipeline.run(job);
+      deps.profiles?.reportSigning(job.data.profile, { ok: true });
       // A failure to record it fails this attempt; the retry finds the job's audit record and records again.
       await deps.batches?.finished(job, succeededOutcome(result));
       deps.metrics.jobsSucceeded.inc({ profile: job.data.profile, reused: String(result.reused === true) });
@@ -40,6 +44,7 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
       log.info({ signedKey: result.signedKey, signedSha256: result.signedSha256, reused: result.reused === true, timings: result.timings }, 'image signed');
       return result;
     } catch (err) {
+      deps.profiles?.reportSigning(job.data.profile, { ok: false, error: err });
       const failure = classifyJobError(err);
       const final = failure.permanent || isLastAttempt(job, deps.retry);
       deps.metrics.attemptsFailed.inc({ code: failure.code, retry: String(!final) });

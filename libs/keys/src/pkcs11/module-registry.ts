@@ -13,7 +13,14 @@ interface LoadedModule {
   users: number;
   /** False when someone else in the process had initialised it: then we must not finalise it. */
   initializedHere: boolean;
+  /** Token operations running now, on any session of any user. */
+  inFlight: number;
+  /** When the module was last re-initialised (ms since epoch). */
+  recoveredAt: number;
 }
+
+/** Least time between two re-initialisations of one module. */
+export const PKCS11_RECOVERY_INTERVAL_MS = 2_000;
 
 const modules = new Map<string, LoadedModule>();
 
@@ -24,6 +31,16 @@ export interface Pkcs11ModuleHandle {
   readonly pkcs11: pkcs11js.PKCS11;
   /** Drops this user; the last one finalises and unloads the library. Idempotent. */
   release(): void;
+  /** Runs one token operation, counted so that `recover` never finalises under it. */
+  track<T>(operation: () => Promise<T>): Promise<T>;
+  /**
+   * Re-initialises the library (C_Finalize + C_Initialize) after its token went away,
+   * so it looks for the token afresh: SoftHSM2, for one, never sees a token folder that
+   * was moved away and back until then. Every session of every user becomes invalid;
+   * the session pools reconnect on their next operation. Skipped (false) while an
+   * operation runs or when it was done less than PKCS11_RECOVERY_INTERVAL_MS ago.
+   */
+  recover(): boolean;
 }
 
 function canonicalPath(modulePath: string): string {
@@ -51,7 +68,7 @@ function load(path: string): LoadedModule {
     }
     initializedHere = false;
   }
-  return { pkcs11, users: 0, initializedHere };
+  return { pkcs11, users: 0, initializedHere, inFlight: 0, recoveredAt: 0 };
 }
 
 /** Loads and initialises the PKCS#11 library at `modulePath`, or shares the one already loaded. */
@@ -80,6 +97,31 @@ export function acquirePkcs11Module(modulePath: string): Pkcs11ModuleHandle {
         // Finalising a library that lost its token still has to unload it.
       }
       loaded.pkcs11.close();
+    },
+    async track<T>(operation: () => Promise<T>): Promise<T> {
+      loaded.inFlight++;
+      try {
+        return await operation();
+      } finally {
+        loaded.inFlight--;
+      }
+    },
+    recover(): boolean {
+      const now = Date.now();
+      if (released || !loaded.initializedHere || loaded.inFlight > 0 || now - loaded.recoveredAt < PKCS11_RECOVERY_INTERVAL_MS) return false;
+      loaded.recoveredAt = now;
+      // Synchronous, with nothing in flight: no native call can run between the two.
+      try {
+        loaded.pkcs11.C_Finalize();
+      } catch {
+        // A library that lost its token may refuse to finalise cleanly; initialise anyway.
+      }
+      try {
+        loaded.pkcs11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+      } catch (err) {
+        if (!hasPkcs11Code(err, pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED)) return false;
+      }
+      return true;
     },
   };
 }

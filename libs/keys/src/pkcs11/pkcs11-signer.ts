@@ -70,7 +70,7 @@ export async function openPkcs11Signer(ref: Pkcs11KeyRef): Promise<Pkcs11Signer>
       size: sessions,
       description,
       onReconnect: (session) => {
-        key = findPrivateKey(pkcs11, session, selector, slot.label);
+        key = refindKey(() => findPrivateKey(pkcs11, session, selector, slot.label), description);
       },
     });
     pool = activePool;
@@ -95,9 +95,12 @@ export async function openPkcs11Signer(ref: Pkcs11KeyRef): Promise<Pkcs11Signer>
         if (closed) throw new FleetSignError(ErrorCode.HsmUnavailable, `${description}: signer is closed`);
         assertDigestLength(algorithm, digest);
         try {
-          return await activePool.run((session) => signDigestOnSession(pkcs11, session, key!, algorithm, digest));
+          return await ownModule.track(() => activePool.run((session) => signDigestOnSession(pkcs11, session, key!, algorithm, digest)));
         } catch (err) {
-          throw toFleetSignError(err, description);
+          const error = toFleetSignError(err, description);
+          // The token went away (or broke): look for it afresh, so signing resumes by itself once it is back.
+          if (error.code === ErrorCode.HsmUnavailable || error.code === ErrorCode.HsmError) ownModule.recover();
+          throw error;
         }
       },
       poolStats: () => activePool.stats(),
@@ -114,6 +117,21 @@ export async function openPkcs11Signer(ref: Pkcs11KeyRef): Promise<Pkcs11Signer>
     await pool?.close().catch(() => undefined);
     module?.release();
     throw toFleetSignError(err, context);
+  }
+}
+
+/**
+ * Finds the key again after a reconnect. It was on the token when the signer opened, so
+ * not finding it now means the token's objects are away (token removed, its storage
+ * gone): HsmUnavailable, retried, never the permanent KeyNotFound of a wrong label.
+ */
+function refindKey(find: () => TokenPrivateKey, description: string): TokenPrivateKey {
+  try {
+    return find();
+  } catch (err) {
+    const error = toFleetSignError(err, description);
+    if (error.code !== ErrorCode.KeyNotFound) throw error;
+    throw new FleetSignError(ErrorCode.HsmUnavailable, `${description}: the key is no longer visible on the token; the token is unavailable`, error.details, { cause: err });
   }
 }
 
