@@ -174,6 +174,12 @@ describe('the CLI', () => {
 
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as BatchManifest;
     expect(manifest.requester).toBe(API_KEY);
+    const view = await client.api(`/v1/batches/${manifest.batchId}`);
+    expect(await view.json()).toMatchObject({ id: manifest.batchId, requester: API_KEY, state: 'completed' });
+    const items = await client.api(`/v1/batches/${manifest.batchId}/items`);
+    expect(((await items.json()) as { items: Array<{ state: string; policy?: SigningPolicyFacts }> }).items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ state: 'succeeded', policy: expect.objectContaining({ requester: API_KEY }) })]),
+    );
     const byName = Object.fromEntries(manifest.items.map((item) => [item.name, item]));
     expect(byName['current.bin']).toMatchObject({ state: 'succeeded', policy: { requester: API_KEY, app: { projectName: 'door-lock', secureVersion: 4 } } });
     expect(byName['rollback.bin']).toMatchObject({ state: 'failed', error: { code: ErrorCode.SecureVersionTooLow } });
