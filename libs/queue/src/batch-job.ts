@@ -29,6 +29,8 @@ export interface BatchJobResult {
   batchId: string;
   tenant: string;
   profile: string;
+  /** The API key that submitted the batch. */
+  requester?: string;
   counts: BatchCounts;
   manifestKey: string;
 }
@@ -103,6 +105,8 @@ export interface BatchCompletedEventData {
   batchId: string;
   tenant: string;
   profile: string;
+  /** The API key that submitted the batch. */
+  requester?: string;
   state: 'completed';
   counts: BatchCounts;
   manifestKey: string;

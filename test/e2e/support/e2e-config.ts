@@ -19,6 +19,14 @@ export interface E2eProfile {
   allowedChips?: string[];
   /** 'wrong': the key's pin_file holds a PIN the token refuses. */
   pin?: 'right' | 'wrong';
+  /** The profile's `anti_rollback` setting, as written in the file. */
+  antiRollback?: { min_secure_version?: number; monotonic?: boolean; max_step?: number };
+}
+
+/** Settings of the stack's one API key. */
+export interface E2eApiKeyOptions {
+  /** Default: sign and read. */
+  scopes?: string[];
 }
 
 /** A PIN the test token does not have; it must never appear in any output. */
@@ -43,7 +51,7 @@ function writeSecretFile(dir: string, name: string, content: string): string {
 }
 
 /** Writes a configuration with one tenant (webhook secret in a file), one API key and `profiles`. */
-export function writeE2eConfig(name: string, profiles: E2eProfile[]): E2eConfig {
+export function writeE2eConfig(name: string, profiles: E2eProfile[], apiKey: E2eApiKeyOptions = {}): E2eConfig {
   const dir = mkdtempSync(join(requireTestEnv('tmpRoot'), `e2e-${name}-`));
   const pins = {
     right: writeSecretFile(dir, 'token.pin', `${requireTestEnv('tokenPin')}\n`),
@@ -59,10 +67,11 @@ export function writeE2eConfig(name: string, profiles: E2eProfile[]): E2eConfig 
       scheme: profile.scheme,
       keys: profile.keys.map((key) => tokenKey(key, pins[profile.pin ?? 'right'])),
       ...(profile.allowedChips ? { allowed_chips: profile.allowedChips } : {}),
+      ...(profile.antiRollback ? { anti_rollback: profile.antiRollback } : {}),
       state: 'active',
     })),
     tenants: [{ name: tenant, webhook_secret_file: writeSecretFile(dir, 'webhook.secret', `${webhookSecret}\n`) }],
-    api_keys: [{ id: 'e2e-ci', token_sha256: tokenSha256, tenant, profiles: ['*'], scopes: ['sign', 'read'] }],
+    api_keys: [{ id: 'e2e-ci', token_sha256: tokenSha256, tenant, profiles: ['*'], scopes: apiKey.scopes ?? ['sign', 'read'] }],
   };
   const configPath = join(dir, 'fleetsign.yaml');
   writeFileSync(configPath, stringify(file));

@@ -22,7 +22,7 @@ import {
 } from '../../integration/notifier/notifier-test-kit';
 import { testS3StorageConfig } from '../../support/s3-server';
 import { requireTestEnv } from '../../support/test-env';
-import { type E2eConfig, type E2eProfile, writeE2eConfig } from './e2e-config';
+import { type E2eApiKeyOptions, type E2eConfig, type E2eProfile, writeE2eConfig } from './e2e-config';
 import { SigningClient } from './signing-client';
 
 // One spec file's FleetSign deployment on the shared test services: its own queue
@@ -83,8 +83,8 @@ export class E2eStack {
   }
 
   /** Writes the configuration for `profiles`; starts no service yet. */
-  static create(name: string, storage: E2eStorage, profiles: E2eProfile[]): E2eStack {
-    return new E2eStack(name, storage, writeE2eConfig(name, profiles));
+  static create(name: string, storage: E2eStorage, profiles: E2eProfile[], apiKey: E2eApiKeyOptions = {}): E2eStack {
+    return new E2eStack(name, storage, writeE2eConfig(name, profiles, apiKey));
   }
 
   get tenant(): string {

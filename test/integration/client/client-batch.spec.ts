@@ -107,6 +107,7 @@ describe('fleetsign batch', () => {
     expectExit(status, 0);
     expect(status.stdout).toContain(`Batch ${summary.batchId}: completed (profile ${CLIENT_PROFILES.rsa})`);
     expect(status.stdout).toContain('Items: 20 total, 20 succeeded, 0 failed, 0 active, 0 queued (100%)');
+    expect(status.stdout).toContain('Requested by: client-ci');
   });
 
   it('reports an image the signer refuses, exit 1, and still downloads the others', async () => {

@@ -42,6 +42,8 @@ describe('gateway POST /v1/jobs', () => {
     const data = JSON.parse(raw.data) as SignJobData & { requestHash: string };
     expect(data).toEqual({
       tenant: h.tenantA,
+      // Who asked: the API key's id from the configuration, never its token.
+      requester: 'a-ci',
       profile: PROFILES.rsa,
       source: { key: sourceKey, size: image.length },
       signedKey: `signed/${h.tenantA}/${body.id}.bin`,

@@ -122,6 +122,13 @@ describe('batch finaliser', () => {
     ]);
   });
 
+  it('names the API key that submitted the batch in the result, the manifest and the event', async () => {
+    const { run, manifests, events } = setup({ ...record, requester: 'ci-main' });
+    expect(await run()).toMatchObject({ requester: 'ci-main' });
+    expect(JSON.parse(manifests[0])).toMatchObject({ requester: 'ci-main' });
+    expect(events[0].data.payload).toMatchObject({ requester: 'ci-main', state: 'completed' });
+  });
+
   it('does nothing more when run again after its event was enqueued', async () => {
     const { run, manifests, events } = setup();
     await run();

@@ -66,6 +66,7 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
       batchId,
       tenant: record.tenant,
       profile: record.profile,
+      ...(record.requester ? { requester: record.requester } : {}),
       counts,
       manifestKey,
     };

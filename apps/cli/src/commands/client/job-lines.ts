@@ -24,11 +24,12 @@ export function jobLines(job: JobView): string[] {
 export function batchLines(batch: BatchView): string[] {
   const { counts } = batch;
   const lines = [
-    `Batch ${batch.id}: ${batch.state} (profile ${batch.profile}${batch.requester ? `, requested by ${batch.requester}` : ''})`,
+    `Batch ${batch.id}: ${batch.state} (profile ${batch.profile})`,
     `Items: ${batch.total} total, ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.active} active, ` +
       `${counts.queued} queued (${Math.floor(batch.progress * 100)}%)`,
     `Created ${batch.createdAt}${batch.finishedAt ? `, finished ${batch.finishedAt}` : ''}`,
   ];
+  if (batch.requester) lines.push(`Requested by: ${batch.requester}`);
   if (batch.manifest) lines.push(`Manifest: ${batch.manifest.key}`);
   if (batch.webhook) lines.push(webhookLine(batch.webhook));
   return lines;
