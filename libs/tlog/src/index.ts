@@ -1,0 +1,6 @@
+export * from './merkle-hash';
+export * from './compact-range';
+export * from './proofs';
+export * from './log-entry';
+export * from './signed-note';
+export * from './checkpoint';
