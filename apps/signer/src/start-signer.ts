@@ -3,7 +3,6 @@ import { NestFactory } from '@nestjs/core';
 import type { Env } from '@fleetsign/config';
 import type { FleetSignWorker, QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
-import { AuditChain } from './audit/audit-chain';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { NestPinoLogger } from './observability/nest-logger';
 import { createSignerLogger } from './observability/signer-logger';
@@ -12,6 +11,7 @@ import { objectStoreConfig } from './settings/object-store-config';
 import { loadSignerSettings, type SignerSettings, type SignerSettingsOverrides } from './settings/signer-settings';
 import { SignerModule } from './signer.module';
 import { SignerRuntime } from './signer-runtime';
+import { TransparencyLog } from './transparency-log/transparency-log';
 
 /** How to start a signer; main.ts passes nothing (all from the environment), tests override parts. */
 export interface StartSignerOptions {
@@ -34,7 +34,8 @@ export interface Signer {
   /** The BullMQ worker on the `sign` queue. */
   worker: FleetSignWorker<QueueName.Sign>;
   metrics: SignerMetrics;
-  audit: AuditChain;
+  /** The signer's side of the transparency log. */
+  log: TransparencyLog;
   /** Base URL of the /metrics + /healthz listener, when one runs. */
   metricsUrl?: string;
   settings: SignerSettings;
@@ -71,7 +72,7 @@ export async function startSigner(options: StartSignerOptions = {}): Promise<Sig
     registry: app.get(ProfileKeyRegistry),
     worker: runtime.worker as FleetSignWorker<QueueName.Sign>,
     metrics: app.get(SignerMetrics),
-    audit: app.get(AuditChain),
+    log: app.get(TransparencyLog),
     metricsUrl: runtime.metricsUrl,
     settings,
     isReady: () => runtime.isReady(),

@@ -1,5 +1,5 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
-import type { JobWebhookTarget, SignedBlockInfo } from './sign-job';
+import type { JobWebhookTarget, SignedBlockInfo, SignJobLogReceipt } from './sign-job';
 
 /** Item counts of a batch. */
 export interface BatchCounts {
@@ -46,6 +46,8 @@ export interface BatchItemSucceeded {
   signedSha256: string;
   blocks: SignedBlockInfo[];
   reused?: boolean;
+  /** The signing's place in the transparency log. */
+  log?: SignJobLogReceipt;
 }
 
 /** A batch item that failed for good (permanent error, or its last attempt). */
@@ -76,6 +78,8 @@ export interface BatchManifestItem {
   signedSha256?: string;
   blocks?: SignedBlockInfo[];
   reused?: boolean;
+  /** The signing's place in the transparency log (succeeded items). */
+  log?: SignJobLogReceipt;
   error?: BatchItemError;
 }
 

@@ -4,3 +4,5 @@ export * from './proofs';
 export * from './log-entry';
 export * from './signed-note';
 export * from './checkpoint';
+export * from './log-layout';
+export * from './verify-log';

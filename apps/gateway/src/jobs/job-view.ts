@@ -1,5 +1,5 @@
 import { ErrorCode } from '@fleetsign/errors';
-import type { SignJobData, SignJobResult, SignJobTimings, SignedBlockInfo } from '@fleetsign/queue';
+import type { SignJobData, SignJobLogReceipt, SignJobResult, SignJobTimings, SignedBlockInfo } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 
 /** Job states as the API reports them. */
@@ -27,6 +27,8 @@ export interface JobResultView {
   timings: SignJobTimings;
   /** True when no new signature was made: an earlier signing of the same image (or attempt of the job) was reused. */
   reused?: boolean;
+  /** The signing's place in the transparency log. */
+  log: SignJobLogReceipt;
 }
 
 /** Delivery of the job's completion event. */
@@ -169,6 +171,7 @@ export function buildJobView(input: JobViewInput): JobView {
       blocks: result.blocks,
       timings: result.timings,
       ...(result.reused ? { reused: true } : {}),
+      log: result.log,
     };
   }
   if (input.webhook) view.webhook = input.webhook;

@@ -41,6 +41,7 @@ export function succeededOutcome(result: SignJobResult): BatchItemOutcome {
     signedSha256: result.signedSha256,
     blocks: result.blocks,
     ...(result.reused ? { reused: true } : {}),
+    log: result.log,
   };
 }
 

@@ -31,6 +31,7 @@ export function manifestItem(batchId: string, item: FinishedItem): BatchManifest
     signedSha256: outcome.signedSha256,
     blocks: outcome.blocks,
     ...(outcome.reused ? { reused: true } : {}),
+    ...(outcome.log ? { log: outcome.log } : {}),
   };
 }
 
