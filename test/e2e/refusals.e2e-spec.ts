@@ -1,7 +1,7 @@
 import { ErrorCode } from '@fleetsign/errors';
 import { WebhookEventType } from '@fleetsign/queue';
 import { buildEspImage } from '@fleetsign/secure-boot';
-import { auditHeadRedisKey, type AuditRecord } from '../../apps/signer/src';
+import { logHeadRedisKey } from '../../apps/signer/src';
 import { WRONG_PIN } from './support/e2e-config';
 import { E2eStack } from './support/e2e-stack';
 import type { SigningClient } from './support/signing-client';
@@ -57,11 +57,11 @@ describe('bad input through the whole path', () => {
     expect(job.error?.message).toMatch(/ESP32-S3/);
   });
 
-  it('stored no signed object and no audit record for the refused jobs', async () => {
+  it('stored no signed object and no log entry for the refused jobs', async () => {
     expect((await stack.keys('incoming')).sort()).toEqual([...uploads].sort());
     expect(await stack.keys('signed')).toEqual([]);
-    expect(await stack.keys('audit')).toEqual([]);
-    expect(await stack.redis.get(auditHeadRedisKey(stack.prefix))).toBeNull();
+    expect(await stack.logEntries()).toEqual([]);
+    expect(await stack.redis.get(logHeadRedisKey(stack.prefix))).toBeNull();
   });
 });
 
@@ -87,9 +87,8 @@ describe('a profile whose HSM PIN is wrong', () => {
     expect(stack.signer?.isReady()).toBe(true);
 
     expect(await stack.keys('signed')).toEqual([`signed/${stack.tenant}/${job.id}.bin`]);
-    const [auditKey, ...more] = await stack.keys('audit');
+    const [record, ...more] = await stack.logEntries();
     expect(more).toEqual([]);
-    const record = JSON.parse((await stack.store.getBuffer(auditKey, 64 * 1024)).toString('utf8')) as AuditRecord;
-    expect(record).toMatchObject({ jobId: job.id, profile: 'release-p256', signer: { pid: process.pid } });
+    expect(record).toMatchObject({ seq: 0, kind: 'signed', jobId: job.id, profile: 'release-p256' });
   });
 });

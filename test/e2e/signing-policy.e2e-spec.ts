@@ -5,13 +5,13 @@ import { type BatchManifest, type SigningPolicyFacts, WebhookEventType } from '@
 import { buildEspImage } from '@fleetsign/secure-boot';
 import { runCli } from '../../apps/cli/src/cli';
 import { createClientCommands } from '../../apps/cli/src/commands/client';
-import type { AuditRecord } from '../../apps/signer/src';
+import type { LogEntry } from '@fleetsign/tlog';
 import { requireTestEnv } from '../support/test-env';
 import { E2eStack } from './support/e2e-stack';
 import type { SigningClient } from './support/signing-client';
 
 // Signing policy through the whole path (issue 8): who asked and which app was signed,
-// in the job view, the webhook, the audit record, the batch manifest and the CLI; and
+// in the job view, the webhook, the log entry, the batch manifest and the CLI; and
 // anti-rollback on secure_version: floor, monotonic, step, bootloaders exempt.
 
 const ESP32_C6 = 13;
@@ -68,13 +68,15 @@ async function fleetsign(argv: string[]): Promise<{ code: number; stdout: string
   return { code, stdout, stderr };
 }
 
-async function auditRecordOf(jobId: string): Promise<AuditRecord> {
-  const text = await stack.store.getBuffer(`audit/${stack.tenant}/${jobId}.json`, 64 * 1024);
-  return JSON.parse(text.toString('utf8')) as AuditRecord;
+/** The job's entry in the transparency log (the whole log verified). */
+async function logEntryOf(jobId: string): Promise<LogEntry> {
+  const entries = (await stack.logEntries()).filter((entry) => entry.jobId === jobId);
+  expect(entries).toHaveLength(1);
+  return entries[0];
 }
 
 describe('who asked and what was signed', () => {
-  it('reports the requester and the app description in the job, the webhook and the audit record', async () => {
+  it('reports the requester and the app description in the job, the webhook and the log entry', async () => {
     const job = await runJob('guarded', appImage(2), true);
     const policy: SigningPolicyFacts = {
       requester: API_KEY,
@@ -87,7 +89,7 @@ describe('who asked and what was signed', () => {
       type: WebhookEventType.SignCompleted,
       data: { jobId: job.id, requester: API_KEY, result: { policy } },
     });
-    expect((await auditRecordOf(job.id)).policy).toEqual(policy);
+    expect((await logEntryOf(job.id)).policy).toEqual(policy);
   });
 
   it('reports the requester of a refused job and the webhook of its failure', async () => {

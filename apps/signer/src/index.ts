@@ -12,9 +12,10 @@ export {
 export { ProfileKeyRegistry, type ProfileStatus } from './keys/profile-key-registry';
 export { createKeyOpener, type KeyOpener } from './keys/key-opener';
 export { checkKeysForScheme, efuseDigestLength, profileKeysRecord, type OpenProfile, type ProfileKey } from './keys/profile-keys';
-export { AuditChain, auditHeadRedisKey, AUDIT_PENDING_TTL_SECONDS } from './audit/audit-chain';
-export { auditRecordKey, auditRecordHash, canonicalJson, GENESIS_HASH, type AuditRecord, type ChainHead } from './audit/audit-record';
-export { verifyAuditChain, type AuditChainReport } from './audit/verify-audit-chain';
+export { TransparencyLog, LOG_GROUP_MAX } from './transparency-log/transparency-log';
+export { LogStore, type LoggedEntry } from './transparency-log/log-store';
+export { LogHeadCache, logHeadRedisKey } from './transparency-log/log-head-cache';
+export { AppendLease, LOG_LEASE_MS } from './transparency-log/append-lease';
 export { SignPipeline, type SignJob } from './pipeline/sign-pipeline';
 export { classifyJobError, type JobFailure } from './worker/job-failure';
 export { SignerMetrics } from './observability/signer-metrics';

@@ -17,7 +17,8 @@ import { type HealthServer, startHealthServer } from '@fleetsign/observability';
 import { SignerMetrics } from './observability/signer-metrics';
 import { SignPipeline } from './pipeline/sign-pipeline';
 import type { SignerSettings } from './settings/signer-settings';
-import { BATCH_QUEUE, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import type { Checkpointer } from './transparency-log/checkpointer';
 import { createSignJobProcessor } from './worker/sign-job-processor';
 
 /** The signer's two Redis connections. */
@@ -66,6 +67,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     @Inject(SignPipeline) private readonly pipeline: SignPipeline,
     @Inject(WebhookEnqueuer) private readonly webhooks: WebhookEnqueuer,
     @Inject(SignerMetrics) private readonly metrics: SignerMetrics,
+    @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
   ) {
     for (const [role, connection] of Object.entries(redis)) {
       connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
@@ -145,6 +147,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     });
     this.batchWorker.on('error', (err) => this.logger.error({ err }, 'batch worker error'));
     await Promise.all([this.signWorker.waitUntilReady(), this.batchWorker.waitUntilReady()]);
+    await this.checkpointer?.start();
 
     if (proc.metrics) {
       this.health = await startHealthServer({
@@ -177,6 +180,8 @@ export class SignerRuntime implements BeforeApplicationShutdown {
   private async stopInOrder(): Promise<void> {
     this.ready = false;
     await Promise.all([this.signWorker, this.batchWorker].map((worker) => worker && this.closeWorker(worker)));
+    // The last checkpoint covers every entry the finished jobs appended.
+    await this.checkpointer?.stop().catch((err: unknown) => this.logger.warn({ err }, 'the shutdown checkpoint failed'));
     await this.registry.close();
     for (const queue of [this.webhookQueue, this.batchQueue]) {
       await queue.close().catch((err: unknown) => this.logger.warn({ err, queue: queue.name }, 'closing a queue failed'));

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createQueue, createRedisConnection, QueueName } from '@fleetsign/queue';
 import { createObjectStore, type ObjectStore, type ObjectStoreConfig } from '@fleetsign/storage';
+import { LogLayout } from '@fleetsign/tlog';
 import type { Logger } from 'pino';
-import { AuditChain } from './audit/audit-chain';
 import { BatchAccounting } from './batch/batch-accounting';
 import { BatchItemStore } from './batch/batch-item-store';
 import { createKeyOpener } from './keys/key-opener';
@@ -16,7 +16,12 @@ import { SigningPolicy } from './policy/signing-policy';
 import { ReuseIndex } from './reuse/reuse-index';
 import type { SignerSettings } from './settings/signer-settings';
 import { SignerRuntime, type SignerRedis } from './signer-runtime';
-import { BATCH_QUEUE, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import { AppendLease } from './transparency-log/append-lease';
+import { LogHeadCache } from './transparency-log/log-head-cache';
+import { LogStore } from './transparency-log/log-store';
+import { TransparencyLog } from './transparency-log/transparency-log';
+import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
+import { Checkpointer } from './transparency-log/checkpointer';
 
 /**
  * The signer's object graph: Redis connections, object store, the profile keys
@@ -50,10 +55,43 @@ export class SignerModule {
               retryIntervalMs: settings.process.profileRetryMs,
             }),
         },
+        { provide: LogLayout, useFactory: () => new LogLayout(settings.fleet.transparencyLog?.storePrefix) },
         {
-          provide: AuditChain,
-          useFactory: (redis: SignerRedis, store: ObjectStore) => new AuditChain(redis.commands, settings.redis.prefix, store),
-          inject: [REDIS_CONNECTIONS, OBJECT_STORE],
+          provide: AppendLease,
+          useFactory: (redis: SignerRedis) => new AppendLease(redis.commands, settings.redis.prefix),
+          inject: [REDIS_CONNECTIONS],
+        },
+        {
+          provide: TransparencyLog,
+          useFactory: (redis: SignerRedis, store: ObjectStore, layout: LogLayout, lease: AppendLease) =>
+            new TransparencyLog(new LogStore(store, layout), new LogHeadCache(redis.commands, settings.redis.prefix), lease),
+          inject: [REDIS_CONNECTIONS, OBJECT_STORE, LogLayout, AppendLease],
+        },
+        {
+          provide: CHECKPOINTER,
+          useFactory: async (redis: SignerRedis, store: ObjectStore, layout: LogLayout, lease: AppendLease, log: TransparencyLog) => {
+            const config = settings.fleet.transparencyLog;
+            if (!config) {
+              logger.warn('no transparency_log section in the configuration: the log gets no signed checkpoints');
+              return null;
+            }
+            const open = createKeyOpener({ env: settings.env, pkcs11Sessions: 1 });
+            const key = await open(config.key, 'transparency_log.key');
+            return new Checkpointer({
+              log,
+              store,
+              layout,
+              lease,
+              redis: redis.commands,
+              prefix: settings.redis.prefix,
+              key,
+              origin: config.origin,
+              every: config.checkpointEvery,
+              intervalMs: config.checkpointIntervalMs,
+              logger,
+            });
+          },
+          inject: [REDIS_CONNECTIONS, OBJECT_STORE, LogLayout, AppendLease, TransparencyLog],
         },
         {
           provide: WEBHOOK_QUEUE,
@@ -99,8 +137,7 @@ export class SignerModule {
           useFactory: (
             registry: ProfileKeyRegistry,
             store: ObjectStore,
-            audit: AuditChain,
-            webhooks: WebhookEnqueuer,
+            log: TransparencyLog,
             metrics: SignerMetrics,
             reuse: ReuseIndex,
             policy: SigningPolicy,
@@ -108,8 +145,7 @@ export class SignerModule {
             new SignPipeline({
               registry,
               store,
-              audit,
-              webhooks,
+              log,
               metrics,
               reuse,
               policy,
@@ -117,11 +153,11 @@ export class SignerModule {
               // One buffer per job that can run at once.
               buffers: new ImageBufferPool(settings.signer.concurrency),
             }),
-          inject: [ProfileKeyRegistry, OBJECT_STORE, AuditChain, WebhookEnqueuer, SignerMetrics, ReuseIndex, SigningPolicy],
+          inject: [ProfileKeyRegistry, OBJECT_STORE, TransparencyLog, SignerMetrics, ReuseIndex, SigningPolicy],
         },
         SignerRuntime,
       ],
-      exports: [SignerRuntime, ProfileKeyRegistry, SignerMetrics, AuditChain, OBJECT_STORE, REDIS_CONNECTIONS],
+      exports: [SignerRuntime, ProfileKeyRegistry, SignerMetrics, TransparencyLog, OBJECT_STORE, REDIS_CONNECTIONS],
     };
   }
 }

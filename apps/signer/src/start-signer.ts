@@ -4,13 +4,13 @@ import type { Env } from '@fleetsign/config';
 import type { FleetSignWorker, QueueName } from '@fleetsign/queue';
 import { NestPinoLogger, createProcessLogger, objectStoreConfig } from '@fleetsign/process-kit';
 import type { Logger } from 'pino';
-import { AuditChain } from './audit/audit-chain';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { SIGNER_LOGGER } from './observability/signer-logger';
 import { SignerMetrics } from './observability/signer-metrics';
 import { loadSignerSettings, type SignerSettings, type SignerSettingsOverrides } from './settings/signer-settings';
 import { SignerModule } from './signer.module';
 import { SignerRuntime } from './signer-runtime';
+import { TransparencyLog } from './transparency-log/transparency-log';
 
 /** How to start a signer; main.ts passes nothing (all from the environment), tests override parts. */
 export interface StartSignerOptions {
@@ -33,7 +33,8 @@ export interface Signer {
   /** The BullMQ worker on the `sign` queue. */
   worker: FleetSignWorker<QueueName.Sign>;
   metrics: SignerMetrics;
-  audit: AuditChain;
+  /** The signer's side of the transparency log. */
+  log: TransparencyLog;
   /** Base URL of the /metrics + /healthz listener, when one runs. */
   metricsUrl?: string;
   settings: SignerSettings;
@@ -70,7 +71,7 @@ export async function startSigner(options: StartSignerOptions = {}): Promise<Sig
     registry: app.get(ProfileKeyRegistry),
     worker: runtime.worker as FleetSignWorker<QueueName.Sign>,
     metrics: app.get(SignerMetrics),
-    audit: app.get(AuditChain),
+    log: app.get(TransparencyLog),
     metricsUrl: runtime.metricsUrl,
     settings,
     isReady: () => runtime.isReady(),

@@ -6,7 +6,7 @@ import { startFleetStack, type StoreKind } from '../stack/fleet-stack';
 import { runBatch, type BatchRun } from './batch-run';
 import { GatewayClient } from './gateway-client';
 import { jobTimeBreakdown, readJobRecords, type JobTimeBreakdown } from './job-records';
-import { assertSignedOnce, countAuditRecords, type SignedOnceCheck } from './signed-once-check';
+import { assertSignedOnce, countLogEntries, type SignedOnceCheck } from './signed-once-check';
 import {
   coresUsed,
   cpuMsPerImage,
@@ -111,7 +111,7 @@ export async function measureBatch(ctx: BenchContext, setup: BatchSetup): Promis
     const jobs = jobTimeBreakdown(records);
     const signedOnce: SignedOnceCheck = {
       items: run.items,
-      auditRecords: await countAuditRecords(stack.store, run.jobIds),
+      logEntries: await countLogEntries(stack.store, run.jobIds),
       ...(countersAfter.unreadable === 0
         ? { signings: countersAfter.signings - countersBefore.signings }
         : {}),
@@ -134,7 +134,7 @@ export async function measureBatch(ctx: BenchContext, setup: BatchSetup): Promis
     progress(
       `  ${run.imagesPerSecond.toFixed(1)} images/s (${run.items} in ${run.seconds.toFixed(2)} s, POST ${run.postSeconds.toFixed(2)} s); ` +
         `job ms: ${formatParts(jobs.pipelineMeanMs)}; jobs in progress ${jobs.averageInProgress} (peak ${jobs.peakInProgress}); ` +
-        `cores ${formatParts(cores)}; signed once: ${signedOnce.auditRecords} records, ${signedOnce.signings ?? '?'} signatures`,
+        `cores ${formatParts(cores)}; signed once: ${signedOnce.logEntries} log entries, ${signedOnce.signings ?? '?'} signatures`,
     );
     return measurement;
   } finally {

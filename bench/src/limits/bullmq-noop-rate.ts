@@ -47,7 +47,7 @@ const NOOP_RESULT: SignJobResult = {
   signedDataLength: 65_536,
   scheme: 'sbv2-ecdsa-p256',
   blocks: [{ index: 0, keyDigest: '22'.repeat(32), algorithm: 'ecdsa-p256' }],
-  auditKey: 'audit/bench/job_noop.json',
+  log: { index: 0, leafHash: '00'.repeat(32) },
   timings: { fetchMs: 0, signMs: 0, storeMs: 0, totalMs: 0 },
 };
 

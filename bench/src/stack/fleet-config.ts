@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hashApiToken } from '@fleetsign/config';
 import { join } from 'node:path';
 import { localConfigYaml, writeFileAtomic } from '@fleetsign/devstack';
+import { generateSigningKeyPem } from '@fleetsign/keys';
 import type { KeyAlgorithm } from '@fleetsign/secure-boot';
 import { BENCH_TOKEN_KEYS, type BenchToken } from './bench-token';
 
@@ -29,8 +30,8 @@ export interface BenchFleetConfig {
 /**
  * Writes FLEETSIGN_CONFIG for a benchmark stack into `dir`: one PKCS#11 profile per
  * algorithm on the run's token (PIN in a 0600 file), tenant `bench` with a webhook
- * secret file, and an API key whose token is returned (only its SHA-256 is in the file)
- * with the webhook secret.
+ * secret file, an API key whose token is returned (only its SHA-256 is in the file)
+ * with the webhook secret, and a transparency log with a PEM checkpoint key.
  */
 export async function writeFleetConfig(dir: string, token: BenchToken): Promise<BenchFleetConfig> {
   const pinFile = join(dir, 'hsm-pin');
@@ -40,6 +41,9 @@ export async function writeFleetConfig(dir: string, token: BenchToken): Promise<
   const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
   await writeFileAtomic(pinFile, `${token.pin}\n`, { mode: 0o600 });
   await writeFileAtomic(webhookSecretFile, `${webhookSecret}\n`, { mode: 0o600 });
+  // The transparency log's checkpoint key: a software P-256 key, so the measured runs sign checkpoints as production does.
+  const logKeyFile = join(dir, 'log-key.pem');
+  await writeFileAtomic(logKeyFile, generateSigningKeyPem('ecdsa-p256'), { mode: 0o600 });
   const yaml = localConfigYaml({
     token: { modulePath: token.modulePath, tokenLabel: token.tokenLabel, pinFile },
     profiles: Object.values(BENCH_PROFILES).map((profile) => ({
@@ -50,6 +54,7 @@ export async function writeFleetConfig(dir: string, token: BenchToken): Promise<
     tenant: BENCH_TENANT,
     webhookSecretFile,
     apiKey: { id: 'bench', tokenSha256: hashApiToken(apiToken), scopes: ['sign', 'batch', 'read'] },
+    transparencyLog: { origin: 'fleetsign.bench/log', key: { provider: 'pem', path: logKeyFile } },
   });
   await writeFileAtomic(configPath, yaml, { mode: 0o600 });
   return { configPath, apiToken, webhookSecret };

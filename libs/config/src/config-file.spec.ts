@@ -47,6 +47,13 @@ describe('the example configuration file', () => {
       provider: 'pem',
       path: resolve(EXAMPLE, '../keys/dev-p384.pem'),
     });
+    expect(config.transparencyLog).toEqual({
+      origin: 'fleetsign.example.com/log',
+      key: expect.objectContaining({ provider: 'pkcs11', tokenLabel: 'fwsign', keyLabel: 'fleetsign-log-p256' }),
+      checkpointEvery: 1000,
+      checkpointIntervalMs: 60_000,
+      storePrefix: 'log/',
+    });
     expect(config.tenants.map((t) => [t.name, t.webhookSecret?.source])).toEqual([
       ['acme-ci', 'file'],
       ['acme-ota', 'env'],
@@ -86,6 +93,29 @@ describe('parseFleetSignConfig mapping', () => {
 
   it('accepts an empty file as a configuration with nothing in it', () => {
     expect(parseText('')).toEqual({ source: 'fleetsign.yaml', profiles: [], apiKeys: [], tenants: [] });
+  });
+});
+
+describe('the transparency_log section', () => {
+  const section = (extra: string) => `transparency_log:\n  origin: fleetsign.test/log\n  key: {provider: pem, path: log.pem}\n${extra}`;
+
+  it('applies the defaults and resolves the key like a profile key', () => {
+    expect(parseText(section('')).transparencyLog).toEqual({
+      origin: 'fleetsign.test/log',
+      key: { provider: 'pem', path: '/etc/fleetsign/log.pem' },
+      checkpointEvery: 1000,
+      checkpointIntervalMs: 60_000,
+      storePrefix: 'log/',
+    });
+  });
+
+  it.each([
+    ['an origin with a space', 'transparency_log:\n  origin: my log\n  key: {provider: pem, path: log.pem}\n', /transparency_log\.origin/],
+    ['a store prefix without a trailing slash', section('  store_prefix: log\n'), /transparency_log\.store_prefix/],
+    ['a zero cadence', section('  checkpoint_every: 0\n'), /transparency_log\.checkpoint_every/],
+    ['an unknown setting', section('  checkpoints: 5\n'), /transparency_log/],
+  ])('refuses %s, naming the setting', (_what, text, setting) => {
+    expect(configErrorOf(() => parseText(text))).toMatch(setting);
   });
 });
 

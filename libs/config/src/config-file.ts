@@ -148,7 +148,16 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
     scopes: [...new Set(key.scopes)],
     description: key.description,
   }));
-  return { source: from.source, profiles, apiKeys, tenants };
+  const log = file.transparency_log;
+  const transparencyLog = log && {
+    origin: log.origin,
+    key: toKeyConfig(log.key, 'transparency_log.key', from),
+    checkpointEvery: log.checkpoint_every,
+    checkpointIntervalMs: log.checkpoint_interval_s * 1000,
+    storePrefix: log.store_prefix,
+  };
+  if (transparencyLog && from.checkKeyReferences) checkKeyReferences(transparencyLog.key, 'transparency_log.key', from);
+  return { source: from.source, profiles, apiKeys, tenants, ...(transparencyLog ? { transparencyLog } : {}) };
 }
 
 /**

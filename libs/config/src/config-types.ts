@@ -78,4 +78,16 @@ export interface FleetSignConfig {
   readonly profiles: readonly ProfileConfig[];
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly tenants: readonly TenantConfig[];
+  /** The transparency log's identity and checkpoint key; without it no checkpoints are signed. */
+  readonly transparencyLog?: TransparencyLogConfig;
+}
+
+/** The `transparency_log` section. */
+export interface TransparencyLogConfig {
+  readonly origin: string;
+  readonly key: KeyConfig;
+  readonly checkpointEvery: number;
+  readonly checkpointIntervalMs: number;
+  /** Folder of the log in the object store ('log/'). */
+  readonly storePrefix: string;
 }

@@ -108,6 +108,24 @@ const tenantSchema = z
   })
   .superRefine((tenant, ctx) => oneOf(tenant, ctx, ['webhook_secret_file', 'webhook_secret_env'], true));
 
+// --- transparency log (issue 7) ---
+/** The log: its name, the key that signs its checkpoints and how often it checkpoints. */
+const transparencyLogSchema = z.strictObject({
+  /** The log's origin line and signed-note key name, e.g. 'fleetsign.example.com/log'. */
+  origin: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (e.g. fleetsign.example.com/log)'),
+  /** The log key, configured like a profile key (pkcs11, aws-kms or pem); ECDSA (P-256 preferred). */
+  key: keySchema,
+  /** A checkpoint after this many new entries. */
+  checkpoint_every: z.number().int().min(1).max(1_000_000).default(1000),
+  /** ... or after this many seconds with new entries. */
+  checkpoint_interval_s: z.number().int().min(1).max(86_400).default(60),
+  /** Folder of the log in the object store. */
+  store_prefix: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, "must be folder names each ending in '/', e.g. log/")
+    .default('log/'),
+});
+
 /** The whole configuration file. */
 export const configFileSchema = z.strictObject(
   {
@@ -115,6 +133,7 @@ export const configFileSchema = z.strictObject(
     profiles: z.array(profileSchema).default([]),
     api_keys: z.array(apiKeySchema).default([]),
     tenants: z.array(tenantSchema).default([]),
+    transparency_log: transparencyLogSchema.optional(),
   },
   {
     error: (issue) =>

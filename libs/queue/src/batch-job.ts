@@ -1,5 +1,5 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
-import type { JobWebhookTarget, SignedBlockInfo } from './sign-job';
+import type { JobWebhookTarget, SignedBlockInfo, SignJobLogReceipt } from './sign-job';
 import type { SigningPolicyFacts } from './signing-policy';
 
 /** Item counts of a batch. */
@@ -51,6 +51,8 @@ export interface BatchItemSucceeded {
   reused?: boolean;
   /** The signing's policy facts (requester, app description). */
   policy?: SigningPolicyFacts;
+  /** The signing's place in the transparency log. */
+  log?: SignJobLogReceipt;
 }
 
 /** A batch item that failed for good (permanent error, or its last attempt). */
@@ -83,6 +85,8 @@ export interface BatchManifestItem {
   reused?: boolean;
   /** The signing's policy facts (requester, app description). */
   policy?: SigningPolicyFacts;
+  /** The signing's place in the transparency log (succeeded items). */
+  log?: SignJobLogReceipt;
   error?: BatchItemError;
 }
 

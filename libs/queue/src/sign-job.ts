@@ -63,6 +63,20 @@ export interface SignJobTimings {
   totalMs: number;
 }
 
+/**
+ * A job's place in the transparency log: its leaf index and leaf hash, and, when a signed
+ * checkpoint covers it, that checkpoint (a C2SP signed note) with the inclusion proof.
+ */
+export interface SignJobLogReceipt {
+  /** Leaf index (the entry's `seq`). */
+  index: number;
+  /** Hex SHA-256(0x00 || canonical entry). */
+  leafHash: string;
+  checkpoint?: string;
+  /** Hex node hashes from the leaf up to the checkpoint's root (RFC 9162 section 2.1.3). */
+  inclusionProof?: string[];
+}
+
 /** Return value of a `sign` job. */
 export interface SignJobResult {
   /** SHA-256 (hex) of the padded image that was signed. */
@@ -76,8 +90,8 @@ export interface SignJobResult {
   signedDataLength: number;
   scheme: SigningScheme;
   blocks: SignedBlockInfo[];
-  /** Object key of the audit record. */
-  auditKey: string;
+  /** Where the signing sits in the transparency log. */
+  log: SignJobLogReceipt;
   timings: SignJobTimings;
   /**
    * True when no new signature was made for this job: an earlier attempt had stored the

@@ -6,3 +6,4 @@ export * from './fs-object-store';
 export * from './s3-errors';
 export * from './s3-object-store';
 export * from './create-object-store';
+export * from './object-source';

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { newWebhookSecret } from '../../integration/notifier/notifier-test-kit';
 import { type TokenKeyName, tokenKey } from '../../integration/signer/signer-test-kit';
 import { requireTestEnv } from '../../support/test-env';
+import { TestLog } from '../../support/transparency-log';
 
 // The one configuration file (FLEETSIGN_CONFIG) an end-to-end stack runs on: the gateway,
 // the signer and the notifier all read it, as in a deployment.
@@ -42,6 +43,8 @@ export interface E2eConfig {
   token: string;
   /** The tenant's `whsec_` webhook secret, as a receiver holds it. */
   webhookSecret: string;
+  /** The stack's own transparency log (folder in the store, log key). */
+  log: TestLog;
 }
 
 function writeSecretFile(dir: string, name: string, content: string): string {
@@ -60,6 +63,7 @@ export function writeE2eConfig(name: string, profiles: E2eProfile[], apiKey: E2e
   const tenant = `e2e-${name}-${randomBytes(3).toString('hex')}`;
   const { token, tokenSha256 } = generateApiToken();
   const webhookSecret = newWebhookSecret();
+  const log = new TestLog();
   const file = {
     version: 1,
     profiles: profiles.map((profile) => ({
@@ -72,8 +76,9 @@ export function writeE2eConfig(name: string, profiles: E2eProfile[], apiKey: E2e
     })),
     tenants: [{ name: tenant, webhook_secret_file: writeSecretFile(dir, 'webhook.secret', `${webhookSecret}\n`) }],
     api_keys: [{ id: 'e2e-ci', token_sha256: tokenSha256, tenant, profiles: ['*'], scopes: apiKey.scopes ?? ['sign', 'read'] }],
+    transparency_log: log.configSection(dir),
   };
   const configPath = join(dir, 'fleetsign.yaml');
   writeFileSync(configPath, stringify(file));
-  return { dir, configPath, tenant, token, webhookSecret };
+  return { dir, configPath, tenant, token, webhookSecret, log };
 }

@@ -22,6 +22,7 @@ import {
 } from '../../integration/notifier/notifier-test-kit';
 import { testS3StorageConfig } from '../../support/s3-server';
 import { requireTestEnv } from '../../support/test-env';
+import type { LogEntry } from '@fleetsign/tlog';
 import { type E2eApiKeyOptions, type E2eConfig, type E2eProfile, writeE2eConfig } from './e2e-config';
 import { SigningClient } from './signing-client';
 
@@ -44,7 +45,7 @@ export class E2eStack {
   readonly env: Record<string, string>;
   /** The store, read directly (what the signer wrote). */
   readonly store: ObjectStore;
-  /** A connection of the test's own (audit chain head, queue state). */
+  /** A connection of the test's own (queue state, cached log head). */
   readonly redis: Redis;
   readonly signQueue: FleetSignQueue<QueueName.Sign>;
   gateway?: Gateway;
@@ -162,8 +163,13 @@ export class E2eStack {
   }
 
   /** Every object key under `<kind>/<tenant>/`. */
-  keys(kind: 'incoming' | 'signed' | 'audit'): Promise<string[]> {
+  keys(kind: 'incoming' | 'signed'): Promise<string[]> {
     return listKeys(this.store, `${kind}/${this.tenant}/`);
+  }
+
+  /** The stack's transparency log, verified whole; its entries. */
+  logEntries(): Promise<LogEntry[]> {
+    return this.config.log.entries(this.store);
   }
 
   /** Stops whatever runs (notifier, signer, gateway), then the test's own connections; removes the temp files. */

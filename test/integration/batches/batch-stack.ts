@@ -8,6 +8,7 @@ import { type ObjectStore, S3ObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { stringify } from 'yaml';
+import { TestLog } from '../../support/transparency-log';
 import { createGateway, type Gateway } from '../../../apps/gateway/src';
 import { startSigner, type Signer } from '../../../apps/signer/src';
 import { requireTestEnv } from '../../support/test-env';
@@ -69,6 +70,8 @@ export class BatchStack {
   readonly tokenAJobsOnly = `fsk_j_${randomBytes(24).toString('base64url')}`;
   readonly dir = mkdtempSync(join(requireTestEnv('tmpRoot'), 'batches-'));
   readonly configPath = join(this.dir, 'fleetsign.yaml');
+  /** This stack's own transparency log folder and key. */
+  readonly log = new TestLog();
   readonly redis: Redis = createRedisConnection(requireTestEnv('redisUrl'), 'worker');
   readonly store: ObjectStore = new S3ObjectStore({
     endpoint: requireTestEnv('s3Endpoint'),
@@ -117,6 +120,7 @@ export class BatchStack {
         key('b-batch', this.tokenB, this.tenantB, ['sign', 'batch', 'read']),
         key('a-jobs', this.tokenAJobsOnly, this.tenantA, ['sign', 'read']),
       ],
+      transparency_log: this.log.configSection(this.dir),
     };
     writeFileSync(this.configPath, stringify(config));
   }

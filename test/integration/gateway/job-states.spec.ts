@@ -88,7 +88,7 @@ describe('gateway GET /v1/jobs/:id', () => {
           signedDataLength: 8192,
           scheme: 'sbv2-rsa3072',
           blocks: [{ index: 0, algorithm: 'rsa3072', keyDigest: 'cd'.repeat(32) }],
-          auditKey: `audit/${job.data.tenant}/${job.id}.json`,
+          log: { index: 0, leafHash: '00'.repeat(32) },
           timings: { fetchMs: 1, signMs: 2, storeMs: 3, totalMs: 6 },
         };
       },

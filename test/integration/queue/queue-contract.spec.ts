@@ -45,7 +45,7 @@ function signResult(data: SignJobData): SignJobResult {
     signedDataLength: 4096,
     scheme: 'sbv2-rsa3072',
     blocks: [{ index: 0, keyDigest: '22'.repeat(32), algorithm: 'rsa3072' }],
-    auditKey: `audit/${data.tenant}/x.json`,
+    log: { index: 0, leafHash: '00'.repeat(32) },
     timings: { fetchMs: 1, signMs: 1, storeMs: 1, totalMs: 3 },
   };
 }

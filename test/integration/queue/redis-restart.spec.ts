@@ -85,7 +85,7 @@ describe('queue roles across a Redis crash', () => {
         signedDataLength: 1,
         scheme: 'sbv2-ecdsa-p256',
         blocks: [],
-        auditKey: 'audit/x.json',
+        log: { index: 0, leafHash: '00'.repeat(32) },
         timings: { fetchMs: 0, signMs: 0, storeMs: 0, totalMs: 0 },
       }),
       { connection: workerConnection, prefix },

@@ -4,7 +4,8 @@ import { generateSigningKeyPem } from '@fleetsign/keys';
 import { WebhookEventType } from '@fleetsign/queue';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { buildEspImage, publicKeyDigestV2, SECTOR_SIZE, verifyV1, verifyV2 } from '@fleetsign/secure-boot';
-import { auditRecordKey, type AuditRecord, type Signer, verifyAuditChain } from '../../../apps/signer/src';
+import { entryLeafHash, type LogEntry } from '@fleetsign/tlog';
+import type { Signer } from '../../../apps/signer/src';
 import { promtoolProblems } from '../../support/promtool';
 import { requireTestEnv } from '../../support/test-env';
 import { blockVerifiesWithNode, type JobOutcome, sha256Hex, SignerHarness, tokenKey } from './signer-test-kit';
@@ -54,8 +55,11 @@ function completed(outcome: JobOutcome) {
   return outcome.result;
 }
 
-async function readAudit(key: string): Promise<AuditRecord> {
-  return JSON.parse((await harness.store.getBuffer(key)).toString('utf8')) as AuditRecord;
+/** The job's log entry, found through its job pointer as the signer finds it. */
+async function logEntryOf(jobId: string): Promise<LogEntry> {
+  const found = await signer.log.find(jobId);
+  if (!found) throw new Error(`job ${jobId} has no log entry`);
+  return found.entry;
 }
 
 describe('signing with SoftHSM and PEM profiles', () => {
@@ -76,7 +80,7 @@ describe('signing with SoftHSM and PEM profiles', () => {
       imageSha256: sha256Hex(padded),
       scheme: 'sbv2-rsa3072',
       blocks: [{ index: 0, algorithm: 'rsa3072', keyDigest: publicKeyDigestV2(publicKey).toString('hex') }],
-      auditKey: auditRecordKey(harness.tenant, jobId),
+      log: { index: expect.any(Number), leafHash: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     expect(result.reused).toBeUndefined();
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.signMs);
@@ -86,8 +90,11 @@ describe('signing with SoftHSM and PEM profiles', () => {
     expect(report).toMatchObject({ valid: true, validBlocks: [0] });
     expect(blockVerifiesWithNode(stored, 0, 'rsa3072', publicKey)).toBe(true);
 
-    const record = await readAudit(result.auditKey);
+    const record = await logEntryOf(jobId);
+    expect(entryLeafHash(record).toString('hex')).toBe(result.log.leafHash);
     expect(record).toMatchObject({
+      seq: result.log.index,
+      kind: 'signed',
       jobId,
       tenant: harness.tenant,
       profile: 'rsa',
@@ -96,7 +103,6 @@ describe('signing with SoftHSM and PEM profiles', () => {
       imageSha256: result.imageSha256,
       source: { sha256: sha256Hex(image), size: image.length },
       signed: { key: result.signedKey, sha256: result.signedSha256, size: result.signedSize },
-      signer: { pid: process.pid },
     });
     expect(record.keys[0].keyRef).toMatch(/^pkcs11:token=.*;object=fw-rsa-3072$/);
     expect(JSON.stringify(record)).not.toContain(requireTestEnv('tokenPin') + '"');
@@ -159,7 +165,7 @@ describe('refusals', () => {
     const { jobId, outcome } = await sign('rsa', Buffer.from('#!/bin/sh\necho definitely not firmware\n'));
     expect(outcome).toMatchObject({ state: 'failed', code: ErrorCode.InvalidImage });
     expect(await harness.store.exists(`signed/${harness.tenant}/${jobId}.bin`)).toBe(false);
-    expect(await harness.store.exists(auditRecordKey(harness.tenant, jobId))).toBe(false);
+    expect(await signer.log.find(jobId)).toBeUndefined();
   });
 
   it('refuses an image whose chip cannot boot the scheme with CHIP_SCHEME_MISMATCH', async () => {
@@ -230,7 +236,7 @@ describe('webhook events', () => {
   });
 });
 
-describe('published keys, audit chain, health and metrics', () => {
+describe('published keys, transparency log, health and metrics', () => {
   it('publishes each available profile public keys for the gateway, and nothing for the locked one', async () => {
     const record = await readProfileKeys(harness.redis, harness.prefix, 'ec2');
     const ec2 = await signer.registry.acquire('ec2');
@@ -243,13 +249,16 @@ describe('published keys, audit chain, health and metrics', () => {
     expect(await readProfileKeys(harness.redis, harness.prefix, 'retired')).toBeUndefined();
   });
 
-  it('keeps one intact audit chain across every job signed in this file', async () => {
-    const report = await verifyAuditChain(harness.redis, harness.prefix, harness.store);
-    expect(report.problems).toEqual([]);
-    expect(report).toMatchObject({ ok: true, complete: true });
-    expect(report.records.map((r) => r.seq)).toEqual(report.records.map((_, i) => report.records.length - i));
-    expect(new Set(report.records.map((r) => r.jobId)).size).toBe(report.records.length);
-    expect((await harness.keys('audit')).sort()).toEqual(report.records.map((r) => auditRecordKey(r.tenant, r.jobId)).sort());
+  it('keeps one intact transparency log across every job signed in this file, one signing entry per signed file', async () => {
+    const entries = await harness.logEntries();
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
+    expect(new Set(entries.map((e) => e.jobId)).size).toBe(entries.length);
+    const signings = entries.filter((e) => e.kind === 'signed');
+    expect(signings.map((e) => e.signed.key).sort()).toEqual((await harness.keys('signed')).sort());
+    // A reuse entry names the signed file of an earlier signing entry.
+    for (const reuse of entries.filter((e) => e.kind === 'reused')) {
+      expect(signings.find((e) => e.jobId === reuse.reusedFrom)?.signed.key).toBe(reuse.signed.key);
+    }
   });
 
   it('serves /healthz with profile states and /metrics with job counters', async () => {

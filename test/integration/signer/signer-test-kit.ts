@@ -15,12 +15,14 @@ import {
 } from '@fleetsign/queue';
 import { type KeyAlgorithm, SECTOR_SIZE } from '@fleetsign/secure-boot';
 import { createObjectStore, type ObjectStore } from '@fleetsign/storage';
+import type { LogEntry } from '@fleetsign/tlog';
 import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { startSigner, type Signer, type StartSignerOptions } from '../../../apps/signer/src';
 import { requireTestEnv, TEST_TOKEN_KEYS } from '../../support/test-env';
+import { TestLog } from '../../support/transparency-log';
 
 /** The shared SoftHSM test token's keys, by name. */
 export type TokenKeyName = keyof typeof TEST_TOKEN_KEYS;
@@ -42,13 +44,14 @@ export function tokenKey(name: TokenKeyName, pinFile: string): Record<string, un
 
 /**
  * One spec file's private corner of the shared services: its own queue prefix (so its
- * own queues and audit chain), its own tenant in the bucket, a temp directory for the
- * configuration file, PIN files and PEM keys.
+ * own queues), its own tenant and transparency log folder in the bucket, a temp directory
+ * for the configuration file, PIN files and PEM keys.
  */
 export class SignerHarness {
   readonly prefix = `{fst-${randomBytes(4).toString('hex')}}`;
   readonly tenant = `t${randomBytes(4).toString('hex')}`;
   readonly dir = mkdtempSync(join(tmpdir(), 'signer-it-'));
+  readonly log = new TestLog();
   readonly store: ObjectStore;
   readonly redis: Redis;
   readonly signQueue: FleetSignQueue<QueueName.Sign>;
@@ -101,7 +104,7 @@ export class SignerHarness {
 
   /** Writes the configuration file with these profiles; returns its path. */
   writeConfig(profiles: Array<Record<string, unknown>>): string {
-    return this.writeFile('fleetsign.yaml', stringify({ version: 1, profiles }));
+    return this.writeFile('fleetsign.yaml', stringify({ version: 1, profiles, transparency_log: this.log.configSection(this.dir) }));
   }
 
   /** Starts a signer on this harness's Redis prefix and bucket (metrics on a free loopback port). */
@@ -154,8 +157,13 @@ export class SignerHarness {
     }
   }
 
-  /** Object keys under a prefix of this harness's tenant, e.g. 'audit/' or 'signed/'. */
-  async keys(kind: 'audit' | 'signed'): Promise<string[]> {
+  /** This harness's tenant's entries in its transparency log, after verifying the whole log. */
+  logEntries(): Promise<LogEntry[]> {
+    return this.log.entriesOf(this.store, this.tenant);
+  }
+
+  /** Object keys under a prefix of this harness's tenant, e.g. 'signed/'. */
+  async keys(kind: 'signed'): Promise<string[]> {
     const keys: string[] = [];
     for await (const key of this.store.list(`${kind}/${this.tenant}/`)) keys.push(key);
     return keys;

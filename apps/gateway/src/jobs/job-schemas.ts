@@ -57,6 +57,14 @@ export const jobViewSchema = z.object({
             'profile and keys (or an earlier attempt of this job had stored it)',
         ),
       policy: signingPolicySchema.optional(),
+      log: z
+        .object({
+          index: z.number().int().describe('Leaf index (seq) of the signing in the transparency log'),
+          leafHash: z.string().describe('Hex SHA-256(0x00 || canonical entry)'),
+          checkpoint: z.string().optional().describe('A signed checkpoint (C2SP signed note) covering the entry'),
+          inclusionProof: z.array(z.string()).optional().describe('Hex hashes proving the entry is in that checkpoint'),
+        })
+        .describe('Where the signing sits in the transparency log'),
     })
     .optional()
     .describe('Present when state is succeeded'),

@@ -16,7 +16,7 @@ const result: SignJobResult = {
   signedDataLength: 4096,
   scheme: 'sbv2-rsa3072',
   blocks: [{ index: 0, algorithm: 'rsa3072', keyDigest: 'cc'.repeat(32) }],
-  auditKey: 'audit/acme/job_1.json',
+  log: { index: 0, leafHash: '00'.repeat(32) },
   timings: { fetchMs: 1, signMs: 2, storeMs: 3, totalMs: 6 },
 };
 

@@ -1,6 +1,7 @@
 import {
   decodeFailureReason,
   type SignJobData,
+  type SignJobLogReceipt,
   type SignJobResult,
   type SignJobTimings,
   type SignedBlockInfo,
@@ -38,6 +39,8 @@ export interface JobResultView {
   reused?: boolean;
   /** The signing's policy facts as recorded (requester, app description). */
   policy?: SigningPolicyFacts;
+  /** The signing's place in the transparency log. */
+  log: SignJobLogReceipt;
 }
 
 /** Delivery of the job's completion event. */
@@ -171,6 +174,7 @@ export function buildJobView(input: JobViewInput): JobView {
       timings: result.timings,
       ...(result.reused ? { reused: true } : {}),
       ...(result.policy ? { policy: result.policy } : {}),
+      log: result.log,
     };
   }
   if (input.webhook) view.webhook = input.webhook;

@@ -78,7 +78,7 @@ const result: SignJobResult = {
   signedDataLength: 4096,
   scheme: 'sbv2-ecdsa-p256',
   blocks: [{ index: 0, algorithm: 'ecdsa-p256', keyDigest: 'k' }],
-  auditKey: 'audit/acme/job_0.json',
+  log: { index: 0, leafHash: '00'.repeat(32) },
   timings: { fetchMs: 1, signMs: 1, storeMs: 1, totalMs: 3 },
 };
 
@@ -97,6 +97,7 @@ describe('batch item helpers', () => {
       imageSha256: 'i',
       signedSha256: 's',
       blocks: result.blocks,
+      log: result.log,
     });
     expect(succeededOutcome({ ...result, reused: true })).toMatchObject({ reused: true });
     expect(failedOutcome({ code: 'INVALID_IMAGE', message: 'bad' })).toEqual({

@@ -41,6 +41,7 @@ export function succeededOutcome(result: SignJobResult): BatchItemOutcome {
     blocks: result.blocks,
     ...(result.reused ? { reused: true } : {}),
     ...(result.policy ? { policy: result.policy } : {}),
+    log: result.log,
   };
 }
 

@@ -26,6 +26,7 @@ function itemAt(index: number): FinishedItem {
       signedSha256: 's',
       blocks: [{ index: 0, algorithm: 'ecdsa-p256', keyDigest: 'k' }],
       ...(index === 2 ? { reused: true } : {}),
+      log: { index: 10 + index, leafHash: 'ab'.repeat(32) },
     },
   };
 }
@@ -67,6 +68,7 @@ describe('manifestText', () => {
       imageSha256: 'i',
       signedSha256: 's',
       blocks: [{ index: 0, algorithm: 'ecdsa-p256', keyDigest: 'k' }],
+      log: { index: 10, leafHash: 'ab'.repeat(32) },
     });
     expect(manifest.items[1]).toEqual({
       index: 1,

@@ -32,6 +32,7 @@ export function manifestItem(batchId: string, item: FinishedItem): BatchManifest
     blocks: outcome.blocks,
     ...(outcome.reused ? { reused: true } : {}),
     ...(outcome.policy ? { policy: outcome.policy } : {}),
+    ...(outcome.log ? { log: outcome.log } : {}),
   };
 }
 

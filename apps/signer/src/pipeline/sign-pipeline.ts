@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
-import type { FleetSignJob, QueueName, SignJobData, SignJobResult } from '@fleetsign/queue';
-import { SECTOR_SIZE } from '@fleetsign/secure-boot';
+import type { FleetSignJob, QueueName, SignJobData, SignJobResult, SigningPolicyFacts } from '@fleetsign/queue';
+import { type KeyAlgorithm, SECTOR_SIZE, type SigningScheme } from '@fleetsign/secure-boot';
 import type { ObjectStore } from '@fleetsign/storage';
-import type { AuditChain } from '../audit/audit-chain';
-import { type AuditRecord, auditRecordKey } from '../audit/audit-record';
 import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
 import type { OpenProfile } from '../keys/profile-keys';
-import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { SigningPolicy } from '../policy/signing-policy';
 import type { ReuseIndex } from '../reuse/reuse-index';
-import { auditEntryFor, type SignedOutput, signedOutputOf } from './audit-entry';
+import type { LoggedEntry } from '../transparency-log/log-store';
+import type { TransparencyLog } from '../transparency-log/transparency-log';
 import { digestImage, type ImageDigest } from './digest-image';
 import { fetchSource, type SourceImage } from './fetch-source';
+import { logEntryFor, type SignedOutput, signedOutputOf } from './log-entry';
 import type { ImageBufferPool } from './image-buffer-pool';
 import { signImage } from './sign-image';
 import { StepTimer } from './step-timer';
@@ -28,9 +27,8 @@ export type SignJob = Pick<FleetSignJob<QueueName.Sign>, 'id' | 'data' | 'attemp
 export interface SignPipelineDeps {
   registry: ProfileKeyRegistry;
   store: ObjectStore;
-  audit: AuditChain;
-  webhooks: WebhookEnqueuer;
-  /** Policy checks (anti-rollback, ...) before any HSM operation; their facts go into the result and the record. */
+  log: Pick<TransparencyLog, 'find' | 'append'>;
+  /** Policy checks (anti-rollback, ...) before any HSM operation; their facts go into the result and the log entry. */
   policy: SigningPolicy;
   metrics?: SignerMetrics;
   /** Content-addressed reuse of earlier signings; without it every job signs. */
@@ -50,9 +48,9 @@ interface JobOutput {
   reusedFrom?: string;
 }
 
-/** How the job's record came about. */
+/** How the job's log entry came about. */
 interface Recorded {
-  record: AuditRecord;
+  logged: LoggedEntry;
   /** True when no new signature was made: an earlier attempt or an earlier job had produced the signed file. */
   reused: boolean;
 }
@@ -64,9 +62,10 @@ function jobIdOf(job: SignJob): string {
 
 /**
  * One sign job, step by step: fetch -> validate -> digest -> (reuse or) sign -> verify
- * -> store -> audit -> notify. Every step is idempotent because BullMQ delivers at least
- * once: a job that already has an audit record returns that record's result; a signed
- * file left by an attempt that died before recording it is verified and kept.
+ * -> store -> log. Every step is idempotent because BullMQ delivers at least once: a job
+ * that already has a log entry returns that entry's result; a signed file left by an
+ * attempt that died before logging it is verified and kept. The result is returned only
+ * once the entry is durable in the object store.
  */
 export class SignPipeline {
   constructor(private readonly deps: SignPipelineDeps) {}
@@ -75,47 +74,44 @@ export class SignPipeline {
   async run(job: SignJob): Promise<SignJobResult> {
     const steps = new StepTimer(this.deps.metrics);
     const jobId = jobIdOf(job);
-    const earlier = await steps.run('audit', () => this.deps.audit.find(job.data.tenant, jobId));
+    const earlier = await steps.run('log', () => this.deps.log.find(jobId));
     const recorded = earlier ? await this.checkRecordedOutput(earlier, steps) : await this.signAndRecord(job, jobId, steps);
-    const result = resultOf(recorded, steps);
-    await steps.run('notify', () => this.deps.webhooks.jobSucceeded(job, result));
-    return result;
+    return resultOf(recorded, steps);
   }
 
   private async signAndRecord(job: SignJob, jobId: string, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
-    const startedAt = new Date();
     const profile = await this.deps.registry.acquire(data.profile);
     const { buffers } = this.deps;
     const source = await steps.run('fetch', () => fetchSource(this.deps.store, data.source, this.deps.maxImageBytes, buffers));
     try {
-      return await this.signSource(job, jobId, profile, source, startedAt, steps);
+      return await this.signSource(job, jobId, profile, source, steps);
     } finally {
       // Every step that reads the image has finished (stores are awaited), so the buffer can serve the next job.
       buffers?.release(source.data);
     }
   }
 
-  private async signSource(job: SignJob, jobId: string, profile: OpenProfile, source: SourceImage, startedAt: Date, steps: StepTimer): Promise<Recorded> {
+  private async signSource(job: SignJob, jobId: string, profile: OpenProfile, source: SourceImage, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
     const image = await steps.run('validate', () => validateImage(source.data, profile));
     const policy = await steps.run('policy', () => this.deps.policy.decide(data, image));
     const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme, source.hashes));
     const output = await this.outputFor(data, profile, source, digest, steps);
 
-    const facts = { jobId, attempt: job.attemptsMade + 1, data, profile, image, source, digest, startedAt, policy };
-    const entry = auditEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
-    const record = await steps.run('audit', () => this.deps.audit.append(data.tenant, jobId, entry));
-    if (record.signed.sha256 !== entry.signed.sha256) {
-      // A concurrent attempt of the same job recorded its own file first; the next
-      // attempt checks the stored file against that record.
-      throw new FleetSignError(ErrorCode.Internal, `job ${jobId} was recorded by another attempt with a different signed file`);
+    const facts = { jobId, data, profile, image, source, digest, policy };
+    const entry = logEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
+    const logged = await steps.run('log', () => this.deps.log.append(entry));
+    if (logged.entry.signed.sha256 !== entry.signed.sha256) {
+      // An earlier attempt of the same job logged its own file first; the next attempt
+      // checks the stored file against that entry.
+      throw new FleetSignError(ErrorCode.Internal, `job ${jobId} was logged by another attempt with a different signed file`);
     }
     if (!output.reusedFrom) {
       const signing = { jobId, signedKey: output.signed.key, signedSha256: output.signed.sha256, signedSize: output.signed.size, signedDataLength: digest.signedDataLength };
       await steps.run('reuse', () => this.deps.reuse?.remember(data.tenant, profile, digest.imageSha256, signing));
     }
-    return { record, reused: output.reused };
+    return { logged, reused: output.reused };
   }
 
   /**
@@ -147,14 +143,14 @@ export class SignPipeline {
     return { signed: stored.signed, reused: stored.reused };
   }
 
-  /** The job was signed and recorded before: the stored file must still be the recorded one. */
-  private async checkRecordedOutput(record: AuditRecord, steps: StepTimer): Promise<Recorded> {
-    const { key, sha256, size } = record.signed;
+  /** The job was signed and logged before: the stored file must still be the logged one. */
+  private async checkRecordedOutput(logged: LoggedEntry, steps: StepTimer): Promise<Recorded> {
+    const { key, sha256, size } = logged.entry.signed;
     const stored = await steps.run('store', () => hashStoredObject(this.deps.store, key, size));
     if (!stored || stored.size !== size || stored.sha256 !== sha256) {
-      throw new FleetSignError(ErrorCode.Internal, `signed object ${key} is missing or differs from the job's audit record`, { key });
+      throw new FleetSignError(ErrorCode.Internal, `signed object ${key} is missing or differs from the job's log entry`, { key });
     }
-    return { record, reused: true };
+    return { logged, reused: true };
   }
 }
 
@@ -178,19 +174,21 @@ async function hashStoredObject(store: ObjectStore, key: string, maxBytes: numbe
   return { sha256: hash.digest('hex'), size };
 }
 
-/** The job result, from its audit record and this attempt's timings. */
-function resultOf({ record, reused }: Recorded, steps: StepTimer): SignJobResult {
+/** The job result, from its log entry and this attempt's timings. */
+function resultOf({ logged, reused }: Recorded, steps: StepTimer): SignJobResult {
+  const { entry } = logged;
   return {
-    imageSha256: record.imageSha256,
-    signedSha256: record.signed.sha256,
-    signedKey: record.signed.key,
-    signedSize: record.signed.size,
-    signedDataLength: record.signed.signedDataLength,
-    scheme: record.scheme,
-    blocks: record.keys.map((key) => ({ index: key.index, keyDigest: key.keyDigestEfuse, algorithm: key.algorithm })),
-    auditKey: auditRecordKey(record.tenant, record.jobId),
+    imageSha256: entry.imageSha256,
+    signedSha256: entry.signed.sha256,
+    signedKey: entry.signed.key,
+    signedSize: entry.signed.size,
+    signedDataLength: entry.signed.signedDataLength,
+    scheme: entry.scheme as SigningScheme,
+    blocks: entry.keys.map((key) => ({ index: key.index, keyDigest: key.keyDigestEfuse, algorithm: key.algorithm as KeyAlgorithm })),
+    log: { index: entry.seq, leafHash: logged.leafHash.toString('hex') },
     timings: { fetchMs: steps.ms('fetch'), signMs: steps.ms('sign'), storeMs: steps.ms('store'), totalMs: steps.totalMs() },
     ...(reused ? { reused: true } : {}),
-    ...(record.policy ? { policy: record.policy } : {}),
+    // The signer wrote the entry's policy object from SigningPolicyFacts.
+    ...(entry.policy ? { policy: entry.policy as SigningPolicyFacts } : {}),
   };
 }

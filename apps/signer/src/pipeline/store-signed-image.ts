@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { ErrorCode, isFleetSignError } from '@fleetsign/errors';
 import type { ObjectStore } from '@fleetsign/storage';
-import { type SignedOutput, signedOutputOf } from './audit-entry';
+import { type SignedOutput, signedOutputOf } from './log-entry';
 
 /** Whether a file found at the job's key is a valid signing of this job's image. */
 export type SignedImageCheck = (file: Buffer) => boolean;

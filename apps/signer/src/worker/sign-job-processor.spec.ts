@@ -12,7 +12,7 @@ const result: SignJobResult = {
   signedDataLength: 4096,
   scheme: 'sbv2-ecdsa-p256',
   blocks: [{ index: 0, algorithm: 'ecdsa-p256', keyDigest: 'k' }],
-  auditKey: 'audit/acme/job_1.json',
+  log: { index: 0, leafHash: '00'.repeat(32) },
   timings: { fetchMs: 1, signMs: 1, storeMs: 1, totalMs: 3 },
 };
 
@@ -35,7 +35,7 @@ function job(attemptsMade = 0, attempts = 5): FleetSignJob<QueueName.Sign> {
 
 function setup(run: () => Promise<SignJobResult>) {
   const batches = { started: jest.fn(async () => undefined), finished: jest.fn(async () => undefined) };
-  const webhooks = { jobFailed: jest.fn(async () => undefined) };
+  const webhooks = { jobSucceeded: jest.fn(async () => undefined), jobFailed: jest.fn(async () => undefined) };
   const processor = createSignJobProcessor({
     retry: DEFAULT_RETRY_POLICY,
     pipeline: { run },
@@ -48,10 +48,12 @@ function setup(run: () => Promise<SignJobResult>) {
 }
 
 describe('sign job processor and batch accounting', () => {
-  it('marks the item active, then records its success before the job completes', async () => {
-    const { processor, batches } = setup(async () => result);
+  it('marks the item active, enqueues the success event, then records its success before the job completes', async () => {
+    const { processor, batches, webhooks } = setup(async () => result);
     await expect(processor(job(), 'token')).resolves.toBe(result);
     expect(batches.started).toHaveBeenCalledTimes(1);
+    expect(webhooks.jobSucceeded).toHaveBeenCalledWith(expect.objectContaining({ id: 'job_1' }), result);
+    expect(webhooks.jobFailed).not.toHaveBeenCalled();
     expect(batches.finished).toHaveBeenCalledWith(
       expect.objectContaining({ id: 'job_1' }),
       expect.objectContaining({ state: 'succeeded', signedSha256: 's' }),
@@ -90,5 +92,12 @@ describe('sign job processor and batch accounting', () => {
     const { processor, batches } = setup(async () => result);
     batches.finished.mockRejectedValueOnce(new Error('redis away'));
     await expect(processor(job(0, 5), 'token')).rejects.not.toBeInstanceOf(UnrecoverableError);
+  });
+
+  it('fails the attempt (to be retried) when the success event cannot be enqueued, before the batch counts the item', async () => {
+    const { processor, batches, webhooks } = setup(async () => result);
+    webhooks.jobSucceeded.mockRejectedValueOnce(new Error('redis away'));
+    await expect(processor(job(0, 5), 'token')).rejects.not.toBeInstanceOf(UnrecoverableError);
+    expect(batches.finished).not.toHaveBeenCalled();
   });
 });

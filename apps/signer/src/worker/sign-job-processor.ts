@@ -11,7 +11,7 @@ import { classifyJobError, isLastAttempt, jobError } from './job-failure';
 /** What the sign job processor needs. */
 export interface SignJobProcessorDeps {
   pipeline: Pick<SignPipeline, 'run'>;
-  webhooks: Pick<WebhookEnqueuer, 'jobFailed'>;
+  webhooks: Pick<WebhookEnqueuer, 'jobSucceeded' | 'jobFailed'>;
   metrics: SignerMetrics;
   logger: Logger;
   /** Told how each signing with a profile's keys ended, so a key fault shows in readiness and metrics. */
@@ -25,8 +25,10 @@ export interface SignJobProcessorDeps {
 /**
  * The `sign` queue processor. It never swallows a failure: a permanent one is thrown
  * as UnrecoverableError (no retry), a transient one is rethrown for BullMQ's backoff;
- * either way the failedReason is `{"code","message"}` JSON. When the job fails for
- * good (permanent, or its last attempt) the failure event is enqueued first. A batch
+ * either way the failedReason is `{"code","message"}` JSON. The success event is
+ * enqueued once the job's log entry is durable (a failure to enqueue it retries the job,
+ * which finds its entry and enqueues again under the same event id); when the job fails
+ * for good (permanent, or its last attempt) the failure event is enqueued first. A batch
  * item's final outcome is recorded in its batch before the job leaves the processor.
  */
 export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignProcessor<QueueName.Sign> {
@@ -37,7 +39,8 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
       await deps.batches?.started(job);
       const result = await deps.pipeline.run(job);
       deps.profiles?.reportSigning(job.data.profile, { ok: true });
-      // A failure to record it fails this attempt; the retry finds the job's audit record and records again.
+      await deps.webhooks.jobSucceeded(job, result);
+      // A failure to record it fails this attempt; the retry finds the job's log entry and records again.
       await deps.batches?.finished(job, succeededOutcome(result));
       deps.metrics.jobsSucceeded.inc({ profile: job.data.profile, reused: String(result.reused === true) });
       deps.metrics.jobDuration.observe({ outcome: 'succeeded' }, (performance.now() - start) / 1000);

@@ -34,6 +34,8 @@ export interface LocalConfigInput {
     tokenSha256: string;
     scopes: readonly ('sign' | 'batch' | 'read')[];
   };
+  /** The transparency log's origin and checkpoint key (the `transparency_log` section, as written in the file). */
+  transparencyLog?: { origin: string; key: Record<string, unknown> };
   /** First line(s) of the file, as YAML comments. */
   header?: string;
 }
@@ -74,6 +76,7 @@ export function localConfigYaml(input: LocalConfigInput): string {
         scopes: [...input.apiKey.scopes],
       },
     ],
+    ...(input.transparencyLog ? { transparency_log: input.transparencyLog } : {}),
   };
   const header = input.header ? `${input.header.replace(/^/gm, '# ')}\n` : '';
   return `${header}${stringify(config)}`;

@@ -1,0 +1,108 @@
+import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
+import type { ObjectStore } from '@fleetsign/storage';
+import {
+  decodeLogGroup,
+  decodeLogJobPointer,
+  encodeLogGroup,
+  encodeLogJobPointer,
+  entryLeafHash,
+  type LogEntry,
+  type LogGroup,
+  LogLayout,
+  MAX_LOG_OBJECT_BYTES,
+} from '@fleetsign/tlog';
+
+const MAX_POINTER_BYTES = 1024;
+
+/** An entry found in the log, with its leaf hash. */
+export interface LoggedEntry {
+  entry: LogEntry;
+  leafHash: Buffer;
+}
+
+/** Reads and writes the log's objects; knows the layout, not the append protocol. */
+export class LogStore {
+  constructor(
+    private readonly store: ObjectStore,
+    readonly layout = new LogLayout(),
+  ) {}
+
+  /** The group starting at `start`; undefined when none does. */
+  async readGroup(start: number): Promise<LogGroup | undefined> {
+    const key = this.layout.groupKey(start);
+    let data: Buffer;
+    try {
+      data = await this.store.getBuffer(key, MAX_LOG_OBJECT_BYTES);
+    } catch (err) {
+      if (isFleetSignError(err, ErrorCode.SourceNotFound)) return undefined;
+      throw err;
+    }
+    try {
+      const group = decodeLogGroup(data);
+      if (group.start !== start) throw new Error(`it says it starts at ${group.start}`);
+      return group;
+    } catch (err) {
+      throw new FleetSignError(ErrorCode.Internal, `transparency log object ${key} is corrupt: ${(err as Error).message}`, { key });
+    }
+  }
+
+  /**
+   * Creates the group's object unless one exists at its start; true when this call created
+   * it. The existence check first is for stores that ignore If-None-Match (s3rver and some
+   * S3-compatible servers): with the append lease held it keeps them from overwriting too.
+   */
+  async createGroup(group: LogGroup): Promise<boolean> {
+    if (await this.store.exists(this.layout.groupKey(group.start))) return false;
+    try {
+      await this.store.put(this.layout.groupKey(group.start), encodeLogGroup(group), { contentType: 'application/json', ifNoneMatch: true });
+      return true;
+    } catch (err) {
+      if (isFleetSignError(err, ErrorCode.FileExists)) return false;
+      throw err;
+    }
+  }
+
+  /** Writes the job -> position pointer of every entry of the group (create-only; an existing one is kept). */
+  async writeJobPointers(group: LogGroup): Promise<void> {
+    await Promise.all(
+      group.entries.map(async (entry) => {
+        try {
+          await this.store.put(this.layout.jobKey(entry.jobId), encodeLogJobPointer({ seq: entry.seq, group: group.start }), {
+            contentType: 'application/json',
+            ifNoneMatch: true,
+          });
+        } catch (err) {
+          if (!isFleetSignError(err, ErrorCode.FileExists)) throw err;
+        }
+      }),
+    );
+  }
+
+  /** The entry of job `jobId`, when the log has one. */
+  async findJob(jobId: string): Promise<LoggedEntry | undefined> {
+    let pointerData: Buffer;
+    try {
+      pointerData = await this.store.getBuffer(this.layout.jobKey(jobId), MAX_POINTER_BYTES);
+    } catch (err) {
+      if (isFleetSignError(err, ErrorCode.SourceNotFound)) return undefined;
+      throw err;
+    }
+    const pointer = decodeLogJobPointer(pointerData);
+    const group = await this.readGroup(pointer.group);
+    const entry = group?.entries[pointer.seq - pointer.group];
+    if (!entry || entry.jobId !== jobId) {
+      throw new FleetSignError(ErrorCode.Internal, `transparency log pointer of job ${jobId} does not lead to its entry`, { jobId });
+    }
+    return { entry, leafHash: entryLeafHash(entry) };
+  }
+
+  /** The group that ends the log (the highest start), listing the groups once; undefined for an empty log. */
+  async lastGroup(): Promise<LogGroup | undefined> {
+    let last: number | undefined;
+    for await (const key of this.store.list(this.layout.groupsPrefix)) {
+      const start = this.layout.groupStartOf(key);
+      if (start !== undefined && (last === undefined || start > last)) last = start;
+    }
+    return last === undefined ? undefined : this.readGroup(last);
+  }
+}

@@ -1,0 +1,181 @@
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { CompactRange, entryLeafHash, type LogEntry, type LogGroup, type UnsequencedEntry } from '@fleetsign/tlog';
+import type { AppendLease } from './append-lease';
+import type { LogHeadCache } from './log-head-cache';
+import type { LoggedEntry, LogStore } from './log-store';
+
+/** Entries appended in one group commit, at most. */
+export const LOG_GROUP_MAX = 128;
+
+/** An append waiting for its group commit. */
+interface PendingAppend {
+  entry: UnsequencedEntry;
+  done(logged: LoggedEntry): void;
+  fail(err: unknown): void;
+}
+
+/**
+ * The signer's side of the transparency log. Appends are queued and committed in groups:
+ * one create-only object per group at the position where the log ends. Two signers that
+ * race for the same position both try to create the same object; the loser reads the
+ * winner's group, takes over the entries of its own jobs found there (an earlier attempt
+ * that died after writing), and retries after it. A group is one object, so a signer killed
+ * at any point leaves either the whole group or nothing: the log never has a hole.
+ * Redis only caches where the log ends; without it the end is found in the store.
+ */
+export class TransparencyLog {
+  private readonly pending: PendingAppend[] = [];
+  private committing = false;
+  /** Where this signer last saw the log end. */
+  private known?: CompactRange;
+  private readonly groupListeners = new Set<(entries: number) => void>();
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly cache: LogHeadCache,
+    private readonly lease: Pick<AppendLease, 'hold'>,
+    private readonly maxAttempts = 1000,
+  ) {}
+
+  /** The job's entry, when the log has one. */
+  find(jobId: string): Promise<LoggedEntry | undefined> {
+    return this.store.findJob(jobId);
+  }
+
+  /** Where the log ends now (size and compact range), from Redis or, when Redis lost it, from the store. */
+  async head(): Promise<CompactRange> {
+    // Redis away: the store still says where the log ends.
+    const cached = await this.cache.get().catch(() => undefined);
+    const known = this.known;
+    if (cached && (!known || cached.size >= known.size)) return cached;
+    if (known) return known.clone();
+    return this.rebuildHead();
+  }
+
+  /** Calls `listener` with the entry count of every group this signer writes; returns the unsubscribe. */
+  onGroupWritten(listener: (entries: number) => void): () => void {
+    this.groupListeners.add(listener);
+    return () => this.groupListeners.delete(listener);
+  }
+
+  /** Appends the entry of one signing and resolves once its group is durable in the store. */
+  append(entry: UnsequencedEntry): Promise<LoggedEntry> {
+    return new Promise<LoggedEntry>((done, fail) => {
+      this.pending.push({ entry, done, fail });
+      if (!this.committing) void this.commitPending();
+    });
+  }
+
+  /** Finds the end of the log in the store (the group with the highest start) and caches it. */
+  private async rebuildHead(): Promise<CompactRange> {
+    const last = await this.store.lastGroup();
+    if (!last) return CompactRange.empty();
+    // A signer killed after creating this group may not have written its job pointers.
+    await this.store.writeJobPointers(last);
+    await this.cache.advance(last.rangeAfter);
+    return last.rangeAfter.clone();
+  }
+
+  /** Commits queued appends group by group until none is left; one group at a time keeps this signer's entries in order. */
+  private async commitPending(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.pending.length > 0) await this.commitGroup(this.pending.splice(0, LOG_GROUP_MAX));
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    const pending = { items: group };
+    try {
+      await this.lease.hold(() => this.writeGroup(pending));
+    } catch (err) {
+      // The store or Redis is away, or the log is damaged: find the end afresh next time.
+      this.known = undefined;
+      for (const item of pending.items) item.fail(err);
+    }
+  }
+
+  /** Appends `pending.items` where the log ends, taking resolved items out as it goes. */
+  private async writeGroup(pending: { items: PendingAppend[] }): Promise<void> {
+    // Finding the end first also writes the job pointers of a group a killed signer left.
+    let head = await this.head();
+    // Another attempt of the same job (a stalled job run twice) may have logged it already:
+    // under the lease every group before `head` has its job pointers, so the pointer tells.
+    pending.items = await this.takeOverEarlierEntries(pending.items);
+    for (let attempt = 0; pending.items.length > 0; attempt++) {
+      if (attempt >= this.maxAttempts) {
+        throw new FleetSignError(ErrorCode.Internal, `transparency log end kept moving; ${pending.items.length} entr(ies) not appended after ${this.maxAttempts} tries`);
+      }
+      const built = buildGroup(pending.items, head);
+      if (await this.store.createGroup(built.group)) {
+        await this.store.writeJobPointers(built.group);
+        head = built.group.rangeAfter;
+        this.advance(head);
+        pending.items.forEach((item, i) => item.done(built.logged[i]));
+        pending.items = [];
+        for (const listener of this.groupListeners) listener(built.logged.length);
+        return;
+      }
+      // Another signer (or an attempt that died) wrote the group at this position first.
+      const theirs = await this.store.readGroup(head.size);
+      if (!theirs) throw new FleetSignError(ErrorCode.Internal, `transparency log group at ${head.size} exists but cannot be read back`);
+      await this.store.writeJobPointers(theirs);
+      pending.items = takeOverLoggedJobs(pending.items, theirs);
+      head = theirs.rangeAfter;
+      this.advance(head);
+    }
+  }
+
+  /** Resolves the items whose job already has an entry (or a twin earlier in `items`); returns the rest. */
+  private async takeOverEarlierEntries(items: PendingAppend[]): Promise<PendingAppend[]> {
+    const earlier = await Promise.all(items.map((item) => this.store.findJob(item.entry.jobId)));
+    const firstOfJob = new Map<string, PendingAppend>();
+    const rest: PendingAppend[] = [];
+    items.forEach((item, i) => {
+      const logged = earlier[i];
+      if (logged) return item.done(logged);
+      const twin = firstOfJob.get(item.entry.jobId);
+      if (!twin) {
+        firstOfJob.set(item.entry.jobId, item);
+        rest.push(item);
+        return;
+      }
+      // The same job twice in one group: the second gets what the first gets.
+      const { done: twinDone, fail: twinFail } = twin;
+      twin.done = (l) => (twinDone(l), item.done(l));
+      twin.fail = (err) => (twinFail(err), item.fail(err));
+    });
+    return rest;
+  }
+
+  private advance(head: CompactRange): void {
+    if (!this.known || head.size > this.known.size) this.known = head.clone();
+    // The cache is only a hint (a stale one costs a read of the next group); the append is durable already.
+    this.cache.advance(head).catch(() => undefined);
+  }
+}
+
+/** Places the pending entries after `head`: sequence numbers, leaf hashes and the range after them. */
+function buildGroup(items: PendingAppend[], head: CompactRange): { group: LogGroup; logged: LoggedEntry[] } {
+  const range = head.clone();
+  const logged = items.map((item, i) => {
+    const entry: LogEntry = { ...item.entry, seq: head.size + i };
+    const leafHash = entryLeafHash(entry);
+    range.append(leafHash);
+    return { entry, leafHash };
+  });
+  return { group: { start: head.size, entries: logged.map((l) => l.entry), rangeAfter: range }, logged };
+}
+
+/** Resolves the pending appends whose job already has an entry in `group`; returns the others. */
+function takeOverLoggedJobs(items: PendingAppend[], group: LogGroup): PendingAppend[] {
+  const byJob = new Map(group.entries.map((entry) => [entry.jobId, entry]));
+  return items.filter((item) => {
+    const entry = byJob.get(item.entry.jobId);
+    if (!entry) return true;
+    item.done({ entry, leafHash: entryLeafHash(entry) });
+    return false;
+  });
+}
