@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, type ProfileConfig, findProfile } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { schemeOf } from '@fleetsign/secure-boot/schemes';
 import type { Redis } from 'ioredis';
@@ -46,14 +46,11 @@ export class ProfilesService {
     const profile = findProfile(this.fleet, name);
     if (!profile) throw new HttpProblem(404, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, { profile: name });
     if (!mayUseProfile(principal, name)) {
-      throw new HttpProblem(403, ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
+      throw new FleetSignError(ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
     }
     const record = await readProfileKeys(this.redis, this.settings.prefix, name);
     if (!record) {
-      throw new HttpProblem(
-        503,
-        ErrorCode.ProfileKeysUnavailable,
-        `No signer has published the keys of profile "${name}" yet; retry once a signer serving it is running`,
+      throw new FleetSignError(ErrorCode.ProfileKeysUnavailable, `No signer has published the keys of profile "${name}" yet; retry once a signer serving it is running`,
         { profile: name },
       );
     }
