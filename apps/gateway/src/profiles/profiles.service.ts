@@ -44,6 +44,8 @@ export class ProfilesService {
   /** Public keys and eFuse digests of a profile; 503 until a signer has published them. */
   async publicKeys(principal: Principal, name: string): Promise<ProfilePublicKeys> {
     const profile = findProfile(this.fleet, name);
+    // The one status that is not statusForCode's: the profile named in the path is the
+    // resource asked for, so 404; named in a request body (jobs, batches) it is 422.
     if (!profile) throw new HttpProblem(404, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, { profile: name });
     if (!mayUseProfile(principal, name)) {
       throw new FleetSignError(ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
