@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { KeyAlgorithm } from '@fleetsign/secure-boot/algorithms';
+import { ECDSA_CURVES } from '@fleetsign/secure-boot/curves';
+import { DER_OID, derEncode } from '@fleetsign/secure-boot/der';
 
 /** The one RSA size ESP32 Secure Boot V2 accepts. */
 export const RSA_MODULUS_BITS = 3072;
@@ -12,43 +14,31 @@ export const RSA_PSS_SALT_LENGTH = 32;
 /** The ECDSA members of KeyAlgorithm. */
 export type EcdsaAlgorithm = Exclude<KeyAlgorithm, 'rsa3072'>;
 
-/** What FleetSign needs to know about one supported curve. */
+/** What the key providers need to know about one supported curve. */
 export interface EcCurve {
   readonly algorithm: EcdsaAlgorithm;
   /** OpenSSL / node:crypto curve name. */
   readonly nodeName: string;
   /** Bytes per coordinate and per signature half (r, s). */
   readonly fieldSize: number;
-  /** Group order n. */
-  readonly order: bigint;
-  /** DER of the named-curve OBJECT IDENTIFIER (what CKA_EC_PARAMS holds). */
+  /** DER of the named-curve OBJECT IDENTIFIER, tag and length included (what CKA_EC_PARAMS holds). */
   readonly oidDer: Buffer;
 }
 
-/** The curves Secure Boot V2 signs with, by algorithm. */
-export const EC_CURVES: Readonly<Record<EcdsaAlgorithm, EcCurve>> = {
-  'ecdsa-p192': {
-    algorithm: 'ecdsa-p192',
-    nodeName: 'prime192v1',
-    fieldSize: 24,
-    order: 0xffffffffffffffffffffffff99def836146bc9b1b4d22831n,
-    oidDer: Buffer.from('06082a8648ce3d030101', 'hex'),
-  },
-  'ecdsa-p256': {
-    algorithm: 'ecdsa-p256',
-    nodeName: 'prime256v1',
-    fieldSize: 32,
-    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-    oidDer: Buffer.from('06082a8648ce3d030107', 'hex'),
-  },
-  'ecdsa-p384': {
-    algorithm: 'ecdsa-p384',
-    nodeName: 'secp384r1',
-    fieldSize: 48,
-    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-    oidDer: Buffer.from('06052b81040022', 'hex'),
-  },
-};
+/** The curves Secure Boot V2 signs with, by algorithm: libs/secure-boot's table seen from the key providers. */
+export const EC_CURVES: Readonly<Record<EcdsaAlgorithm, EcCurve>> = Object.freeze(
+  Object.fromEntries(
+    ECDSA_CURVES.map((curve) => [
+      curve.algorithm,
+      {
+        algorithm: curve.algorithm as EcdsaAlgorithm,
+        nodeName: curve.opensslName,
+        fieldSize: curve.fieldSize,
+        oidDer: derEncode(DER_OID, curve.oidDer),
+      },
+    ]),
+  ) as Record<EcdsaAlgorithm, EcCurve>,
+);
 
 /** The curve record of an ECDSA algorithm. */
 export function ecCurveOf(algorithm: EcdsaAlgorithm): EcCurve {

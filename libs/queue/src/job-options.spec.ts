@@ -1,6 +1,5 @@
 import {
   DEFAULT_JOB_OPTIONS,
-  FLOW_OPTIONS,
   QUEUE_RETENTION,
   SIGN_JOB_ATTEMPTS,
   SIGN_QUEUE_RETENTION,
@@ -28,11 +27,5 @@ describe('default job options', () => {
     expect(DEFAULT_JOB_OPTIONS[QueueName.Sign].attempts).toBe(SIGN_JOB_ATTEMPTS);
     expect(DEFAULT_JOB_OPTIONS[QueueName.Sign].removeOnComplete).toBe(SIGN_QUEUE_RETENTION.completed);
     expect(DEFAULT_JOB_OPTIONS[QueueName.Webhook].removeOnFail).toBe(WEBHOOK_QUEUE_RETENTION.failed);
-  });
-
-  it('hands the same defaults to flows, whose children skip Queue defaults', () => {
-    for (const name of QUEUE_NAMES) {
-      expect(FLOW_OPTIONS.queuesOptions[name]?.defaultJobOptions).toBe(DEFAULT_JOB_OPTIONS[name]);
-    }
   });
 });

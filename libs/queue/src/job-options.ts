@@ -1,4 +1,4 @@
-import type { DefaultJobOptions, FlowOpts, KeepJobs } from 'bullmq';
+import type { DefaultJobOptions, KeepJobs } from 'bullmq';
 import { QueueName } from './queue-name';
 import { SIGN_JOB_MAX_ATTEMPTS, SIGN_RETRY_BACKOFF, SIGN_RETRY_FIRST_DELAY_MS } from './retry-policy';
 
@@ -70,21 +70,9 @@ function jobOptions(attempts: number, backoffMs: number, retention: QueueRetenti
   };
 }
 
-/** Default options of every job added to each queue (applied by `createQueue` and `FLOW_OPTIONS`). */
+/** Default options of every job added to each queue (applied by `createQueue`). */
 export const DEFAULT_JOB_OPTIONS: Readonly<Record<QueueName, DefaultJobOptions>> = {
   [QueueName.Sign]: jobOptions(SIGN_JOB_ATTEMPTS, SIGN_JOB_BACKOFF_MS, SIGN_QUEUE_RETENTION, SIGN_RETRY_BACKOFF),
   [QueueName.Batch]: jobOptions(BATCH_JOB_ATTEMPTS, BATCH_JOB_BACKOFF_MS, BATCH_QUEUE_RETENTION),
   [QueueName.Webhook]: jobOptions(WEBHOOK_JOB_ATTEMPTS, WEBHOOK_JOB_BACKOFF_MS, WEBHOOK_QUEUE_RETENTION),
-};
-
-/**
- * Options for `FlowProducer.add`: flow children do not inherit a Queue's defaults,
- * so the same per-queue defaults are handed to the flow explicitly.
- */
-export const FLOW_OPTIONS: FlowOpts = {
-  queuesOptions: {
-    [QueueName.Sign]: { defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Sign] },
-    [QueueName.Batch]: { defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Batch] },
-    [QueueName.Webhook]: { defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Webhook] },
-  },
 };

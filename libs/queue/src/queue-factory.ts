@@ -1,11 +1,8 @@
 import {
-  FlowProducer,
   Queue,
   QueueEvents,
   Worker,
-  type FlowJobBase,
   type Job,
-  type JobsOptions,
   type Processor,
   type RedisOptions as BullRedisOptions,
   type WorkerOptions,
@@ -74,35 +71,4 @@ export function createQueueEvents(name: QueueName, redisUrl: string, prefix: str
   const { retryStrategy: _retryStrategy, ...options } = redisConnectionOptions('worker');
   const connection: BullRedisOptions = { url: redisUrl, ...options };
   return new QueueEvents(name, { connection, prefix });
-}
-
-/**
- * A flow producer (a parent job that waits for its children, across queues); pass
- * `FLOW_OPTIONS` to `add`. Batches do not use it: a flow's children are added in one
- * transaction, while a 10,000-item batch is added in chunks and completes by counting
- * final items (see batch-state.ts).
- */
-export function createFlowProducer(connection: Redis, prefix: string): FlowProducer {
-  return new FlowProducer({ connection, prefix });
-}
-
-/** Options of a node in a flow: everything a flow job accepts except repeat and parent (set by the tree). */
-export type FlowNodeOptions = Omit<JobsOptions, 'repeat' | 'parent' | 'deduplication'>;
-
-/** A flow node for queue `N`, its data type-checked against the payload map. */
-export interface FleetSignFlowNode<N extends QueueName = QueueName> extends FlowJobBase<FlowNodeOptions> {
-  name: N;
-  queueName: N;
-  data: JobPayloads[N];
-  children?: FleetSignFlowNode[];
-}
-
-/** Builds a typed flow node (job name = queue name) for `FlowProducer.add`. */
-export function flowNode<N extends QueueName>(
-  queueName: N,
-  data: JobPayloads[N],
-  opts?: FlowNodeOptions,
-  children?: FleetSignFlowNode[],
-): FleetSignFlowNode<N> {
-  return { name: queueName, queueName, data, ...(opts ? { opts } : {}), ...(children ? { children } : {}) };
 }

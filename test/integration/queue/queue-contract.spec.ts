@@ -2,12 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_JOB_OPTIONS,
-  FLOW_OPTIONS,
   QueueName,
-  batchManifestKey,
-  createFlowProducer,
   createQueueEvents,
-  flowNode,
   UnrecoverableError,
   createQueue,
   createRedisConnection,
@@ -206,42 +202,6 @@ describe('libs/queue against a real Redis', () => {
       expect(result.signedKey).toBe(signedObjectKey(TENANT, jobId));
     } finally {
       await events.close();
-    }
-  });
-
-  it('adds a batch flow whose sign children get the sign queue defaults', async () => {
-    const batchQueue = createQueue(QueueName.Batch, producer, prefix);
-    const flows = createFlowProducer(producer, prefix);
-    try {
-      const children = ['a', 'b'].map((name) => {
-        const jobId = deterministicJobId(TENANT, `batch-1/${name}`);
-        return flowNode(QueueName.Sign, { ...signData(jobId), batchId: 'bat_1' }, { jobId });
-      });
-      const batch = {
-        batchId: 'bat_1',
-        tenant: TENANT,
-        profile: 'prod-rsa',
-        counts: { total: children.length },
-        manifestKey: batchManifestKey(TENANT, 'bat_1'),
-        requestedAt: new Date().toISOString(),
-      };
-      const tree = await flows.add(
-        flowNode(QueueName.Batch, batch, { jobId: 'bat_1' }, children),
-        FLOW_OPTIONS,
-      );
-      expect(tree.job.id).toBe('bat_1');
-      expect(await tree.job.getState()).toBe('waiting-children');
-      const child = await queue.getJob(children[0].opts!.jobId!);
-      expect(child?.data.batchId).toBe('bat_1');
-      expect(child?.opts.attempts).toBe(DEFAULT_JOB_OPTIONS[QueueName.Sign].attempts);
-      expect(child?.opts.removeOnComplete).toEqual(DEFAULT_JOB_OPTIONS[QueueName.Sign].removeOnComplete);
-      expect((await batchQueue.getJob('bat_1'))?.opts.attempts).toBe(
-        DEFAULT_JOB_OPTIONS[QueueName.Batch].attempts,
-      );
-    } finally {
-      await flows.close();
-      await batchQueue.obliterate({ force: true });
-      await batchQueue.close();
     }
   });
 

@@ -1,10 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type ApiScope, type FleetSignConfig, findApiKey } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { FastifyRequest } from 'fastify';
 import { FLEET_CONFIG } from '../core/gateway.tokens';
-import { HttpProblem } from '../http/http-problem';
 import { PUBLIC_ROUTE, REQUIRED_SCOPE, attachPrincipal, hasScope, principalOf } from './principal';
 
 /** Extracts the token of an `Authorization: Bearer <token>` header, or undefined. */
@@ -32,16 +31,16 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers.authorization;
     if (header === undefined) {
-      throw new HttpProblem(401, ErrorCode.Unauthenticated, 'Missing Authorization header (expected "Bearer <token>")');
+      throw new FleetSignError(ErrorCode.Unauthenticated, 'Missing Authorization header (expected "Bearer <token>")');
     }
     const token = bearerToken(header);
     const key = token === undefined ? undefined : findApiKey(this.fleet, token);
-    if (!key) throw new HttpProblem(401, ErrorCode.Unauthenticated, 'Invalid API token');
+    if (!key) throw new FleetSignError(ErrorCode.Unauthenticated, 'Invalid API token');
 
     const principal = principalOf(key);
     const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, targets);
     if (scope && !hasScope(principal, scope)) {
-      throw new HttpProblem(403, ErrorCode.Forbidden, `This API key lacks the "${scope}" scope`, { scope });
+      throw new FleetSignError(ErrorCode.Forbidden, `This API key lacks the "${scope}" scope`, { scope });
     }
     attachPrincipal(request, principal);
     return true;

@@ -1,8 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { ApiKeyConfig, ApiScope } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { FastifyRequest } from 'fastify';
-import { HttpProblem } from '../http/http-problem';
 
 /** Who is calling: the API key that authenticated the request. */
 export interface Principal {
@@ -40,7 +39,7 @@ export function attachPrincipal(request: FastifyRequest, principal: Principal): 
 /** The principal the auth guard attached; a route without one is a wiring mistake. */
 export function principalOfRequest(request: FastifyRequest): Principal {
   const principal = (request as RequestWithPrincipal)[PRINCIPAL];
-  if (!principal) throw new HttpProblem(401, ErrorCode.Unauthenticated, 'Authentication required');
+  if (!principal) throw new FleetSignError(ErrorCode.Unauthenticated, 'Authentication required');
   return principal;
 }
 

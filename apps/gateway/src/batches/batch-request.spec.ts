@@ -1,5 +1,5 @@
-import { ErrorCode } from '@fleetsign/errors';
-import { HttpProblem } from '../http/http-problem';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { statusForCode } from '../http/http-problem';
 import {
   BATCH_MAX_ITEMS,
   basename,
@@ -8,11 +8,12 @@ import {
   planBatchItems,
 } from './batch-request';
 
-function problemOf(fn: () => unknown): HttpProblem {
+/** The error raised and the HTTP status the gateway answers it with. */
+function problemOf(fn: () => unknown): FleetSignError & { status: number } {
   try {
     fn();
   } catch (err) {
-    if (err instanceof HttpProblem) return err;
+    if (err instanceof FleetSignError) return Object.assign(err, { status: statusForCode(err.code) });
     throw err;
   }
   throw new Error('no problem raised');

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { validateObjectKey } from '@fleetsign/storage';
 import { z } from 'zod';
-import { HttpProblem } from '../http/http-problem';
 import type { FieldViolation } from '../http/zod-validation';
 import { canonicalJson, metadataSchema, profileNameSchema, sha256HexSchema } from '../jobs/job-request';
 import { incomingPrefix } from '../uploads/uploads.service';
@@ -109,10 +108,7 @@ export function planBatchItems(tenant: string, items: CreateBatchRequest['items'
   });
   if (problems.length > 0) {
     const first = problems[0];
-    throw new HttpProblem(
-      400,
-      ErrorCode.ValidationFailed,
-      `Invalid batch items (${first.path}: ${first.message})`,
+    throw new FleetSignError(ErrorCode.ValidationFailed, `Invalid batch items (${first.path}: ${first.message})`,
       {
         errors: problems,
       },

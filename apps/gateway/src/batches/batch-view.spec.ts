@@ -1,6 +1,6 @@
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { BatchRecord } from '@fleetsign/queue';
-import { HttpProblem } from '../http/http-problem';
+import { toProblem } from '../http/problem.filter';
 import {
   batchCounts,
   batchState,
@@ -133,10 +133,14 @@ describe('items cursor', () => {
       Buffer.from('j5').toString('base64url'),
       'a'.repeat(40),
     ]) {
-      expect(() => decodeItemsCursor(bad)).toThrow(
-        expect.objectContaining({ status: 400, code: ErrorCode.ValidationFailed }),
-      );
+      let thrown: unknown;
+      try {
+        decodeItemsCursor(bad);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(toProblem(thrown)).toMatchObject({ status: 400, code: ErrorCode.ValidationFailed });
     }
-    expect(() => decodeItemsCursor('!!')).toThrow(HttpProblem);
+    expect(() => decodeItemsCursor('!!')).toThrow(FleetSignError);
   });
 });

@@ -1,6 +1,5 @@
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { BatchRecord, SigningPolicyFacts } from '@fleetsign/queue';
-import { HttpProblem } from '../http/http-problem';
 import type { ApiJobState, JobErrorView, WebhookView } from '../jobs/job-view';
 import type { StoredItem } from './batch-store';
 
@@ -149,10 +148,7 @@ export function decodeItemsCursor(cursor: string | undefined): number {
     ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
     : null;
   if (!match) {
-    throw new HttpProblem(
-      400,
-      ErrorCode.ValidationFailed,
-      'Invalid cursor: pass nextCursor from the previous page',
+    throw new FleetSignError(ErrorCode.ValidationFailed, 'Invalid cursor: pass nextCursor from the previous page',
       {
         errors: [{ path: 'cursor', message: 'not a cursor this API returned' }],
       },

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, findProfile } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type BatchRecord,
   type FleetSignQueue,
@@ -14,7 +14,6 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
-import { HttpProblem } from '../http/http-problem';
 import { webhookView } from '../jobs/job-view';
 import { readJobWithState } from '../jobs/job-with-state';
 import { checkProfileAccess } from '../profiles/profile-access';
@@ -97,15 +96,12 @@ export class BatchesService {
       ...(request.fresh ? { fresh: true } : {}),
     });
     if (!created.created && created.requestHash !== fingerprint) {
-      throw new HttpProblem(
-        409,
-        ErrorCode.IdempotencyConflict,
-        'This Idempotency-Key was already used with a different request body',
+      throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body',
       );
     }
     const record = await this.batches.record(id);
     if (!record)
-      throw new HttpProblem(500, ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
+      throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
     const startAt = created.created ? 0 : created.enqueued;
     if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
     if (created.created) return { id, state: 'queued', total: items.length, replay: false };
@@ -174,7 +170,7 @@ export class BatchesService {
   private async owned(principal: Principal, id: string): Promise<BatchRecord> {
     const record = BATCH_ID.test(id) ? await this.batches.record(id) : undefined;
     if (!record || record.tenant !== principal.tenant) {
-      throw new HttpProblem(404, ErrorCode.NotFound, `Batch "${id}" not found`);
+      throw new FleetSignError(ErrorCode.NotFound, `Batch "${id}" not found`);
     }
     return record;
   }

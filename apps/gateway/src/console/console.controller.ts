@@ -1,9 +1,8 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { PublicRoute, RequireScope } from '../auth/principal';
 import { ApiProblems } from '../docs/openapi-schema';
-import { HttpProblem } from '../http/http-problem';
 import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './console-page';
 import { type ConsoleOverview, type ConsoleSearchResult, ConsoleService } from './console.service';
 
@@ -60,7 +59,7 @@ export class ConsoleController {
   @ApiProblems({ 400: [ErrorCode.ValidationFailed], ...CONSOLE_PROBLEMS })
   search(@Query('q') q: unknown): Promise<ConsoleSearchResult> {
     if (typeof q !== 'string' || q.trim() === '' || q.length > 200) {
-      throw new HttpProblem(400, ErrorCode.ValidationFailed, 'q must be a job id, a batch id or a SHA-256', {
+      throw new FleetSignError(ErrorCode.ValidationFailed, 'q must be a job id, a batch id or a SHA-256', {
         errors: [{ path: 'q', message: 'required, at most 200 characters' }],
       });
     }

@@ -14,7 +14,11 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
-/** A FleetSignError that also names the HTTP status the client receives. */
+/**
+ * A FleetSignError that names an HTTP status other than statusForCode's. Only for a
+ * status the code alone cannot decide (an unknown profile named in the URL path is a
+ * 404); everything else throws FleetSignError and the filter maps it once.
+ */
 export class HttpProblem extends FleetSignError {
   constructor(
     readonly status: number,
@@ -38,6 +42,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.UnknownProfile]: 422,
   [ErrorCode.ProfileRevoked]: 422,
   [ErrorCode.SourceNotFound]: 422,
+  [ErrorCode.ChipNotAllowed]: 422,
   [ErrorCode.IdempotencyConflict]: 409,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.ImageTooLarge]: 413,

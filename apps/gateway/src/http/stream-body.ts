@@ -1,8 +1,7 @@
+import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { HttpProblem } from './http-problem';
 
 /** Fastify route config flag set by {@link StreamBody}. */
 const STREAM_BODY = 'fleetsign.streamBody';
@@ -32,7 +31,7 @@ export function registerStreamBodyParser(fastify: FastifyInstance): void {
       return;
     }
     done(
-      new HttpProblem(415, ErrorCode.MalformedRequest, 'Unsupported Content-Type: this route accepts application/json'),
+      new UnsupportedMediaTypeException('Unsupported Content-Type: this route accepts application/json'),
       undefined,
     );
   });
@@ -41,11 +40,7 @@ export function registerStreamBodyParser(fastify: FastifyInstance): void {
 /** The unread request body of a stream route, or 415 when the body was parsed as JSON instead. */
 export function requestStream(request: FastifyRequest): IncomingMessage {
   if (request.body !== undefined && request.body !== request.raw) {
-    throw new HttpProblem(
-      415,
-      ErrorCode.MalformedRequest,
-      'Send the object bytes as application/octet-stream, not as JSON or a form',
-    );
+    throw new UnsupportedMediaTypeException('Send the object bytes as application/octet-stream, not as JSON or a form');
   }
   return request.raw;
 }

@@ -1,7 +1,5 @@
-import { ErrorCode } from '@fleetsign/errors';
-import { PipeTransform } from '@nestjs/common';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { z } from 'zod';
-import { HttpProblem } from './http-problem';
 
 /** One schema violation, addressed by a dotted field path ('' for the body itself). */
 export interface FieldViolation {
@@ -24,17 +22,5 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 
   const errors = fieldViolations(result.error);
   const first = errors[0];
   const summary = first ? `${first.path || what}: ${first.message}` : 'invalid';
-  throw new HttpProblem(400, ErrorCode.ValidationFailed, `Invalid ${what} (${summary})`, { errors });
-}
-
-/** Nest pipe form of {@link validate}, for `@Body(new ZodPipe(schema))`. */
-export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
-  constructor(
-    private readonly schema: S,
-    private readonly what = 'request body',
-  ) {}
-
-  transform(value: unknown): z.output<S> {
-    return validate(this.schema, value, this.what);
-  }
+  throw new FleetSignError(ErrorCode.ValidationFailed, `Invalid ${what} (${summary})`, { errors });
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type FleetSignJob,
   type FleetSignQueue,
@@ -16,7 +16,6 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
-import { HttpProblem } from '../http/http-problem';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
@@ -82,7 +81,7 @@ export class JobsService {
 
     const head = await this.store.head(sourceKey);
     if (!head) {
-      throw new HttpProblem(422, ErrorCode.SourceNotFound, `Source object "${sourceKey}" does not exist`, {
+      throw new FleetSignError(ErrorCode.SourceNotFound, `Source object "${sourceKey}" does not exist`, {
         key: sourceKey,
       });
     }
@@ -121,7 +120,7 @@ export class JobsService {
   async get(principal: Principal, id: string): Promise<JobView> {
     const read = JOB_ID.test(id) ? await readJobWithState(this.signQueue, id) : undefined;
     if (!read || read.job.data.tenant !== principal.tenant) {
-      throw new HttpProblem(404, ErrorCode.NotFound, `Job "${id}" not found`);
+      throw new FleetSignError(ErrorCode.NotFound, `Job "${id}" not found`);
     }
     const { job, state } = read;
     const result = job.returnvalue;
@@ -148,22 +147,19 @@ export class JobsService {
     try {
       validateObjectKey(key);
     } catch {
-      throw new HttpProblem(400, ErrorCode.ValidationFailed, 'source.key is not a valid object key', {
+      throw new FleetSignError(ErrorCode.ValidationFailed, 'source.key is not a valid object key', {
         errors: [{ path: 'source.key', message: 'not a valid object key' }],
       });
     }
     if (!key.startsWith(prefix)) {
-      throw new HttpProblem(403, ErrorCode.Forbidden, `source.key must be under "${prefix}"`, { prefix });
+      throw new FleetSignError(ErrorCode.Forbidden, `source.key must be under "${prefix}"`, { prefix });
     }
     return key;
   }
 
   private async replayOf(job: FleetSignJob<QueueName.Sign>, fingerprint: string): Promise<CreatedJob> {
     if ((job.data as GatewaySignJobData).requestHash !== fingerprint) {
-      throw new HttpProblem(
-        409,
-        ErrorCode.IdempotencyConflict,
-        'This Idempotency-Key was already used with a different request body',
+      throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body',
       );
     }
     this.metrics.jobsSubmitted.inc({ profile: job.data.profile, replay: 'true' });

@@ -1,13 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Put, Req, Res, applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { type FsPresignedGrant, type ObjectStore, verifyFsPresignedUrl } from '@fleetsign/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PublicRoute } from '../auth/principal';
 import { GatewaySettings } from '../core/gateway-settings';
 import { OBJECT_STORE } from '../core/gateway.tokens';
 import { ApiProblems } from '../docs/openapi-schema';
-import { HttpProblem } from '../http/http-problem';
 import { StreamBody, declaredLength, requestStream } from '../http/stream-body';
 import { UploadsService } from '../uploads/uploads.service';
 
@@ -38,7 +37,7 @@ export class ObjectsController {
 
   private grant(request: FastifyRequest): FsPresignedGrant {
     const secret = this.settings.fsSigningSecret;
-    if (!secret) throw new HttpProblem(404, ErrorCode.NotFound, 'This gateway does not serve objects (S3 storage)');
+    if (!secret) throw new FleetSignError(ErrorCode.NotFound, 'This gateway does not serve objects (S3 storage)');
     return verifyFsPresignedUrl(request.url, { method: request.method, secret });
   }
 
@@ -54,7 +53,7 @@ export class ObjectsController {
   async download(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { key } = this.grant(request);
     const head = await this.store.head(key);
-    if (!head) throw new HttpProblem(404, ErrorCode.NotFound, 'Object not found');
+    if (!head) throw new FleetSignError(ErrorCode.NotFound, 'Object not found');
     const body = await this.store.get(key);
     await reply
       .header('content-type', 'application/octet-stream')
@@ -74,12 +73,12 @@ export class ObjectsController {
   async upload(@Req() request: FastifyRequest): Promise<{ key: string; size: number }> {
     const grant = this.grant(request);
     if (grant.contentType !== undefined && request.headers['content-type'] !== grant.contentType) {
-      throw new HttpProblem(403, ErrorCode.Forbidden, `This URL requires Content-Type ${grant.contentType}`);
+      throw new FleetSignError(ErrorCode.Forbidden, `This URL requires Content-Type ${grant.contentType}`);
     }
     const limit = Math.min(grant.maxBytes ?? this.settings.maxImageBytes, this.settings.maxImageBytes);
     const length = declaredLength(request);
     if (length !== undefined && length > limit) {
-      throw new HttpProblem(413, ErrorCode.PayloadTooLarge, `Body of ${length} bytes exceeds the limit of ${limit} bytes`);
+      throw new FleetSignError(ErrorCode.PayloadTooLarge, `Body of ${length} bytes exceeds the limit of ${limit} bytes`);
     }
     const size = await this.uploads.putPresigned(grant.key, requestStream(request), limit, grant.contentType);
     return { key: grant.key, size };

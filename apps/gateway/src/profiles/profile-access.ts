@@ -1,7 +1,6 @@
 import { type FleetSignConfig, findProfile } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { type Principal, mayUseProfile } from '../auth/principal';
-import { HttpProblem } from '../http/http-problem';
 
 /**
  * Checks that a profile exists (422 UNKNOWN_PROFILE), that the caller's API key may use
@@ -11,16 +10,16 @@ import { HttpProblem } from '../http/http-problem';
 export function checkProfileAccess(fleet: FleetSignConfig, principal: Principal, name: string): void {
   const profile = findProfile(fleet, name);
   if (!profile)
-    throw new HttpProblem(422, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, {
+    throw new FleetSignError(ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, {
       profile: name,
     });
   if (!mayUseProfile(principal, name)) {
-    throw new HttpProblem(403, ErrorCode.Forbidden, `This API key may not use profile "${name}"`, {
+    throw new FleetSignError(ErrorCode.Forbidden, `This API key may not use profile "${name}"`, {
       profile: name,
     });
   }
   if (profile.state !== 'active') {
-    throw new HttpProblem(422, ErrorCode.ProfileRevoked, `Signing profile "${name}" is ${profile.state}`, {
+    throw new FleetSignError(ErrorCode.ProfileRevoked, `Signing profile "${name}" is ${profile.state}`, {
       profile: name,
     });
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, type ProfileConfig, findProfile } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { schemeOf } from '@fleetsign/secure-boot/schemes';
 import type { Redis } from 'ioredis';
@@ -44,16 +44,15 @@ export class ProfilesService {
   /** Public keys and eFuse digests of a profile; 503 until a signer has published them. */
   async publicKeys(principal: Principal, name: string): Promise<ProfilePublicKeys> {
     const profile = findProfile(this.fleet, name);
+    // The one status that is not statusForCode's: the profile named in the path is the
+    // resource asked for, so 404; named in a request body (jobs, batches) it is 422.
     if (!profile) throw new HttpProblem(404, ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, { profile: name });
     if (!mayUseProfile(principal, name)) {
-      throw new HttpProblem(403, ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
+      throw new FleetSignError(ErrorCode.Forbidden, `This API key may not use profile "${name}"`, { profile: name });
     }
     const record = await readProfileKeys(this.redis, this.settings.prefix, name);
     if (!record) {
-      throw new HttpProblem(
-        503,
-        ErrorCode.ProfileKeysUnavailable,
-        `No signer has published the keys of profile "${name}" yet; retry once a signer serving it is running`,
+      throw new FleetSignError(ErrorCode.ProfileKeysUnavailable, `No signer has published the keys of profile "${name}" yet; retry once a signer serving it is running`,
         { profile: name },
       );
     }

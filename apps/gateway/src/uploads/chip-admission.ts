@@ -1,8 +1,7 @@
 import type { FleetSignConfig } from '@fleetsign/config';
 import { findProfile } from '@fleetsign/config';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { chipById, isChipAllowed } from '@fleetsign/secure-boot/chips';
-import { HttpProblem } from '../http/http-problem';
 
 /** A source whose image chip the gateway read at upload (see ImageHeaderPeek). */
 export interface SourceChip {
@@ -30,8 +29,7 @@ export function checkSourceChips(fleet: FleetSignConfig, profileName: string, so
   if (refused.length === 0) return;
   const first = refused[0];
   const subject = refused.length === 1 ? `Image "${first.key}" is for ${first.chip}` : `${refused.length} images (first "${first.key}") are for chips`;
-  throw new HttpProblem(
-    422,
+  throw new FleetSignError(
     ErrorCode.ChipNotAllowed,
     `${subject}, which profile "${profileName}" does not allow (allowed: ${allowed.join(', ') || 'none'})`,
     { profile: profileName, allowedChips: allowed, refused: refused.slice(0, MAX_LISTED), refusedCount: refused.length },

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCode } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { ObjectStore } from '@fleetsign/storage';
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback, pipeline } from 'node:stream';
 import type { Principal } from '../auth/principal';
 import { GatewaySettings, UPLOAD_URL_TTL_SEC } from '../core/gateway-settings';
 import { OBJECT_STORE } from '../core/gateway.tokens';
-import { HttpProblem } from '../http/http-problem';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { ImageHeaderPeek } from './image-header-peek';
 import { UploadIntents } from './upload-intents';
@@ -37,8 +36,8 @@ class Sha256Stream extends Transform {
   }
 }
 
-function tooLarge(size: number | string, max: number): HttpProblem {
-  return new HttpProblem(413, ErrorCode.PayloadTooLarge, `Image of ${size} bytes exceeds the limit of ${max} bytes`, {
+function tooLarge(size: number | string, max: number): FleetSignError {
+  return new FleetSignError(ErrorCode.PayloadTooLarge, `Image of ${size} bytes exceeds the limit of ${max} bytes`, {
     maxBytes: max,
   });
 }

@@ -25,6 +25,16 @@ describe('loadPrivateKeyPem', () => {
     expect(spki(loaded).equals(spki(key))).toBe(true);
   });
 
+  it('skips the EC PARAMETERS block `openssl ecparam -genkey` writes before the key', () => {
+    const params = '-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n';
+    const pem = params + (p256.export({ type: 'sec1', format: 'pem' }) as string);
+    expect(spki(loadPrivateKeyPem(pem))).toEqual(spki(p256));
+    expect(spki(loadPublicKeyPem(pem))).toEqual(spki(p256));
+    expect(() => loadPrivateKeyPem(params)).toThrow(
+      expect.objectContaining({ code: ErrorCode.UnsupportedKey, message: 'PEM holds a EC PARAMETERS, not a private key' }),
+    );
+  });
+
   it('refuses a public key PEM', () => {
     const pem = createPublicKey(p256).export({ type: 'spki', format: 'pem' });
     expect(() => loadPrivateKeyPem(pem)).toThrow(expect.objectContaining({ code: ErrorCode.UnsupportedKey, message: 'PEM holds a PUBLIC KEY, not a private key' }));
