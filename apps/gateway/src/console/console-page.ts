@@ -90,7 +90,7 @@ export const CONSOLE_JS = `'use strict';
   function render(o) {
     const s = o.queues.sign;
     const tiles = [['queued', s.waiting + s.prioritized + s.delayed], ['active', s.active], ['signed', s.completed], ['failed', s.failed],
-      ['jobs/min (5 min)', o.throughput.perMinute], ['signers', o.signers], ['webhooks pending', o.queues.webhook.waiting + o.queues.webhook.prioritized + o.queues.webhook.delayed + o.queues.webhook.active]];
+      ['jobs/min (5 min)', o.throughput.perMinute], ['signers', o.signers === null ? '?' : o.signers], ['webhooks pending', o.queues.webhook.waiting + o.queues.webhook.prioritized + o.queues.webhook.delayed + o.queues.webhook.active]];
     $('tiles').innerHTML = tiles.map(([name, value]) => '<div class="tile">' + text(name) + '<b>' + text(value) + '</b></div>').join('');
     const waiting = s.waiting + s.prioritized;
     $('idle').textContent = o.signers === 0 ? 'No signer is taking jobs' + (waiting > 0 ? ': ' + waiting + ' waiting' : '') + '.' : '';
