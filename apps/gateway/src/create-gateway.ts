@@ -21,6 +21,8 @@ import type { Logger, LevelWithSilent } from 'pino';
 import { applyBatchBodyLimit } from './batches/batch-body-limit';
 import { type GatewayResolvedConfig, type GatewayResources, openGatewayResources } from './core/gateway-resources';
 import { GatewayModule } from './core/gateway.module';
+import { ConsoleSessions } from './console/console-sessions';
+import { mountQueueDashboard } from './console/queue-dashboard';
 import { setupOpenApi } from './docs/setup-openapi';
 import { enableGracefulDrain } from './http/graceful-drain';
 import { ProblemFilter } from './http/problem.filter';
@@ -118,6 +120,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     app.useGlobalFilters(new ProblemFilter(logger));
     // Before listening only a configured URL is known; else the document names its own host ('/').
     setupOpenApi(app, API_VERSION, resources.settings.knownBaseUrl ?? '/');
+    await mountQueueDashboard(app, resources, app.get(ConsoleSessions));
     await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
     const url = listeningUrl(app);
     resources.settings.useListeningUrl(url);

@@ -93,6 +93,39 @@ describe('operator console in a browser', () => {
     const screenshot = join(OUTPUT_DIR, 'console.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(statSync(screenshot).size).toBeGreaterThan(10_000);
+
+    // The read-only queue dashboard, reached with the session cookie the login opened.
+    await page.locator('#queues').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.click('#queues');
+    await page.waitForURL(/\/console\/queues\/?$/);
+    await page.getByText('sign', { exact: true }).first().waitFor({ timeout: 20_000 });
+    expect(page.url()).not.toContain(stack.operatorToken.token);
+    await page.screenshot({ path: join(OUTPUT_DIR, 'queues.png'), fullPage: true });
+  });
+
+  it('keeps the queue dashboard behind a console session, and read-only', async () => {
+    expect((await fetch(`${stack.url}/console/queues/`)).status).toBe(401);
+    expect((await fetch(`${stack.url}/console/queues/api/queues`, { headers: { cookie: 'fleetsign_console=forged' } })).status).toBe(401);
+    const opened = await fetch(`${stack.url}/v1/console/session`, { method: 'POST', headers: { authorization: `Bearer ${stack.operatorToken.token}` } });
+    expect(opened.status).toBe(201);
+    const setCookie = opened.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^fleetsign_console=[A-Za-z0-9_-]{43}; Path=\/console\/queues; Max-Age=3600; HttpOnly; SameSite=Strict$/);
+    expect(setCookie).not.toContain(stack.operatorToken.token);
+    const cookie = setCookie.split(';')[0];
+    const queues = await fetch(`${stack.url}/console/queues/api/queues`, { headers: { cookie } });
+    expect(queues.status).toBe(200);
+    const body = (await queues.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+    expect(body.queues.map((queue) => [queue.name, queue.readOnlyMode])).toEqual([
+      ['sign', true],
+      ['webhook', true],
+    ]);
+    // Read-only: bull-board refuses to retry the failed job.
+    const retry = await fetch(`${stack.url}/console/queues/api/queues/sign/retry/failed`, { method: 'PUT', headers: { cookie } });
+    expect(retry.status).toBeGreaterThanOrEqual(400);
+    expect(await stack.harness.signQueue.getJobCounts('failed', 'waiting')).toMatchObject({ failed: 1, waiting: 0 });
+    // A sign-only key cannot open a session.
+    const refused = await fetch(`${stack.url}/v1/console/session`, { method: 'POST', headers: { authorization: `Bearer ${stack.token.token}` } });
+    expect(refused.status).toBe(403);
   });
 
   it('refuses the JSON routes without an operator or admin scope', async () => {

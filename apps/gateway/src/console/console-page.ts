@@ -18,6 +18,7 @@ export const CONSOLE_HTML = `<!doctype html>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f5f6f8; }
   header { background: #1d2330; color: #fff; padding: 10px 20px; display: flex; gap: 16px; align-items: center; }
   header h1 { font-size: 16px; margin: 0; flex: 1; }
+  header a { color: #9ecbff; }
   main { padding: 16px 20px; display: grid; gap: 16px; }
   section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: 12px 16px; }
   h2 { font-size: 14px; margin: 0 0 8px; }
@@ -37,7 +38,7 @@ export const CONSOLE_HTML = `<!doctype html>
 </style>
 </head>
 <body>
-<header><h1>FleetSign operator console</h1><span id="status"></span><button id="logout" class="hidden" type="button">Log out</button></header>
+<header><h1>FleetSign operator console</h1><span id="status"></span><a id="queues" class="hidden" href="/console/queues/">Queue dashboard (read-only)</a><button id="logout" class="hidden" type="button">Log out</button></header>
 <section id="login">
   <h2>Log in</h2>
   <p>API key with the <code>operator</code> or <code>admin</code> scope. It stays in this tab (sessionStorage), never in the URL.</p>
@@ -89,7 +90,7 @@ export const CONSOLE_JS = `'use strict';
   function render(o) {
     const s = o.queues.sign;
     const tiles = [['queued', s.waiting + s.prioritized + s.delayed], ['active', s.active], ['signed', s.completed], ['failed', s.failed],
-      ['jobs/min (5 min)', o.throughput.perMinute], ['signers', o.signers], ['webhooks pending', o.queues.webhook.waiting + o.queues.webhook.prioritized + o.queues.webhook.delayed + o.queues.webhook.active]];
+      ['jobs/min (5 min)', o.throughput.perMinute], ['signers', o.signers === null ? '?' : o.signers], ['webhooks pending', o.queues.webhook.waiting + o.queues.webhook.prioritized + o.queues.webhook.delayed + o.queues.webhook.active]];
     $('tiles').innerHTML = tiles.map(([name, value]) => '<div class="tile">' + text(name) + '<b>' + text(value) + '</b></div>').join('');
     const waiting = s.waiting + s.prioritized;
     $('idle').textContent = o.signers === 0 ? 'No signer is taking jobs' + (waiting > 0 ? ': ' + waiting + ' waiting' : '') + '.' : '';
@@ -108,14 +109,20 @@ export const CONSOLE_JS = `'use strict';
     try { render(await call('/v1/console/overview')); } catch (err) { $('status').textContent = String(err.message); }
   }
 
+  // The queue dashboard is a page of its own: it gets a session cookie, never the key.
+  async function openDashboardSession() {
+    const res = await fetch('/v1/console/session', { method: 'POST', headers: { authorization: 'Bearer ' + sessionStorage.getItem(KEY) } });
+    if (res.ok) $('queues').classList.remove('hidden');
+  }
+
   function start() {
     $('login').classList.add('hidden'); $('app').classList.remove('hidden'); $('logout').classList.remove('hidden');
-    refresh(); clearInterval(timer); timer = setInterval(refresh, 5000);
+    refresh(); openDashboardSession(); clearInterval(timer); timer = setInterval(refresh, 5000);
   }
 
   function logout(reason) {
     sessionStorage.removeItem(KEY); clearInterval(timer);
-    $('app').classList.add('hidden'); $('logout').classList.add('hidden'); $('login').classList.remove('hidden');
+    $('app').classList.add('hidden'); $('logout').classList.add('hidden'); $('queues').classList.add('hidden'); $('login').classList.remove('hidden');
     $('login-error').textContent = reason || '';
   }
 

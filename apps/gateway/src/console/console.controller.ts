@@ -1,9 +1,12 @@
-import { Controller, Get, Header, Query } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { PublicRoute, RequireScope } from '../auth/principal';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal, PublicRoute, RequireScope } from '../auth/principal';
+import { GatewaySettings } from '../core/gateway-settings';
 import { ApiProblems } from '../docs/openapi-schema';
 import { CONSOLE_CSP, CONSOLE_HTML, CONSOLE_JS } from './console-page';
+import { CONSOLE_SESSION_TTL_SEC, ConsoleSessions, QUEUE_DASHBOARD_PATH } from './console-sessions';
 import { type ConsoleOverview, type ConsoleSearchResult, ConsoleService } from './console.service';
 
 const CONSOLE_PROBLEMS = { 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden] } as const;
@@ -36,7 +39,31 @@ export class ConsolePageController {
 @ApiBearerAuth()
 @Controller('v1/console')
 export class ConsoleController {
-  constructor(private readonly console: ConsoleService) {}
+  constructor(
+    private readonly console: ConsoleService,
+    @Inject(ConsoleSessions) private readonly sessions: ConsoleSessions,
+    private readonly settings: GatewaySettings,
+  ) {}
+
+  @Post('session')
+  @HttpCode(201)
+  @RequireScope('operator')
+  @ApiOperation({
+    summary: 'Open a one-hour session for the queue dashboard (/console/queues)',
+    description: 'Sets an HttpOnly, SameSite=Strict cookie scoped to the dashboard path; the API key itself is never stored in it.',
+  })
+  @ApiResponse({ status: 201, description: 'Session cookie set' })
+  @ApiProblems(CONSOLE_PROBLEMS)
+  async openSession(
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ dashboard: string; expiresInSec: number }> {
+    const sessionId = await this.sessions.open(principal.keyId);
+    const secure = this.settings.knownBaseUrl?.startsWith('https:') === true;
+    reply.header('set-cookie', ConsoleSessions.setCookie(sessionId, secure));
+    reply.header('cache-control', 'no-store');
+    return { dashboard: QUEUE_DASHBOARD_PATH, expiresInSec: CONSOLE_SESSION_TTL_SEC };
+  }
 
   @Get('overview')
   @RequireScope('operator')

@@ -39,8 +39,8 @@ export interface ConsoleProfileRow {
 export interface ConsoleOverview {
   generatedAt: string;
   queues: { sign: QueueDepth; webhook: QueueDepth };
-  /** Signer processes connected to the sign queue (BullMQ workers). */
-  signers: number;
+  /** Signer processes connected to the sign queue (BullMQ workers); null where Redis refuses CLIENT LIST. */
+  signers: number | null;
   throughput: Throughput;
   profiles: ConsoleProfileRow[];
   recentJobs: ConsoleJobRow[];
@@ -75,7 +75,8 @@ export class ConsoleService {
     const [sign, webhook, signers, recent, profiles] = await Promise.all([
       this.depth(this.signQueue),
       this.depth(this.webhookQueue),
-      this.signQueue.getWorkersCount(),
+      // BullMQ counts its workers with CLIENT LIST, which managed Redis services may refuse.
+      this.signQueue.getWorkersCount().catch(() => null),
       this.recentJobs(RECENT_PER_STATE),
       this.profiles(),
     ]);

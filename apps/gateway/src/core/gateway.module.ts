@@ -7,6 +7,7 @@ import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
 import { BatchesService } from '../batches/batches.service';
 import { ConsoleController, ConsolePageController } from '../console/console.controller';
+import { ConsoleSessions } from '../console/console-sessions';
 import { ConsoleService } from '../console/console.service';
 import { HealthController } from '../health/health.controller';
 import { JobsController } from '../jobs/jobs.controller';
@@ -57,6 +58,7 @@ export class GatewayModule {
         BatchesService,
         ProfilesService,
         ConsoleService,
+        { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };
   }
