@@ -5,7 +5,6 @@ import { type BatchManifest, type SigningPolicyFacts, WebhookEventType } from '@
 import { buildEspImage } from '@fleetsign/secure-boot';
 import { runCli } from '../../apps/cli/src/cli';
 import { createClientCommands } from '../../apps/cli/src/commands/client';
-import type { LogEntry } from '@fleetsign/tlog';
 import { requireTestEnv } from '../support/test-env';
 import { E2eStack } from './support/e2e-stack';
 import type { SigningClient } from './support/signing-client';
@@ -68,13 +67,6 @@ async function fleetsign(argv: string[]): Promise<{ code: number; stdout: string
   return { code, stdout, stderr };
 }
 
-/** The job's entry in the transparency log (the whole log verified). */
-async function logEntryOf(jobId: string): Promise<LogEntry> {
-  const entries = (await stack.logEntries()).filter((entry) => entry.jobId === jobId);
-  expect(entries).toHaveLength(1);
-  return entries[0];
-}
-
 describe('who asked and what was signed', () => {
   it('reports the requester and the app description in the job, the webhook and the log entry', async () => {
     const job = await runJob('guarded', appImage(2), true);
@@ -89,7 +81,7 @@ describe('who asked and what was signed', () => {
       type: WebhookEventType.SignCompleted,
       data: { jobId: job.id, requester: API_KEY, result: { policy } },
     });
-    expect((await logEntryOf(job.id)).policy).toEqual(policy);
+    expect((await stack.logEntryOf(job.id)).policy).toEqual(policy);
   });
 
   it('reports the requester of a refused job and the webhook of its failure', async () => {

@@ -12,6 +12,7 @@ import { BatchItemStore } from './batch/batch-item-store';
 import { watchFinalFailures } from './batch/final-failure-watch';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
+import { readCertificatePems } from './policy/certificate-material';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';
 import { type HealthServer, startHealthServer } from '@fleetsign/observability';
 import { SignerMetrics } from './observability/signer-metrics';
@@ -216,6 +217,8 @@ export class SignerRuntime implements BeforeApplicationShutdown {
   }
 
   private async publish(profile: OpenProfile): Promise<void> {
-    await publishProfileKeys(this.redis.commands, this.settings.redis.prefix, profileKeysRecord(profile, new Date()));
+    const config = this.settings.fleet.profiles.find((candidate) => candidate.name === profile.name);
+    const certificates = await readCertificatePems(config?.certificates);
+    await publishProfileKeys(this.redis.commands, this.settings.redis.prefix, profileKeysRecord(profile, new Date(), certificates));
   }
 }

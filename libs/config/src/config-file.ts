@@ -9,7 +9,7 @@ import type { FleetSignConfig, KeyConfig, ProfileConfig, TenantConfig } from './
 import { type Env, ENV_SOURCE, readEnv } from './env-settings';
 import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
 import { findInlineSecrets } from './inline-secrets';
-import { toAntiRollbackConfig } from './policy-schema';
+import { parseDurationMs, toAntiRollbackConfig } from './policy-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
 /** Environment variable holding the configuration file's path. */
@@ -111,6 +111,25 @@ function checkKeyReferences(key: KeyConfig, at: string, from: FleetSignConfigSou
   assertSecretAvailable(key.pin, from.env);
 }
 
+/** A profile's certificate settings with absolute paths (checked readable for the signer). */
+function certificatePolicyOf(profile: ConfigFile['profiles'][number], at: string, from: FleetSignConfigSource): Pick<ProfileConfig, 'certificates'> {
+  if (profile.trust_anchors_file === undefined) return {};
+  const file = (path: string, setting: string) => {
+    const absolute = absolutePath(path, from.baseDir);
+    if (from.checkKeyReferences) assertReadableFile(absolute, from.source, `${at}.${setting}`);
+    return absolute;
+  };
+  return {
+    certificates: {
+      trustAnchorsFile: file(profile.trust_anchors_file, 'trust_anchors_file'),
+      ...(profile.crl_file !== undefined ? { crlFile: file(profile.crl_file, 'crl_file') } : {}),
+      minRemainingValidityMs: profile.min_remaining_validity === undefined ? 0 : parseDurationMs(profile.min_remaining_validity),
+      // The schema requires certificate_file on every key once trust_anchors_file is set.
+      certificateFiles: profile.keys.map((key, k) => file(key.certificate_file as string, `keys[${k}].certificate_file`)),
+    },
+  };
+}
+
 function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): FleetSignConfig {
   const profiles = file.profiles.map((profile, i): ProfileConfig => {
     const keys = profile.keys.map((key, k) => toKeyConfig(key, `profiles[${i}].keys[${k}]`, from));
@@ -125,6 +144,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       state: profile.state,
       description: profile.description,
       ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
+      ...certificatePolicyOf(profile, `profiles[${i}]`, from),
     };
   });
   const tenants = file.tenants.map((tenant, i): TenantConfig => {

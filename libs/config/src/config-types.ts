@@ -1,6 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { ApiScope, ProfileState } from './file-schema';
-import type { AntiRollbackConfig } from './policy-schema';
+import type { AntiRollbackConfig, CertificatePolicyConfig } from './policy-schema';
 import type { SecretRef } from './secret-ref';
 
 export type { ApiScope, ProfileState } from './file-schema';
@@ -49,6 +49,8 @@ export interface ProfileConfig {
   readonly description?: string;
   /** secure_version rules for app images; undefined signs any secure_version. */
   readonly antiRollback?: AntiRollbackConfig;
+  /** Code-signing certificates of the keys, checked before every signing; undefined: none. */
+  readonly certificates?: CertificatePolicyConfig;
 }
 
 /** An API key: only the SHA-256 of its bearer token is configured. */

@@ -1,6 +1,6 @@
 import { SIGNING_SCHEMES, type SigningScheme } from '@fleetsign/secure-boot';
 import { z } from 'zod';
-import { antiRollbackSchema } from './policy-schema';
+import { antiRollbackSchema, checkProfileCertificates, keyCertificateFields, profileCertificateFields } from './policy-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
@@ -49,6 +49,7 @@ const pkcs11KeySchema = z
     pin_file: text.optional(),
     pin_env: envName.optional(),
     sessions: z.number().int().min(1).max(64).optional(),
+    ...keyCertificateFields,
   })
   .superRefine((key, ctx) => {
     oneOf(key, ctx, ['slot', 'token_label']);
@@ -58,7 +59,7 @@ const pkcs11KeySchema = z
     oneOf(key, ctx, ['pin_file', 'pin_env']);
   });
 
-const pemKeySchema = z.strictObject({ provider: z.literal('pem'), path: text });
+const pemKeySchema = z.strictObject({ provider: z.literal('pem'), path: text, ...keyCertificateFields });
 
 const awsKmsKeySchema = z.strictObject({
   provider: z.literal('aws-kms'),
@@ -66,6 +67,7 @@ const awsKmsKeySchema = z.strictObject({
   key_id: text,
   region: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as eu-west-1'),
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  ...keyCertificateFields,
 });
 
 const keySchema = z.discriminatedUnion('provider', [pkcs11KeySchema, pemKeySchema, awsKmsKeySchema]);
@@ -85,7 +87,9 @@ const profileSchema = z.strictObject({
   description: z.string().optional(),
   /** Signing policy (issue 8): secure_version rules for app images. */
   anti_rollback: antiRollbackSchema.optional(),
-});
+  /** Signing policy (issue 8): code-signing certificates of the keys. */
+  ...profileCertificateFields,
+}).superRefine(checkProfileCertificates);
 
 const apiKeySchema = z.strictObject({
   id: name,

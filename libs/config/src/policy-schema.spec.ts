@@ -28,3 +28,32 @@ describe('anti_rollback', () => {
     expect(configErrorOf(() => parseData(data))).toContain(`fleetsign.yaml: ${expected}`);
   });
 });
+
+describe('certificate settings', () => {
+  const certified = () => {
+    const data = validConfigData();
+    data.profiles[0].keys.forEach((key, k) => (key.certificate_file = `certs/key${k}.pem`));
+    Object.assign(data.profiles[0], { trust_anchors_file: 'pki/anchors.pem', crl_file: 'pki/ca.crl', min_remaining_validity: '30d' });
+    return data;
+  };
+
+  it('are read into the profile with absolute paths and the validity in milliseconds', () => {
+    expect(parseData(certified()).profiles[0].certificates).toEqual({
+      trustAnchorsFile: '/etc/fleetsign/pki/anchors.pem',
+      crlFile: '/etc/fleetsign/pki/ca.crl',
+      minRemainingValidityMs: 30 * 86_400_000,
+      certificateFiles: ['/etc/fleetsign/certs/key0.pem', '/etc/fleetsign/certs/key1.pem'],
+    });
+    expect(parseData(validConfigData()).profiles[0].certificates).toBeUndefined();
+  });
+
+  it.each([
+    ['a key without certificate_file', (d: ReturnType<typeof validConfigData>) => delete d.profiles[0].keys[1].certificate_file, 'profiles[0].keys[1].certificate_file: is required when the profile sets trust_anchors_file'],
+    ['certificates without anchors', (d: ReturnType<typeof validConfigData>) => delete d.profiles[0].trust_anchors_file, 'profiles[0].trust_anchors_file: is required when keys[0].certificate_file is set'],
+    ['a bad duration', (d: ReturnType<typeof validConfigData>) => (d.profiles[0].min_remaining_validity = '30 days'), 'profiles[0].min_remaining_validity: must be a duration such as 30d'],
+  ])('refuses %s naming the setting', (_what, breakIt, expected) => {
+    const data = certified();
+    breakIt(data);
+    expect(configErrorOf(() => parseData(data))).toContain(`fleetsign.yaml: ${expected}`);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 
 // Signing policy settings of a profile, as written in the configuration file (snake_case).
 
@@ -35,4 +36,58 @@ export function toAntiRollbackConfig(entry: AntiRollbackEntry): AntiRollbackConf
     ...(entry.min_secure_version !== undefined ? { minSecureVersion: entry.min_secure_version } : {}),
     ...(entry.max_step !== undefined ? { maxStep: entry.max_step } : {}),
   };
+}
+
+const DURATION = /^([0-9]{1,9})(s|m|h|d)$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Milliseconds of a duration such as '30d', '12h', '90m' or '0s'. */
+export function parseDurationMs(text: string): number {
+  const match = DURATION.exec(text);
+  if (!match) throw new FleetSignError(ErrorCode.InvalidArgument, `"${text}" is not a duration such as 30d, 12h, 90m or 45s`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** `certificate_file` of a key: PEM, the key's code-signing certificate first, then its chain. */
+export const keyCertificateFields = { certificate_file: z.string().trim().min(1, 'must not be empty').optional() };
+
+/** A profile's certificate settings: what every key's certificate is checked against before each signing. */
+export const profileCertificateFields = {
+  /** PEM file of the CA certificates a key's chain must end at. */
+  trust_anchors_file: z.string().trim().min(1, 'must not be empty').optional(),
+  /** PEM or DER CRL of the issuing CA; a key whose certificate serial is on it signs nothing. */
+  crl_file: z.string().trim().min(1, 'must not be empty').optional(),
+  /** Shortest validity a certificate must have left, e.g. '30d'. */
+  min_remaining_validity: z.string().regex(DURATION, 'must be a duration such as 30d, 12h, 90m or 45s').optional(),
+};
+
+type CertificateProfileEntry = { [K in keyof typeof profileCertificateFields]?: string } & {
+  keys: ReadonlyArray<{ certificate_file?: string }>;
+};
+
+/** Adds issues for certificate settings that cannot work together: all keys certified against anchors, or none. */
+export function checkProfileCertificates(profile: CertificateProfileEntry, ctx: z.RefinementCtx): void {
+  const certified = profile.keys.map((key) => key.certificate_file !== undefined);
+  if (profile.trust_anchors_file === undefined) {
+    certified.forEach((has, index) => {
+      if (has) ctx.addIssue({ code: 'custom', path: ['trust_anchors_file'], message: `is required when keys[${index}].certificate_file is set` });
+    });
+    for (const setting of ['crl_file', 'min_remaining_validity'] as const) {
+      if (profile[setting] !== undefined) ctx.addIssue({ code: 'custom', path: [setting], message: 'needs trust_anchors_file' });
+    }
+    return;
+  }
+  certified.forEach((has, index) => {
+    if (!has) ctx.addIssue({ code: 'custom', path: ['keys', index, 'certificate_file'], message: 'is required when the profile sets trust_anchors_file' });
+  });
+}
+
+/** A profile's validated certificate settings (paths absolute). */
+export interface CertificatePolicyConfig {
+  readonly trustAnchorsFile: string;
+  readonly crlFile?: string;
+  /** 0 when min_remaining_validity is not set. */
+  readonly minRemainingValidityMs: number;
+  /** Certificate (chain) file of each key, in key order. */
+  readonly certificateFiles: readonly string[];
 }

@@ -58,4 +58,10 @@ export enum ErrorCode {
   // Signing policy (issue 8): refusals caused by the request, never retried
   SecureVersionTooLow = 'SECURE_VERSION_TOO_LOW',
   SecureVersionStepTooLarge = 'SECURE_VERSION_STEP_TOO_LARGE',
+  CertificateExpired = 'CERTIFICATE_EXPIRED',
+  CertificateNotYetValid = 'CERTIFICATE_NOT_YET_VALID',
+  CertificateKeyMismatch = 'CERTIFICATE_KEY_MISMATCH',
+  CertificateUntrusted = 'CERTIFICATE_UNTRUSTED',
+  CertificateRevoked = 'CERTIFICATE_REVOKED',
+  CertificateUsage = 'CERTIFICATE_USAGE',
 }

@@ -14,3 +14,4 @@ export * from './pkcs11/token-slot';
 export * from './pkcs11/token-keys';
 export * from './pkcs11/sign-digest';
 export * from './aws-kms';
+export * from './certificate-request';

@@ -17,6 +17,8 @@ export interface PublishedProfileKey {
   keyDigestSha256: string;
   /** Hex digest as burnt into eFuse: the first 16 bytes on ESP32-C2-only profiles, else the whole digest. */
   keyDigestEfuse: string;
+  /** PEM of the key's code-signing certificate and its chain (profiles with trust_anchors_file). */
+  certificatePem?: string;
 }
 
 /** What the signer publishes per profile at `${prefix}:profile-keys:${profile}`. */
@@ -50,6 +52,7 @@ const recordSchema = z.object({
         publicKeyPem: z.string().startsWith('-----BEGIN PUBLIC KEY-----'),
         keyDigestSha256: hex([32]),
         keyDigestEfuse: hex([16, 32]),
+        certificatePem: z.string().startsWith('-----BEGIN CERTIFICATE-----').optional(),
       }),
     )
     .min(1)

@@ -15,6 +15,20 @@ export interface AppDescriptorFacts {
   buildTime: string;
 }
 
+/** The code-signing certificate of a key, as checked before the signing. */
+export interface CertificateFacts {
+  /** Signature block index of the key. */
+  keyIndex: number;
+  /** Serial number (upper-case hex). */
+  serial: string;
+  subject: string;
+  issuer: string;
+  /** SHA-256 of the DER certificate (lower-case hex). */
+  sha256Fingerprint: string;
+  /** ISO-8601 end of validity. */
+  notAfter: string;
+}
+
 /** Every policy fact of one signing. */
 export interface SigningPolicyFacts {
   /** The API key that submitted the job (or its batch); absent on jobs queued before requesters were recorded. */
@@ -26,4 +40,6 @@ export interface SigningPolicyFacts {
    * signing (anti-rollback); absent when the profile has no anti_rollback or none was signed yet.
    */
   previousSecureVersion?: number;
+  /** The keys' code-signing certificates, for profiles with trust_anchors_file. */
+  certificates?: CertificateFacts[];
 }

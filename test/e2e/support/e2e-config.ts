@@ -22,6 +22,8 @@ export interface E2eProfile {
   pin?: 'right' | 'wrong';
   /** The profile's `anti_rollback` setting, as written in the file. */
   antiRollback?: { min_secure_version?: number; monotonic?: boolean; max_step?: number };
+  /** Certificate settings: `certificate_file` of every key and the profile's anchors, CRL and minimum validity. */
+  certificates?: { certificateFile: string; trustAnchorsFile: string; crlFile?: string; minRemainingValidity?: string };
 }
 
 /** Settings of the stack's one API key. */
@@ -69,7 +71,17 @@ export function writeE2eConfig(name: string, profiles: E2eProfile[], apiKey: E2e
     profiles: profiles.map((profile) => ({
       name: profile.name,
       scheme: profile.scheme,
-      keys: profile.keys.map((key) => tokenKey(key, pins[profile.pin ?? 'right'])),
+      keys: profile.keys.map((key) => ({
+        ...tokenKey(key, pins[profile.pin ?? 'right']),
+        ...(profile.certificates ? { certificate_file: profile.certificates.certificateFile } : {}),
+      })),
+      ...(profile.certificates
+        ? {
+            trust_anchors_file: profile.certificates.trustAnchorsFile,
+            ...(profile.certificates.crlFile ? { crl_file: profile.certificates.crlFile } : {}),
+            ...(profile.certificates.minRemainingValidity ? { min_remaining_validity: profile.certificates.minRemainingValidity } : {}),
+          }
+        : {}),
       ...(profile.allowedChips ? { allowed_chips: profile.allowedChips } : {}),
       ...(profile.antiRollback ? { anti_rollback: profile.antiRollback } : {}),
       state: 'active',

@@ -172,6 +172,13 @@ export class E2eStack {
     return this.config.log.entries(this.store);
   }
 
+  /** The one entry of a job in the verified log (throws when there is none or more than one). */
+  async logEntryOf(jobId: string): Promise<LogEntry> {
+    const entries = (await this.logEntries()).filter((entry) => entry.jobId === jobId);
+    if (entries.length !== 1) throw new Error(`job ${jobId} has ${entries.length} log entries, expected exactly one`);
+    return entries[0];
+  }
+
   /** Stops whatever runs (notifier, signer, gateway), then the test's own connections; removes the temp files. */
   async close(): Promise<void> {
     await this.notifier?.close();

@@ -3,6 +3,7 @@ import { CLIENT_COMMANDS } from './client';
 import { registerDigestSbv2PublicKey } from './digest-sbv2-public-key';
 import { registerExtractPublicKey } from './extract-public-key';
 import { registerGenerateSigningKey } from './generate-signing-key';
+import { registerKeys } from './keys-csr';
 import { registerSignData } from './sign-data';
 import { registerSignatureInfoV2 } from './signature-info-v2';
 import { registerVerifySignature } from './verify-signature';
@@ -21,6 +22,7 @@ export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerDigestSbv2PublicKey,
   registerExtractPublicKey,
   registerGenerateSigningKey,
+  registerKeys,
   ...CLIENT_COMMANDS,
   registerInit,
   registerServe,

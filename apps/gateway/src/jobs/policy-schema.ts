@@ -22,5 +22,18 @@ export const signingPolicySchema = z
       .int()
       .optional()
       .describe('Highest secure_version signed before with this profile for the project (anti-rollback profiles)'),
+    certificates: z
+      .array(
+        z.object({
+          keyIndex: z.number().int(),
+          serial: z.string().describe('Serial number (hex)'),
+          subject: z.string(),
+          issuer: z.string(),
+          sha256Fingerprint: z.string().describe('SHA-256 of the DER certificate (hex)'),
+          notAfter: z.string(),
+        }),
+      )
+      .optional()
+      .describe("The keys' code-signing certificates as checked before the signing (profiles with trust_anchors_file)"),
   })
   .describe('Policy facts of the signing, as recorded');

@@ -30,6 +30,10 @@ export const profilePublicKeysSchema = z.object({
       publicKeyPem: z.string().describe('SubjectPublicKeyInfo PEM'),
       keyDigestSha256: z.string().describe('SHA-256 public key digest (hex)'),
       keyDigestEfuse: z.string().describe('Digest as burnt into eFuse (hex; 16 bytes on ESP32-C2-only profiles)'),
+      certificatePem: z
+        .string()
+        .optional()
+        .describe("PEM of the key's code-signing certificate, then its chain (profiles with trust_anchors_file)"),
     }),
   ),
 });

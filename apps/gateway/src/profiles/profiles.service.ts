@@ -67,6 +67,7 @@ export class ProfilesService {
         publicKeyPem: key.publicKeyPem,
         keyDigestSha256: key.keyDigestSha256,
         keyDigestEfuse: key.keyDigestEfuse,
+        ...(key.certificatePem ? { certificatePem: key.certificatePem } : {}),
       })),
     };
   }

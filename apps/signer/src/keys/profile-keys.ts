@@ -106,7 +106,7 @@ export async function closeProfileKeys(profile: OpenProfile): Promise<void> {
 }
 
 /** The public record of a profile's keys that the gateway reads (see publishProfileKeys). */
-export function profileKeysRecord(profile: OpenProfile, publishedAt: Date): ProfileKeysRecord {
+export function profileKeysRecord(profile: OpenProfile, publishedAt: Date, certificatePems?: readonly string[]): ProfileKeysRecord {
   const efuseBytes = efuseDigestLength(profile.allowedChips);
   return {
     profile: profile.name,
@@ -118,6 +118,7 @@ export function profileKeysRecord(profile: OpenProfile, publishedAt: Date): Prof
       publicKeyPem: key.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
       keyDigestSha256: key.keyDigest.toString('hex'),
       keyDigestEfuse: key.keyDigest.subarray(0, efuseBytes).toString('hex'),
+      ...(certificatePems?.[key.index] ? { certificatePem: certificatePems[key.index] } : {}),
     })),
     ...(profile.allowedChips ? { allowedChips: [...profile.allowedChips] } : {}),
   };

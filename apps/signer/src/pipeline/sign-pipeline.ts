@@ -95,7 +95,7 @@ export class SignPipeline {
   private async signSource(job: SignJob, jobId: string, profile: OpenProfile, source: SourceImage, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
     const image = await steps.run('validate', () => validateImage(source.data, profile));
-    const policy = await steps.run('policy', () => this.deps.policy.decide(data, image));
+    const policy = await steps.run('policy', () => this.deps.policy.decide(data, image, profile));
     const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme, source.hashes));
     const output = await this.outputFor(data, profile, source, digest, steps);
 

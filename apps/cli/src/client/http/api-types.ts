@@ -57,6 +57,7 @@ export interface SigningPolicyView {
   requester?: string;
   app?: { projectName: string; version: string; secureVersion: number; idfVersion: string; buildDate: string; buildTime: string };
   previousSecureVersion?: number;
+  certificates?: Array<{ keyIndex: number; serial: string; subject: string; issuer: string; sha256Fingerprint: string; notAfter: string }>;
 }
 
 /** `GET /v1/jobs/:id` answer. */
