@@ -116,7 +116,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     applyBatchBodyLimit(fastify, resources.settings.batch.bodyLimit);
     enableGracefulDrain(fastify);
     resources.metrics.instrument(fastify);
-    app.useGlobalFilters(new ProblemFilter(logger));
+    app.useGlobalFilters(new ProblemFilter(logger, () => resources.redis.status === 'ready'));
     setupOpenApi(app, API_VERSION);
     if (options.shutdownHooks) app.enableShutdownHooks();
     await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
