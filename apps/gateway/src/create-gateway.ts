@@ -22,6 +22,7 @@ import { type GatewayResolvedConfig, type GatewayResources, openGatewayResources
 import { GatewayModule } from './core/gateway.module';
 import { setupOpenApi } from './docs/setup-openapi';
 import { enableGracefulDrain } from './http/graceful-drain';
+import { problemClientErrorHandler } from './http/client-error';
 import { ProblemFilter } from './http/problem.filter';
 import { registerStreamBodyParser } from './http/stream-body';
 import { PinoNestLogger, createGatewayLogger } from './logging/gateway-logger';
@@ -102,7 +103,11 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
   const resources = await openGatewayResources(config, logger, env);
   let app: NestFastifyApplication | undefined;
   try {
-    const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: config.gateway.bodyLimit });
+    const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      bodyLimit: config.gateway.bodyLimit,
+      clientErrorHandler: problemClientErrorHandler,
+    });
     const module = GatewayModule.register(resources, config.fleet);
     module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
     app = await NestFactory.create<NestFastifyApplication>(module, adapter, {

@@ -52,4 +52,6 @@ export enum ErrorCode {
 
   // Faults (issue 7): a dependency the service needs (Redis, the object store) is away for now
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  // the request line or headers (a long query string counts) are past the gateway's limit: 431
+  RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
 }
