@@ -25,6 +25,7 @@ import { ConsoleSessions } from './console/console-sessions';
 import { mountQueueDashboard } from './console/queue-dashboard';
 import { setupOpenApi } from './docs/setup-openapi';
 import { enableGracefulDrain } from './http/graceful-drain';
+import { problemClientErrorHandler } from './http/client-error';
 import { ProblemFilter } from './http/problem.filter';
 import { registerStreamBodyParser } from './http/stream-body';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
@@ -103,7 +104,11 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
   const resources = await openGatewayResources(config, logger, env);
   let app: NestFastifyApplication | undefined;
   try {
-    const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: config.gateway.bodyLimit });
+    const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      bodyLimit: config.gateway.bodyLimit,
+      clientErrorHandler: problemClientErrorHandler,
+    });
     const module = GatewayModule.register(resources, config.fleet);
     module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
     app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
@@ -117,7 +122,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     applyBatchBodyLimit(fastify, resources.settings.batch.bodyLimit);
     enableGracefulDrain(fastify);
     resources.metrics.instrument(fastify);
-    app.useGlobalFilters(new ProblemFilter(logger));
+    app.useGlobalFilters(new ProblemFilter(logger, () => resources.redis.status === 'ready'));
     // Before listening only a configured URL is known; else the document names its own host ('/').
     setupOpenApi(app, API_VERSION, resources.settings.knownBaseUrl ?? '/');
     await mountQueueDashboard(app, resources, app.get(ConsoleSessions));

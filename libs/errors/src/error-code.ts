@@ -64,4 +64,6 @@ export enum ErrorCode {
   CertificateUntrusted = 'CERTIFICATE_UNTRUSTED',
   CertificateRevoked = 'CERTIFICATE_REVOKED',
   CertificateUsage = 'CERTIFICATE_USAGE',
+  // the request line or headers (a long query string counts) are past the gateway's limit: 431
+  RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
 }

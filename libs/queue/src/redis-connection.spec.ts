@@ -1,6 +1,7 @@
 import {
   PRODUCER_MAX_RETRIES_PER_REQUEST,
   createRedisConnection,
+  isRedisUnavailableError,
   redisConnectionOptions,
 } from './redis-connection';
 
@@ -35,5 +36,15 @@ describe('createRedisConnection', () => {
     } finally {
       conn.disconnect();
     }
+  });
+});
+
+describe('isRedisUnavailableError', () => {
+  it('tells an unreachable Redis from other errors', () => {
+    expect(isRedisUnavailableError(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
+    expect(isRedisUnavailableError(Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' }))).toBe(true);
+    expect(isRedisUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:6379'))).toBe(true);
+    expect(isRedisUnavailableError(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
+    expect(isRedisUnavailableError('Connection is closed.')).toBe(false);
   });
 });

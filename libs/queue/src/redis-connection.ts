@@ -27,3 +27,13 @@ export function redisConnectionOptions(role: RedisRole): RedisOptions {
 export function createRedisConnection(url: string, role: RedisRole): Redis {
   return new Redis(url, redisConnectionOptions(role));
 }
+
+/** ioredis error names and texts that mean "Redis cannot be reached now", not "the command was wrong". */
+const UNAVAILABLE_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+const UNAVAILABLE_TEXT = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|connect ETIMEDOUT|LOADING|READONLY/;
+
+/** True when `err` says Redis is unreachable or not serving (a fault to retry later). */
+export function isRedisUnavailableError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return UNAVAILABLE_NAMES.has(err.name) || UNAVAILABLE_TEXT.test(err.message);
+}

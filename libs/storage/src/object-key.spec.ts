@@ -11,7 +11,7 @@ function codeOf(fn: () => void): string | undefined {
 }
 
 describe('validateObjectKey', () => {
-  it.each(['a', 'signed/acme/job_1.bin', 'uploads/acme/fw v1.0 (ü).bin', 'a/.b', 'x'.repeat(1024)])(
+  it.each(['a', 'signed/acme/job_1.bin', 'uploads/acme/fw v1.0 (ü).bin', 'a/.b', 'a/%2e%2ex', 'a/100%', 'x'.repeat(1024)])(
     'accepts %p',
     (key) => {
       expect(codeOf(() => validateObjectKey(key))).toBeUndefined();
@@ -32,6 +32,11 @@ describe('validateObjectKey', () => {
     ['a\nb', 'newline'],
     ['x'.repeat(1025), 'too long'],
     ['é'.repeat(513), 'too long in UTF-8 bytes'],
+    ['incoming/acme/%2e%2e/x.bin', 'percent-encoded parent'],
+    ['incoming/acme/%2E/x.bin', 'percent-encoded dot'],
+    ['incoming/acme/%252e%252e/x.bin', 'twice-encoded parent'],
+    ['incoming/acme/\u2025/x.bin', 'two dot leader'],
+    ['incoming/acme/\uff0e\uff0e/x.bin', 'fullwidth full stops'],
   ])('refuses %p (%s)', (key) => {
     expect(codeOf(() => validateObjectKey(key))).toBe(ErrorCode.InvalidArgument);
   });

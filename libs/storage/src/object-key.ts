@@ -45,6 +45,26 @@ function validateKeyText(key: string): void {
   }
   if (segments.some((segment) => segment === '.' || segment === '..'))
     throw invalidKey(key, 'contains a "." or ".." segment');
+  if (segments.some(isDisguisedDotSegment))
+    throw invalidKey(key, 'contains a segment that reads as "." or ".." once decoded or normalised');
+}
+
+/**
+ * True for a segment that a URL decoder or Unicode normalisation turns into '.' or '..'
+ * ('%2e%2e', '‥' U+2025, '．．' U+FF0E): harmless to the stores themselves, but any
+ * tool that decodes or normalises keys on the way would read it as a step out.
+ */
+function isDisguisedDotSegment(segment: string): boolean {
+  let text = segment;
+  for (let round = 0; round < 3 && text.includes('%'); round++) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      break;
+    }
+  }
+  const normalised = text.normalize('NFKC');
+  return normalised === '.' || normalised === '..';
 }
 
 /** Percent-encodes each segment of a key for use in a URL path, keeping the '/' separators. */

@@ -30,18 +30,24 @@ describe('gateway with the filesystem store', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function presign(contentLength?: number): Promise<{ key: string; uploadUrl: string }> {
+  async function presign(contentLength?: number): Promise<{ key: string; uploadUrl: string; headers: Record<string, string> }> {
     const res = await h.api('/v1/uploads', { method: 'POST', token: h.tokenA, json: contentLength ? { contentLength } : {} });
     expect(res.status).toBe(201);
-    return (await res.json()) as { key: string; uploadUrl: string };
+    return (await res.json()) as { key: string; uploadUrl: string; headers: Record<string, string> };
   }
 
   it('presigns uploads to its own object route, which stores them without a bearer token', async () => {
     const image = randomBytes(10_000);
-    const { key, uploadUrl } = await presign(image.length);
+    const { key, uploadUrl, headers } = await presign(image.length);
     expect(uploadUrl.startsWith(`${h.url}/v1/objects/incoming/${h.tenantA}/`)).toBe(true);
+    expect(headers).toEqual({ 'content-type': 'application/octet-stream' });
 
-    const put = await fetch(uploadUrl, { method: 'PUT', body: image });
+    // The URL is bound to the declared content type.
+    const otherType = await fetch(uploadUrl, { method: 'PUT', body: image, headers: { 'content-type': 'text/html' } });
+    expect(otherType.status).toBe(403);
+    expect(await fsStore.exists(key)).toBe(false);
+
+    const put = await fetch(uploadUrl, { method: 'PUT', body: image, headers });
     expect(put.status).toBe(201);
     expect(await put.json()).toEqual({ key, size: image.length });
     expect((await fsStore.getBuffer(key)).equals(image)).toBe(true);
@@ -66,20 +72,20 @@ describe('gateway with the filesystem store', () => {
   });
 
   it('refuses a body larger than the URL allows, storing nothing', async () => {
-    const { key, uploadUrl } = await presign(1000);
-    const res = await fetch(uploadUrl, { method: 'PUT', body: Buffer.alloc(1001) });
+    const { key, uploadUrl, headers } = await presign(1000);
+    const res = await fetch(uploadUrl, { method: 'PUT', body: Buffer.alloc(1001), headers });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ code: ErrorCode.PayloadTooLarge });
     expect(await fsStore.exists(key)).toBe(false);
   });
 
   it('refuses tampered URLs, the wrong method and unsigned requests with 403', async () => {
-    const { key, uploadUrl } = await presign();
+    const { key, uploadUrl, headers } = await presign();
     const tampered = new URL(uploadUrl);
     tampered.pathname = tampered.pathname.replace(h.tenantA, h.tenantB);
     const attempts = [
-      fetch(tampered, { method: 'PUT', body: Buffer.alloc(10) }),
-      fetch(uploadUrl.replace(/sig=[^&]+/, 'sig=AAAA'), { method: 'PUT', body: Buffer.alloc(10) }),
+      fetch(tampered, { method: 'PUT', body: Buffer.alloc(10), headers }),
+      fetch(uploadUrl.replace(/sig=[^&]+/, 'sig=AAAA'), { method: 'PUT', body: Buffer.alloc(10), headers }),
       fetch(uploadUrl),
       fetch(`${h.url}/v1/objects/${key}`),
     ];

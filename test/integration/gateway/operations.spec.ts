@@ -1,3 +1,4 @@
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { ErrorCode } from '@fleetsign/errors';
 import { parse as parseYaml } from 'yaml';
 import { createGateway } from '../../../apps/gateway/src';
@@ -13,6 +14,20 @@ interface OpenApiDoc {
 }
 
 jest.setTimeout(30_000);
+
+/** A GET over node:http (fetch may refuse oversized requests itself). */
+function rawGet(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('gateway operations', () => {
   let h: GatewayHarness;
@@ -51,6 +66,16 @@ describe('gateway operations', () => {
     } finally {
       await broken.close();
     }
+  });
+
+  it.each([
+    ['a 100 KB query string', { path: `/v1/jobs/job_1?q=${'a'.repeat(100 * 1024)}`, headers: {} }],
+    ['a 60 KB header', { path: '/v1/jobs/job_1', headers: { 'x-filler': 'b'.repeat(60 * 1024) } }],
+  ])('answers %s with 431 problem+json', async (_what, request) => {
+    const { status, headers, body } = await rawGet(h.url, request.path, request.headers);
+    expect(status).toBe(431);
+    expect(headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(body)).toMatchObject({ status: 431, code: ErrorCode.RequestHeadersTooLarge });
   });
 
   it('exposes Prometheus metrics by route pattern, with queue depths', async () => {

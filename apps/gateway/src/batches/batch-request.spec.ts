@@ -79,6 +79,18 @@ describe('planBatchItems', () => {
     ]);
   });
 
+  it('refuses the disguised dot segments POST /v1/jobs refuses (one validator)', () => {
+    const problem = problemOf(() =>
+      planBatchItems('acme', [
+        { source: { key: 'incoming/acme/%2e%2e/other/a.bin' }, name: 'a.bin' },
+        { source: { key: 'incoming/acme/\u2025/other/b.bin' }, name: 'b.bin' },
+        { source: { key: 'incoming/acme/\uff0e\uff0e/other/c.bin' }, name: 'c.bin' },
+      ]),
+    );
+    expect(problem).toMatchObject({ status: 400, code: ErrorCode.ValidationFailed });
+    expect(problem.details?.errors).toEqual([0, 1, 2].map((i) => ({ path: `items.${i}.source.key`, message: 'not a valid object key' })));
+  });
+
   it('refuses duplicate names, explicit or derived, naming the later item', () => {
     const problem = problemOf(() =>
       planBatchItems('acme', [

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { validateObjectKey } from '@fleetsign/storage';
 import { z } from 'zod';
 import type { FieldViolation } from '../http/zod-validation';
 import { canonicalJson, metadataSchema, profileNameSchema, sha256HexSchema } from '../jobs/job-request';
-import { incomingPrefix } from '../uploads/uploads.service';
+import { sourceKeyProblem } from '../jobs/source-key';
 
 /** Most items one batch may hold. */
 export const BATCH_MAX_ITEMS = 10_000;
@@ -75,7 +74,6 @@ export function basename(key: string): string {
  * items at fault (the first {@link MAX_REPORTED_PROBLEMS}).
  */
 export function planBatchItems(tenant: string, items: CreateBatchRequest['items']): PlannedItem[] {
-  const prefix = incomingPrefix(tenant);
   const problems: FieldViolation[] = [];
   const seen = new Map<string, number>();
   const planned = items.map((item, index): PlannedItem => {
@@ -83,14 +81,8 @@ export function planBatchItems(tenant: string, items: CreateBatchRequest['items'
     const report = (path: string, message: string) => {
       if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ path: `items.${index}.${path}`, message });
     };
-    let validKey = true;
-    try {
-      validateObjectKey(key);
-    } catch {
-      validKey = false;
-      report('source.key', 'not a valid object key');
-    }
-    if (validKey && !key.startsWith(prefix)) report('source.key', `must be under "${prefix}"`);
+    const keyProblem = sourceKeyProblem(tenant, key);
+    if (keyProblem) report('source.key', keyProblem.message);
     const name = item.name ?? basename(key);
     if (!itemNameSchema.safeParse(name).success) {
       report('name', 'the default name (the source key basename) is not a file name; give a name');

@@ -20,7 +20,8 @@ const readinessSchema = z.object({
 });
 type Check = z.output<typeof checkSchema>;
 
-async function probe(run: () => Promise<unknown>): Promise<Check> {
+/** Probes a dependency; a failure is reported as `failure` (what is wrong, never the error's own text, which may name internals). */
+async function probe(run: () => Promise<unknown>, failure: string): Promise<Check> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
@@ -28,8 +29,8 @@ async function probe(run: () => Promise<unknown>): Promise<Check> {
   try {
     await Promise.race([run(), timeout]);
     return { ok: true };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } catch {
+    return { ok: false, error: failure };
   } finally {
     clearTimeout(timer);
   }
@@ -61,8 +62,8 @@ export class HealthController {
   @ApiJsonResponse(503, readinessSchema, 'Not ready; the failing check says why')
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<z.output<typeof readinessSchema>> {
     const [redis, storage] = await Promise.all([
-      probe(() => this.redis.ping()),
-      probe(() => this.store.head(STORAGE_PROBE_KEY)),
+      probe(() => this.redis.ping(), 'Redis does not answer'),
+      probe(() => this.store.head(STORAGE_PROBE_KEY), 'the object store does not answer'),
     ]);
     const ready = redis.ok && storage.ok;
     void reply.status(ready ? 200 : 503);

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { isRedisUnavailableError } from '@fleetsign/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, ProblemBody, problemBody, statusForCode } from './http-problem';
@@ -44,16 +45,32 @@ export function toProblem(err: unknown): ProblemBody {
   return problemBody(500, ErrorCode.Internal, 'Internal error');
 }
 
+/** Seconds a client is told to wait (Retry-After) when a dependency is away. */
+export const RETRY_AFTER_SEC = 5;
+
+/**
+ * The problem for a request that failed because Redis is away: 503 SERVICE_UNAVAILABLE,
+ * never a 404 or 500 that would tell the client something false about its job.
+ */
+export function redisUnavailableProblem(): ProblemBody {
+  return problemBody(503, ErrorCode.ServiceUnavailable, 'Job state is unavailable right now (Redis does not answer); retry later');
+}
+
 /** Global filter: every error leaves the gateway as `application/problem+json` with a stable code. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  /** `redisReady`: whether the gateway's Redis connection serves; an unexpected error while it does not is a 503. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly redisReady: () => boolean = () => true,
+  ) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const problem = toProblem(err);
+    let problem = toProblem(err);
+    if (problem.status === 500 && (isRedisUnavailableError(err) || !this.redisReady())) problem = redisUnavailableProblem();
     if (reply.sent) {
       // A streamed body was already under way: the only honest signal left is a cut connection.
       this.logger.warn({ err, method: request.method, route: request.routeOptions?.url }, 'response aborted');
@@ -64,6 +81,7 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err, method: request.method, route: request.routeOptions?.url }, 'request failed');
     }
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SEC));
     // A refused upload leaves its body unread: close the connection rather than drain it.
     if (!request.raw.complete) reply.header('connection', 'close');
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);

@@ -11,7 +11,7 @@ import {
   signedObjectKey,
   webhookEventId,
 } from '@fleetsign/queue';
-import { type ObjectStore, validateObjectKey } from '@fleetsign/storage';
+import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
@@ -20,9 +20,9 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
-import { incomingPrefix } from '../uploads/uploads.service';
 import { type CreateJobRequest, requestHash } from './job-request';
 import { type JobView, apiJobState, buildJobView, webhookView } from './job-view';
+import { sourceKeyProblem } from './source-key';
 import { readJobWithState } from './job-with-state';
 
 /** Sign job data as the gateway writes it: the contract's fields plus the idempotency fingerprint. */
@@ -143,16 +143,14 @@ export class JobsService {
   }
 
   private checkSourceKey(principal: Principal, key: string): string {
-    const prefix = incomingPrefix(principal.tenant);
-    try {
-      validateObjectKey(key);
-    } catch {
-      throw new FleetSignError(ErrorCode.ValidationFailed, 'source.key is not a valid object key', {
-        errors: [{ path: 'source.key', message: 'not a valid object key' }],
+    const problem = sourceKeyProblem(principal.tenant, key);
+    if (problem?.reason === 'invalid') {
+      throw new FleetSignError(ErrorCode.ValidationFailed, `source.key is ${problem.message}`, {
+        errors: [{ path: 'source.key', message: problem.message }],
       });
     }
-    if (!key.startsWith(prefix)) {
-      throw new FleetSignError(ErrorCode.Forbidden, `source.key must be under "${prefix}"`, { prefix });
+    if (problem?.reason === 'foreign') {
+      throw new FleetSignError(ErrorCode.Forbidden, `source.key ${problem.message}`, { prefix: problem.prefix });
     }
     return key;
   }

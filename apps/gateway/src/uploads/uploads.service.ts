@@ -11,6 +11,9 @@ import { ImageHeaderPeek } from './image-header-peek';
 import { UploadIntents } from './upload-intents';
 import type { CreateUploadRequest, DirectUploadResponse, PresignedUploadResponse } from './upload-schemas';
 
+/** The content type every presigned image upload is bound to. */
+export const UPLOAD_CONTENT_TYPE = 'application/octet-stream';
+
 /** Where a tenant's uploads live: the only prefix its jobs may name as a source. */
 export function incomingPrefix(tenant: string): string {
   return `incoming/${tenant}/`;
@@ -57,7 +60,11 @@ export class UploadsService {
     const max = this.settings.maxImageBytes;
     if (request.contentLength !== undefined && request.contentLength > max) throw tooLarge(request.contentLength, max);
     const key = newUploadKey(principal.tenant);
-    const presigned = await this.store.presignPut(key, UPLOAD_URL_TTL_SEC, { maxBytes: request.contentLength ?? max });
+    // Bound to the one content type images are uploaded as: S3 signs it, the fs route checks it.
+    const presigned = await this.store.presignPut(key, UPLOAD_URL_TTL_SEC, {
+      maxBytes: request.contentLength ?? max,
+      contentType: UPLOAD_CONTENT_TYPE,
+    });
     await this.intents.remember(key, { sha256: request.sha256, size: request.contentLength });
     return {
       key,

@@ -105,6 +105,18 @@ describe('TargetPolicy', () => {
     expect(policy.allowsHost('localhost')).toBe(false);
   });
 
+  it.each(['192.0.2.10', '198.51.100.7', '203.0.113.200', '198.18.0.1', '198.19.255.254', '2001:db8::1', '2001:db8:ffff::9', '::ffff:203.0.113.5'])(
+    'refuses the documentation and benchmarking address %s',
+    (address) => {
+      expect(new TargetPolicy({ cidrs: [], hosts: [] }).allowsAddress(address)).toBe(false);
+    },
+  );
+
+  it('still allows the public neighbours of those ranges', () => {
+    const policy = new TargetPolicy({ cidrs: [], hosts: [] });
+    for (const address of ['192.0.3.1', '198.51.101.1', '203.0.114.1', '198.20.0.1', '2001:db9::1']) expect(policy.allowsAddress(address)).toBe(true);
+  });
+
   it('allows addresses inside allow-listed networks only, in IPv4-mapped form too', () => {
     const policy = new TargetPolicy({ cidrs: ['127.0.0.1/32', '10.20.0.0/16', 'fd00:1::/32'], hosts: [] });
     expect(policy.allowsAddress('127.0.0.1')).toBe(true);

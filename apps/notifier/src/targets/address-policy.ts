@@ -14,8 +14,11 @@ const NON_PUBLIC_IPV4: readonly Subnet[] = [
   ['169.254.0.0', 16], // link-local, where cloud metadata endpoints live
   ['172.16.0.0', 12], // private
   ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation (TEST-NET-1)
   ['192.168.0.0', 16], // private
   ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation (TEST-NET-2)
+  ['203.0.113.0', 24], // documentation (TEST-NET-3)
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, including the broadcast address
 ];
@@ -29,6 +32,7 @@ const NON_PUBLIC_IPV6: readonly Subnet[] = [
   ['::ffff:0:0:0', 96], // IPv4-translated
   ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64], // discard-only
+  ['2001:db8::', 32], // documentation
   ['fc00::', 7], // unique local (private)
   ['fe80::', 10], // link-local
   ['fec0::', 10], // deprecated site-local
