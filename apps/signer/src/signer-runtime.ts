@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/comm
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { createWorker, type FleetSignQueue, type FleetSignWorker, QueueName } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
-import type { ObjectStore } from '@fleetsign/storage';
+import { type ObjectStore, STORE_PROBE_KEY } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BatchAccounting } from './batch/batch-accounting';
@@ -154,6 +154,13 @@ export class SignerRuntime implements BeforeApplicationShutdown {
         registry: this.metrics.registry,
         isReady: () => this.isReady(),
         details: () => ({ profiles: this.registry.status() }),
+        readinessProbes: {
+          redis: () => this.redis.commands.ping(),
+          store: () => this.store.head(STORE_PROBE_KEY),
+          keys: async () => {
+            if (this.registry.availableProfiles().length === 0) throw new Error('no profile has its keys open');
+          },
+        },
       });
     }
     this.ready = true;

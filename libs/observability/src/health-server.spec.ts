@@ -28,4 +28,41 @@ describe('startHealthServer', () => {
       await server.close();
     }
   });
+
+  it('answers /readyz 200 only while the process is ready and every dependency probe passes', async () => {
+    let ready = true;
+    let redisUp = true;
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: new Registry(),
+      isReady: () => ready,
+      readinessProbes: {
+        redis: async () => {
+          if (!redisUp) throw new Error('ECONNREFUSED 10.0.0.7:6379');
+        },
+        store: () => Promise.resolve(),
+      },
+    });
+    try {
+      const up = await fetch(`${server.url}/readyz`);
+      expect(up.status).toBe(200);
+      expect(await up.json()).toEqual({ status: 'ok', checks: { process: 'ok', redis: 'ok', store: 'ok' } });
+
+      redisUp = false;
+      const down = await fetch(`${server.url}/readyz`);
+      expect(down.status).toBe(503);
+      const text = await down.text();
+      expect(JSON.parse(text)).toEqual({ status: 'unavailable', checks: { process: 'ok', redis: 'failed', store: 'ok' } });
+      expect(text).not.toContain('10.0.0.7');
+      // Liveness does not depend on Redis: a Redis outage must not restart the pod.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+      redisUp = true;
+      ready = false;
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
 });

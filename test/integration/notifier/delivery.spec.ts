@@ -218,5 +218,8 @@ describe('notifier delivery', () => {
     expect(metrics).toContain('fleetsign_webhook_delivery_duration_seconds_bucket');
     const health = await fetch(`${notifier.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
+    const ready = await fetch(`${notifier.metricsUrl}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { process: 'ok', redis: 'ok' } });
+    expect(ready.status).toBe(200);
   });
 });

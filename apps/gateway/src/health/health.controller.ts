@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { ObjectStore } from '@fleetsign/storage';
+import { probeDependency } from '@fleetsign/observability';
+import { type ObjectStore, STORE_PROBE_KEY } from '@fleetsign/storage';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -10,8 +11,6 @@ import { ApiJsonResponse } from '../docs/openapi-schema';
 
 /** Longest a readiness check may take before it counts as failed. */
 export const READINESS_CHECK_TIMEOUT_MS = 2_000;
-/** Key whose HEAD proves the object store answers (the object need not exist). */
-export const STORAGE_PROBE_KEY = 'health/readyz-probe';
 
 const checkSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
 const readinessSchema = z.object({
@@ -20,19 +19,8 @@ const readinessSchema = z.object({
 });
 type Check = z.output<typeof checkSchema>;
 
-async function probe(run: () => Promise<unknown>): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([run(), timeout]);
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
-  }
+function probe(run: () => Promise<unknown>): Promise<Check> {
+  return probeDependency(run, READINESS_CHECK_TIMEOUT_MS);
 }
 
 /** Liveness and readiness probes; no authentication. */
@@ -62,7 +50,7 @@ export class HealthController {
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<z.output<typeof readinessSchema>> {
     const [redis, storage] = await Promise.all([
       probe(() => this.redis.ping()),
-      probe(() => this.store.head(STORAGE_PROBE_KEY)),
+      probe(() => this.store.head(STORE_PROBE_KEY)),
     ]);
     const ready = redis.ok && storage.ok;
     void reply.status(ready ? 200 : 503);
