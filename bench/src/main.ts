@@ -17,7 +17,7 @@ import { parseBenchOptions, type BenchOptions } from './core/options';
 import { progress } from './core/progress';
 import { renderTable } from './core/report-table';
 import { RESULTS_FORMAT, writeResults, type ScenarioRun } from './core/results-file';
-import { repoRoot } from './core/repo-root';
+import { findRepoRoot } from '@fleetsign/devstack';
 import { RunContext } from './core/run-context';
 import type { Scenario } from './core/scenario';
 import { SCENARIOS, selectScenarios } from './scenarios';
@@ -27,7 +27,7 @@ import { SCENARIOS, selectScenarios } from './scenarios';
 // in bench/results/latest.json.
 
 async function runBench(options: BenchOptions, scenarios: readonly Scenario[]): Promise<number> {
-  const root = repoRoot();
+  const root = findRepoRoot(__dirname);
   const output = resolve(options.output ?? join(root, 'bench', 'results', 'latest.json'));
   const workDir = await mkdtemp(join(tmpdir(), 'fleetsign-bench-'));
   const profileDir = options.profileSigner === undefined ? undefined : resolve(options.profileSigner);

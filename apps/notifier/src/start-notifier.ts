@@ -89,6 +89,7 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
         host: options.metrics.host ?? '127.0.0.1',
         registry: metrics.registry,
         isReady: () => worker.isRunning() && connection.status === 'ready',
+        readinessProbes: { redis: () => connection.ping() },
       });
     }
   } catch (err) {

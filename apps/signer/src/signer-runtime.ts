@@ -3,7 +3,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { waitForRedis } from '@fleetsign/process-kit';
 import { checkRedisPersistence, SIGN_JOB_MAX_STALLED, createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
-import type { ObjectStore } from '@fleetsign/storage';
+import { type ObjectStore, STORE_PROBE_KEY } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BatchAccounting } from './batch/batch-accounting';
@@ -156,8 +156,15 @@ export class SignerRuntime implements BeforeApplicationShutdown {
         registry: this.metrics.registry,
         isReady: () => this.isReady(),
         details: () => ({ profiles: this.registry.status() }),
-        // Ready to sign every profile it serves: a profile whose keys are away makes it unready.
-        isFullyReady: () => this.isReady() && this.registry.status().every((profile) => profile.state !== 'unavailable'),
+        readinessProbes: {
+          redis: () => this.redis.commands.ping(),
+          store: () => this.store.head(STORE_PROBE_KEY),
+          // Ready to sign every profile it serves: a profile whose keys are away makes it unready.
+          keys: async () => {
+            const away = this.registry.status().filter((profile) => profile.state === 'unavailable');
+            if (away.length > 0) throw new Error(`keys unavailable for ${away.map((profile) => profile.name).join(', ')}`);
+          },
+        },
       });
     }
     this.ready = true;

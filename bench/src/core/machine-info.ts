@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './repo-root';
+import { findRepoRoot } from '@fleetsign/devstack';
 
 /** The machine and software versions a benchmark run measured. */
 export interface MachineInfo {
@@ -40,7 +40,7 @@ function toolOutput(file: string, args: readonly string[]): Promise<string | und
 /** The `version` of a package installed in the checkout's node_modules, or undefined. */
 function packageVersion(name: string): string | undefined {
   try {
-    const manifest = readFileSync(join(repoRoot(), 'node_modules', name, 'package.json'), 'utf8');
+    const manifest = readFileSync(join(findRepoRoot(__dirname), 'node_modules', name, 'package.json'), 'utf8');
     return (JSON.parse(manifest) as { version?: string }).version;
   } catch {
     return undefined;

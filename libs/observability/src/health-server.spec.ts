@@ -29,21 +29,66 @@ describe('startHealthServer', () => {
     }
   });
 
-  it('answers /readyz from the stricter check while /healthz stays live', async () => {
+  it('answers /readyz 200 only while the process is ready and every dependency probe passes', async () => {
+    let ready = true;
+    let redisUp = true;
+    const server = await startHealthServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: new Registry(),
+      isReady: () => ready,
+      readinessProbes: {
+        redis: async () => {
+          if (!redisUp) throw new Error('ECONNREFUSED 10.0.0.7:6379');
+        },
+        store: () => Promise.resolve(),
+      },
+    });
+    try {
+      const up = await fetch(`${server.url}/readyz`);
+      expect(up.status).toBe(200);
+      expect(await up.json()).toEqual({ status: 'ok', checks: { process: 'ok', redis: 'ok', store: 'ok' } });
+
+      redisUp = false;
+      const down = await fetch(`${server.url}/readyz`);
+      expect(down.status).toBe(503);
+      const text = await down.text();
+      expect(JSON.parse(text)).toEqual({ status: 'unavailable', checks: { process: 'ok', redis: 'failed', store: 'ok' } });
+      expect(text).not.toContain('10.0.0.7');
+      // Liveness does not depend on Redis: a Redis outage must not restart the pod.
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+      redisUp = true;
+      ready = false;
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers /readyz unready while a probe such as the keys check fails, with the details, while /healthz stays live', async () => {
     let keysAway = true;
     const server = await startHealthServer({
       port: 0,
       host: '127.0.0.1',
       registry: new Registry(),
       isReady: () => true,
-      isFullyReady: () => !keysAway,
       details: () => ({ profiles: [{ name: 'rel', state: keysAway ? 'unavailable' : 'available' }] }),
+      readinessProbes: {
+        keys: async () => {
+          if (keysAway) throw new Error('keys unavailable for rel');
+        },
+      },
     });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const unready = await fetch(`${server.url}/readyz`);
       expect(unready.status).toBe(503);
-      expect(await unready.json()).toEqual({ status: 'unavailable', profiles: [{ name: 'rel', state: 'unavailable' }] });
+      expect(await unready.json()).toEqual({
+        status: 'unavailable',
+        checks: { process: 'ok', keys: 'failed' },
+        profiles: [{ name: 'rel', state: 'unavailable' }],
+      });
       keysAway = false;
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     } finally {

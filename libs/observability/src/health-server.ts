@@ -13,10 +13,45 @@ export interface HealthServerOptions {
   /** Extra fields of the /healthz and /readyz bodies (e.g. the signer's profile states). */
   details?: () => Record<string, unknown>;
   /**
-   * Readiness of GET /readyz when it asks more than `isReady` (the signer: every profile's
-   * keys can sign); without it /readyz answers as /healthz.
+   * Dependency probes of GET /readyz (e.g. redis, store): each resolves when the
+   * dependency answers. /readyz is 200 only when isReady() and every probe pass.
    */
-  isFullyReady?: () => boolean;
+  readinessProbes?: Record<string, () => Promise<unknown>>;
+}
+
+/** Longest a readiness probe may take before it counts as failed. */
+export const READINESS_PROBE_TIMEOUT_MS = 2_000;
+
+/**
+ * Runs one dependency probe with a time limit: ok when it resolves in time, else the
+ * reason. Shared by every /readyz (gateway, signer, notifier).
+ */
+export async function probeDependency(
+  run: () => Promise<unknown>,
+  timeoutMs = READINESS_PROBE_TIMEOUT_MS,
+): Promise<{ ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([run(), timeout]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** GET /readyz: the process is ready and every dependency answers (names only; never an error text). */
+async function readiness(options: HealthServerOptions): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+  const names = Object.keys(options.readinessProbes ?? {});
+  const results = await Promise.all(names.map((name) => probeDependency(options.readinessProbes![name])));
+  const checks: Record<string, 'ok' | 'failed'> = { process: options.isReady() ? 'ok' : 'failed' };
+  names.forEach((name, index) => (checks[name] = results[index].ok ? 'ok' : 'failed'));
+  const ready = Object.values(checks).every((result) => result === 'ok');
+  return { ready, body: { status: ready ? 'ok' : 'unavailable', checks, ...options.details?.() } };
 }
 
 /** A running health listener. */
@@ -33,16 +68,19 @@ async function answer(request: IncomingMessage, response: ServerResponse, option
   } else if (path === '/metrics') {
     const text = await options.registry.metrics();
     response.writeHead(200, { 'content-type': options.registry.contentType }).end(text);
-  } else if (path === '/healthz' || path === '/readyz') {
-    const ready = path === '/readyz' && options.isFullyReady ? options.isFullyReady() : options.isReady();
+  } else if (path === '/healthz') {
+    const ready = options.isReady();
     const body = { status: ready ? 'ok' : 'unavailable', ...options.details?.() };
+    response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  } else if (path === '/readyz') {
+    const { ready, body } = await readiness(options);
     response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   } else {
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'not found' }));
   }
 }
 
-/** Starts a process's small listener: GET /metrics (Prometheus text), GET /healthz and GET /readyz (200 ready / 503 not). */
+/** Starts a process's small listener: GET /metrics (Prometheus text), GET /healthz (200 ready / 503 not) and GET /readyz (ready and every dependency answers). */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const server = createServer((request, response) => {
     answer(request, response, options).catch(() => {

@@ -91,3 +91,6 @@ export function validateMaxBytes(maxBytes: number): void {
     );
   }
 }
+
+/** Key whose HEAD proves the object store answers, for readiness probes (the object need not exist). */
+export const STORE_PROBE_KEY = 'health/readyz-probe';

@@ -221,5 +221,8 @@ describe('notifier delivery', () => {
     expect(promtoolProblems(metrics)).toEqual([]);
     const health = await fetch(`${notifier.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
+    const ready = await fetch(`${notifier.metricsUrl}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { process: 'ok', redis: 'ok' } });
+    expect(ready.status).toBe(200);
   });
 });

@@ -52,6 +52,10 @@ describe('signer lifecycle', () => {
     expect(signer.isReady()).toBe(true);
     const health = await fetch(`${signer.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
+    // Readiness checks what a pod needs to sign: Redis, the object store and open keys.
+    const ready = await fetch(`${signer.metricsUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { process: 'ok', redis: 'ok', store: 'ok', keys: 'ok' } });
     const ec = await signer.registry.acquire('ec');
 
     await signer.close();

@@ -102,7 +102,11 @@ export async function serveInstallation(options: ServeOptions, context: CommandC
       restart: DEFAULT_RESTART_POLICY,
       onRestart: (service) => {
         context.io.stderr(`fleetsign serve: the ${service.name} died and was restarted (pid ${service.pid})\n`);
-        if (fleet) void writeProcesses(layout, fleet, redis.description);
+        if (fleet) {
+          writeProcesses(layout, fleet, redis.description).catch((err: unknown) =>
+            context.io.stderr(`fleetsign serve: cannot update ${layout.processesFile}: ${(err as Error).message}\n`),
+          );
+        }
       },
       signal: stop,
     });

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { ObjectStore } from '@fleetsign/storage';
+import { probeDependency } from '@fleetsign/observability';
+import { type ObjectStore, STORE_PROBE_KEY } from '@fleetsign/storage';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -10,8 +11,6 @@ import { ApiJsonResponse } from '../docs/openapi-schema';
 
 /** Longest a readiness check may take before it counts as failed. */
 export const READINESS_CHECK_TIMEOUT_MS = 2_000;
-/** Key whose HEAD proves the object store answers (the object need not exist). */
-export const STORAGE_PROBE_KEY = 'health/readyz-probe';
 
 const checkSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
 const readinessSchema = z.object({
@@ -22,18 +21,8 @@ type Check = z.output<typeof checkSchema>;
 
 /** Probes a dependency; a failure is reported as `failure` (what is wrong, never the error's own text, which may name internals). */
 async function probe(run: () => Promise<unknown>, failure: string): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_CHECK_TIMEOUT_MS} ms`)), READINESS_CHECK_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([run(), timeout]);
-    return { ok: true };
-  } catch {
-    return { ok: false, error: failure };
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await probeDependency(run, READINESS_CHECK_TIMEOUT_MS);
+  return result.ok ? { ok: true } : { ok: false, error: failure };
 }
 
 /** Liveness and readiness probes; no authentication. */
@@ -63,7 +52,7 @@ export class HealthController {
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<z.output<typeof readinessSchema>> {
     const [redis, storage] = await Promise.all([
       probe(() => this.redis.ping(), 'Redis does not answer'),
-      probe(() => this.store.head(STORAGE_PROBE_KEY), 'the object store does not answer'),
+      probe(() => this.store.head(STORE_PROBE_KEY), 'the object store does not answer'),
     ]);
     const ready = redis.ok && storage.ok;
     void reply.status(ready ? 200 : 503);
