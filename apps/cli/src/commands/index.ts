@@ -1,4 +1,5 @@
 import type { CommandRegistration } from '../command-context';
+import { registerAudit } from './audit/audit-commands';
 import { CLIENT_COMMANDS } from './client';
 import { registerDigestSbv2PublicKey } from './digest-sbv2-public-key';
 import { registerExtractPublicKey } from './extract-public-key';
@@ -9,7 +10,7 @@ import { registerVerifySignature } from './verify-signature';
 
 /**
  * Every `fleetsign` subcommand, in help order: the espsecure-compatible offline commands,
- * then the service-client commands (submit, batch, status, public-keys).
+ * then the service-client commands (submit, batch, status, public-keys), then `audit`.
  */
 export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerSignData,
@@ -19,4 +20,5 @@ export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerExtractPublicKey,
   registerGenerateSigningKey,
   ...CLIENT_COMMANDS,
+  registerAudit,
 ];
