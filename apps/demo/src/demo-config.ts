@@ -13,7 +13,12 @@ export const DEMO_TOKEN_LABEL = 'fleetsign-demo';
 export const DEMO_TOKEN_KEYS = [
   { label: 'fw-rsa-3072', id: '01', type: 'rsa:3072' },
   { label: 'fw-ec-p256', id: '02', type: 'EC:prime256v1' },
+  // The transparency log's checkpoint key, used for nothing else.
+  { label: 'fleetsign-log-p256', id: '03', type: 'EC:prime256v1' },
 ] as const;
+
+/** The demo log's origin (first line of its checkpoints). */
+export const DEMO_LOG_ORIGIN = 'fleetsign.demo/log';
 
 /** What the generated configuration refers to. */
 export interface DemoConfigInput {
@@ -55,6 +60,7 @@ export function demoConfigYaml(input: DemoConfigInput): string {
       },
     ],
     tenants: [{ name: DEMO_TENANT, webhook_secret_file: input.webhookSecretFile }],
+    transparency_log: { origin: DEMO_LOG_ORIGIN, key: pkcs11Key(DEMO_TOKEN_KEYS[2].label), checkpoint_every: 100, checkpoint_interval_s: 10 },
     api_keys: [
       {
         id: DEMO_API_KEY_ID,
