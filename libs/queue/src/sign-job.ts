@@ -32,6 +32,8 @@ export interface SignJobData {
   metadata?: Record<string, string>;
   /** ISO-8601 time the gateway accepted the request. */
   requestedAt: string;
+  /** Id of the API key that asked (the transparency log's `requester`), when the gateway knows it. */
+  requester?: string;
   /** When true the signer makes a new signature, even if this job or an earlier one already signed the image. */
   fresh?: boolean;
   /** Set on the items of a batch. */

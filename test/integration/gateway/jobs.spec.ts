@@ -48,6 +48,7 @@ describe('gateway POST /v1/jobs', () => {
       webhook: { url: 'https://hooks.example.com/fleetsign', eventId: `evt_${body.id}` },
       metadata: { build: '1.4.2', board: 'devkit-c' },
       requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      requester: 'a-ci',
       requestHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const everything = Object.values(raw).join('\n');

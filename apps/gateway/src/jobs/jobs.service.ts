@@ -93,6 +93,7 @@ export class JobsService {
       source: { key: sourceKey, ...(sha256 ? { sha256 } : {}), size: intent?.size ?? head.size },
       signedKey: signedObjectKey(principal.tenant, id),
       requestedAt: new Date().toISOString(),
+      requester: principal.keyId,
       requestHash: fingerprint,
       ...(request.webhook ? { webhook: { url: request.webhook.url, eventId: eventIdOf(id) } } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
