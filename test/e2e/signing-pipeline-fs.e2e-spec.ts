@@ -48,7 +48,7 @@ describe('signing pipeline over HTTP with the filesystem store', () => {
 
     expect(await stack.keys('signed')).toEqual([job.result.signedKey]);
     const entries = await stack.logEntries();
-    expect(entries.map((e) => [e.seq, e.jobId, e.signed.sha256])).toEqual([[job.result.log.index, id, job.result.signedSha256]]);
+    expect(entries.map((e) => [e.seq, e.jobId, e.signed.sha256, e.requester])).toEqual([[job.result.log.index, id, job.result.signedSha256, 'e2e-ci']]);
     expect(job.result.log.leafHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });

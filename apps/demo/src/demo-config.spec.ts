@@ -1,5 +1,5 @@
 import { parseFleetSignConfig } from '@fleetsign/config';
-import { DEMO_EC_PROFILE, DEMO_PROFILE, DEMO_TENANT, demoConfigYaml } from './demo-config';
+import { DEMO_EC_PROFILE, DEMO_LOG_ORIGIN, DEMO_PROFILE, DEMO_TENANT, demoConfigYaml } from './demo-config';
 
 describe('demoConfigYaml', () => {
   const input = {
@@ -39,6 +39,11 @@ describe('demoConfigYaml', () => {
         scopes: ['sign', 'read'],
       }),
     ]);
+    expect(config.transparencyLog).toMatchObject({
+      origin: DEMO_LOG_ORIGIN,
+      key: expect.objectContaining({ provider: 'pkcs11', tokenLabel: 'fleetsign-demo', keyLabel: 'fleetsign-log-p256' }),
+      storePrefix: 'log/',
+    });
   });
 
   it('holds the token hash but no secret value', () => {

@@ -13,7 +13,12 @@ export const DEMO_TOKEN_LABEL = 'fleetsign-demo';
 export const DEMO_TOKEN_KEYS = [
   { label: 'fw-rsa-3072', id: '01', type: 'rsa:3072' },
   { label: 'fw-ec-p256', id: '02', type: 'EC:prime256v1' },
+  // The transparency log's checkpoint key, used for nothing else.
+  { label: 'fleetsign-log-p256', id: '03', type: 'EC:prime256v1' },
 ] as const;
+
+/** The demo log's origin (first line of its checkpoints). */
+export const DEMO_LOG_ORIGIN = 'fleetsign.demo/log';
 
 /** What the generated configuration refers to. */
 export interface DemoConfigInput {
@@ -53,6 +58,12 @@ export function demoConfigYaml(input: DemoConfigInput): string {
       description: 'Generated for one demo run',
       tokenSha256: input.apiTokenSha256,
       scopes: ['sign', 'read'],
+    },
+    transparencyLog: {
+      origin: DEMO_LOG_ORIGIN,
+      key: { tokenKeyLabel: DEMO_TOKEN_KEYS[2].label },
+      checkpointEvery: 100,
+      checkpointIntervalS: 10,
     },
   });
 }

@@ -16,6 +16,7 @@ export { TransparencyLog, LOG_GROUP_MAX } from './transparency-log/transparency-
 export { LogStore, type LoggedEntry } from './transparency-log/log-store';
 export { LogHeadCache, logHeadRedisKey } from './transparency-log/log-head-cache';
 export { AppendLease, LOG_LEASE_MS } from './transparency-log/append-lease';
+export { Checkpointer, logPublicKeyRedisKey } from './transparency-log/checkpointer';
 export { SignPipeline, type SignJob } from './pipeline/sign-pipeline';
 export { classifyJobError, type JobFailure } from './worker/job-failure';
 export { SignerMetrics } from './observability/signer-metrics';

@@ -54,7 +54,7 @@ export async function writeFleetConfig(dir: string, token: BenchToken): Promise<
     tenant: BENCH_TENANT,
     webhookSecretFile,
     apiKey: { id: 'bench', tokenSha256: hashApiToken(apiToken), scopes: ['sign', 'batch', 'read'] },
-    transparencyLog: { origin: 'fleetsign.bench/log', key: { provider: 'pem', path: logKeyFile } },
+    transparencyLog: { origin: 'fleetsign.bench/log', key: { pemFile: logKeyFile } },
   });
   await writeFileAtomic(configPath, yaml, { mode: 0o600 });
   return { configPath, apiToken, webhookSecret };

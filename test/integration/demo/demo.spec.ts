@@ -109,7 +109,7 @@ describe('npm run demo', () => {
     const run = await runDemo(dataDir, undefined);
     first = expectVerifiedResult(run, dataDir);
     expect(run.stdout).toContain(
-      "SoftHSM2 token 'fleetsign-demo' created (generated fw-rsa-3072, fw-ec-p256)",
+      "SoftHSM2 token 'fleetsign-demo' created (generated fw-rsa-3072, fw-ec-p256, fleetsign-log-p256)",
     );
     expect(run.stdout).toMatch(/redis: local redis-server on 127\.0\.0\.1:\d+/);
 

@@ -24,11 +24,15 @@ async function sourceFiles(dir: string): Promise<string[]> {
  * free of anything a Jest worker loaded before.
  */
 export async function compileGatewayTree(outDir: string): Promise<void> {
+  await compileTree(outDir, ['apps/gateway/src', 'libs']);
+}
+
+/** Compiles the TypeScript under `roots` (repository-relative folders) like compileGatewayTree does. */
+export async function compileTree(outDir: string, roots: string[]): Promise<void> {
   const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
     compilerOptions: { paths: Record<string, string[]> };
   };
-  const roots = [join(REPO_ROOT, 'apps/gateway/src'), join(REPO_ROOT, 'libs')];
-  const files = (await Promise.all(roots.map(sourceFiles))).flat();
+  const files = (await Promise.all(roots.map((root) => sourceFiles(join(REPO_ROOT, root))))).flat();
   await Promise.all(
     files.map(async (file) => {
       const { code } = await transformFile(file, {

@@ -1,4 +1,5 @@
 import type { CommandRegistration } from '../command-context';
+import { registerAudit } from './audit/audit-commands';
 import { CLIENT_COMMANDS } from './client';
 import { registerDigestSbv2PublicKey } from './digest-sbv2-public-key';
 import { registerExtractPublicKey } from './extract-public-key';
@@ -13,7 +14,7 @@ import { registerServe } from './service/serve';
 /**
  * Every `fleetsign` subcommand, in help order: the espsecure-compatible offline commands,
  * then the service-client commands (submit, batch, status, public-keys), then the
- * local installation (init, serve).
+ * local installation (init, serve), then `audit`.
  */
 export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   registerSignData,
@@ -26,4 +27,5 @@ export const FLEETSIGN_COMMANDS: readonly CommandRegistration[] = [
   ...CLIENT_COMMANDS,
   registerInit,
   registerServe,
+  registerAudit,
 ];

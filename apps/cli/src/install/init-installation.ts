@@ -7,7 +7,7 @@ import {
   writeFileAtomic,
 } from '@fleetsign/devstack';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { hsmConfigToKeyRef, openPkcs11Signer } from '@fleetsign/keys';
+import { generateSigningKeyPem, hsmConfigToKeyRef, openPkcs11Signer } from '@fleetsign/keys';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
@@ -17,6 +17,9 @@ import { readHsmConfig } from '../hsm/open-hsm-signer';
 import { DEFAULT_SERVE_PORT, type InstallLayout, installLayout } from './install-layout';
 import { INSTALL_KEYS, INSTALL_TOKEN_LABEL, installProfile } from './install-profiles';
 import { installRecordJson } from './install-record';
+
+/** Origin (first line of every checkpoint) of a local installation's transparency log. */
+export const INSTALL_LOG_ORIGIN = 'fleetsign.local/log';
 
 /** Options of `fleetsign init`. */
 export interface InitOptions {
@@ -124,6 +127,9 @@ export async function initInstallation(options: InitOptions, context: CommandCon
       : await createInstallToken(layout);
     await writeSecret(layout.webhookSecretFile, `whsec_${randomBytes(32).toString('base64')}`);
     await writeSecret(layout.fsSigningSecretFile, randomBytes(48).toString('base64url'));
+    // The log's checkpoint key signs checkpoints only; a software key in the installation
+    // (0600) works with the user's own token too. Production puts it in the HSM (README).
+    await writeSecret(layout.logKeyFile, generateSigningKeyPem('ecdsa-p256'));
     const api = generateApiToken();
     context.secrets.add(api.token);
     const yaml = localConfigYaml({
@@ -133,6 +139,7 @@ export async function initInstallation(options: InitOptions, context: CommandCon
       tenant: TENANT,
       webhookSecretFile: layout.webhookSecretFile,
       apiKey: { id: API_KEY_ID, description: 'fleetsign init', tokenSha256: api.tokenSha256, scopes: ['sign', 'batch', 'read'] },
+      transparencyLog: { origin: INSTALL_LOG_ORIGIN, key: { pemFile: layout.logKeyFile } },
     });
     await writeFileAtomic(layout.configFile, yaml, { mode: 0o600 });
     // Fail here, naming the setting, rather than in a service log.

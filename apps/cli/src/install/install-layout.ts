@@ -17,6 +17,8 @@ export interface InstallLayout {
   pinFile: string;
   webhookSecretFile: string;
   fsSigningSecretFile: string;
+  /** The transparency log's checkpoint key (ECDSA P-256 PEM). */
+  logKeyFile: string;
   softHsmDir: string;
   objectsDir: string;
   redisDir: string;
@@ -39,6 +41,7 @@ export function installLayout(dir: string = DEFAULT_INSTALL_DIR): InstallLayout 
     pinFile: join(secretsDir, 'hsm-user-pin'),
     webhookSecretFile: join(secretsDir, 'webhook-secret'),
     fsSigningSecretFile: join(secretsDir, 'fs-signing-secret'),
+    logKeyFile: join(secretsDir, 'log-key.pem'),
     softHsmDir: join(root, 'softhsm'),
     objectsDir: join(root, 'objects'),
     redisDir: join(root, 'redis'),

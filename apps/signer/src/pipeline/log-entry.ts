@@ -45,6 +45,7 @@ export function logEntryFor(facts: SigningFacts, now = new Date()): UnsequencedE
     kind: facts.reusedFrom ? 'reused' : 'signed',
     jobId: facts.jobId,
     tenant: data.tenant,
+    ...(data.requester ? { requester: data.requester } : {}),
     profile: profile.name,
     scheme: profile.scheme,
     chip: image.chip?.name ?? `chip id ${image.chipId}`,

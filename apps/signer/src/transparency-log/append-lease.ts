@@ -39,7 +39,8 @@ export class AppendLease {
   async hold<T>(work: () => Promise<T>): Promise<T> {
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + LOG_LEASE_WAIT_MS;
-    for (let wait = 2; ; wait = Math.min(wait * 2, 100)) {
+    // Short waits: a group commit holds the lease for milliseconds, and a long nap here is pure latency.
+    for (let wait = 1; ; wait = Math.min(wait * 2, 5)) {
       if ((await this.redis.set(this.key, token, 'PX', LOG_LEASE_MS, 'NX')) === 'OK') break;
       if (Date.now() > deadline) throw new FleetSignError(ErrorCode.Internal, 'transparency log lease not obtained in time');
       await delay(wait);

@@ -34,8 +34,13 @@ export interface LocalConfigInput {
     tokenSha256: string;
     scopes: readonly ('sign' | 'batch' | 'read')[];
   };
-  /** The transparency log's origin and checkpoint key (the `transparency_log` section, as written in the file). */
-  transparencyLog?: { origin: string; key: Record<string, unknown> };
+  /** The transparency log: its origin and checkpoint key (a key of the token by label, or a PEM file). */
+  transparencyLog?: {
+    origin: string;
+    key: { tokenKeyLabel: string } | { pemFile: string };
+    checkpointEvery?: number;
+    checkpointIntervalS?: number;
+  };
   /** First line(s) of the file, as YAML comments. */
   header?: string;
 }
@@ -47,21 +52,21 @@ export interface LocalConfigInput {
  */
 export function localConfigYaml(input: LocalConfigInput): string {
   const { token } = input;
+  const tokenKey = (keyLabel: string) => ({
+    provider: 'pkcs11',
+    module: token.modulePath,
+    ...(token.tokenLabel !== undefined ? { token_label: token.tokenLabel } : { slot: token.slot }),
+    key_label: keyLabel,
+    pin_file: token.pinFile,
+  });
+  const log = input.transparencyLog;
   const config = {
     version: 1,
     profiles: input.profiles.map((profile) => ({
       name: profile.name,
       ...(profile.description ? { description: profile.description } : {}),
       scheme: profile.scheme,
-      keys: [
-        {
-          provider: 'pkcs11',
-          module: token.modulePath,
-          ...(token.tokenLabel !== undefined ? { token_label: token.tokenLabel } : { slot: token.slot }),
-          key_label: profile.keyLabel,
-          pin_file: token.pinFile,
-        },
-      ],
+      keys: [tokenKey(profile.keyLabel)],
       ...(profile.allowedChips ? { allowed_chips: [...profile.allowedChips] } : {}),
       state: 'active',
     })),
@@ -76,7 +81,16 @@ export function localConfigYaml(input: LocalConfigInput): string {
         scopes: [...input.apiKey.scopes],
       },
     ],
-    ...(input.transparencyLog ? { transparency_log: input.transparencyLog } : {}),
+    ...(log
+      ? {
+          transparency_log: {
+            origin: log.origin,
+            key: 'tokenKeyLabel' in log.key ? tokenKey(log.key.tokenKeyLabel) : { provider: 'pem', path: log.key.pemFile },
+            ...(log.checkpointEvery !== undefined ? { checkpoint_every: log.checkpointEvery } : {}),
+            ...(log.checkpointIntervalS !== undefined ? { checkpoint_interval_s: log.checkpointIntervalS } : {}),
+          },
+        }
+      : {}),
   };
   const header = input.header ? `${input.header.replace(/^/gm, '# ')}\n` : '';
   return `${header}${stringify(config)}`;
