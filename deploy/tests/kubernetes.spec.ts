@@ -188,6 +188,7 @@ describe.each(OVERLAYS)('deploy/kubernetes overlay %s', (overlay) => {
     const text = await metrics.registry.metrics();
     const metric = /^(fleetsign_\w+)\{/.exec(query.replace(/^.*?\(\s*(?=fleetsign_)/, ''))?.[1];
     expect(metric).toBe('fleetsign_queue_jobs');
-    expect(text).toContain('fleetsign_queue_jobs{queue="sign",state="prioritized"} 5');
+    // Every series also carries the process's `service` label; the query matches on queue and state.
+    expect(text).toMatch(/^fleetsign_queue_jobs\{queue="sign",state="prioritized",service="gateway"\} 5$/m);
   });
 });
