@@ -213,7 +213,7 @@ describe('POST /v1/batches', () => {
   });
 
   it('is described in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${stack.gateway.url}/docs`)).json()) as {
+    const doc = (await (await fetch(`${stack.gateway.url}/docs/openapi.json`)).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
     };
     const create = doc.paths['/v1/batches'].post;

@@ -64,8 +64,8 @@ describe('gateway with the filesystem store', () => {
 
   it('reads the chip of an image uploaded to its object route and refuses a job for a chip the profile does not allow', async () => {
     const image = buildEspImage({ chipId: 5 /* ESP32-C3; rel-rsa allows ESP32-S3 */, size: 5_000, seed: 11 });
-    const { key, uploadUrl } = await presign(image.length);
-    expect((await fetch(uploadUrl, { method: 'PUT', body: image })).status).toBe(201);
+    const { key, uploadUrl, headers } = await presign(image.length);
+    expect((await fetch(uploadUrl, { method: 'PUT', body: image, headers })).status).toBe(201);
     const job = await h.api('/v1/jobs', { method: 'POST', token: h.tokenA, json: { profile: PROFILES.rsa, source: { key } } });
     expect(job.status).toBe(422);
     expect(((await job.json()) as { code: string }).code).toBe(ErrorCode.ChipNotAllowed);

@@ -40,8 +40,8 @@ describe('signer lifecycle', () => {
       expect(event?.data).toMatchObject({ type: WebhookEventType.SignFailed, payload: { error: { code: ErrorCode.StorageError } } });
 
       const metrics = await signer.metrics.registry.getSingleMetricAsString('fleetsign_signer_job_attempts_failed_total');
-      expect(metrics).toContain('fleetsign_signer_job_attempts_failed_total{code="STORAGE_ERROR",retry="true"} 1');
-      expect(metrics).toContain('fleetsign_signer_job_attempts_failed_total{code="STORAGE_ERROR",retry="false"} 1');
+      expect(metrics).toContain('fleetsign_signer_job_attempts_failed_total{code="STORAGE_ERROR",retry="true",service="signer"} 1');
+      expect(metrics).toContain('fleetsign_signer_job_attempts_failed_total{code="STORAGE_ERROR",retry="false",service="signer"} 1');
     } finally {
       await signer.close();
     }
@@ -55,7 +55,11 @@ describe('signer lifecycle', () => {
     // Readiness checks what a pod needs to sign: Redis, the object store and open keys.
     const ready = await fetch(`${signer.metricsUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { process: 'ok', redis: 'ok', store: 'ok', keys: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ok',
+      checks: { process: 'ok', redis: 'ok', store: 'ok', keys: 'ok' },
+      profiles: [expect.objectContaining({ name: 'ec', state: 'available' })],
+    });
     const ec = await signer.registry.acquire('ec');
 
     await signer.close();
