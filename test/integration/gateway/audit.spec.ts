@@ -1,7 +1,10 @@
 import { createPublicKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createPemSigner } from '@fleetsign/keys';
 import {
   CompactRange,
+  decodeLogGroup,
   encodeLogGroup,
   encodeLogJobPointer,
   entryLeafHash,
@@ -12,7 +15,9 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@fleetsign/tlog';
+import { requireTestEnv } from '../../support/test-env';
 import { TestLog } from '../../support/transparency-log';
+import { fleetsign } from '../cli/cli-test-kit';
 import { type GatewayHarness, startGatewayHarness } from './gateway-harness';
 
 const SHA = 'ab'.repeat(32);
@@ -182,5 +187,50 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
     const past = await getJson('/v1/audit/consistency?from=8&to=25', h.tokenOperator);
     expect(past.status).toBe(404);
     expect(past.body.code).toBe('NOT_FOUND');
+  });
+
+  describe('fleetsign audit online (through these routes)', () => {
+    const online = (token: string) => ['--url', h.url, '--api-key', token];
+    const savedPath = () => join(requireTestEnv('tmpRoot'), `audit-online-${log.layout.root.slice(0, -1)}.checkpoint`);
+
+    it('verify recomputes the whole log with an operator key and exits 0', async () => {
+      writeFileSync(savedPath(), notes.get(8) as string);
+      const run = await fleetsign(['audit', 'verify', ...online(h.tokenOperator), '--trusted-checkpoint', savedPath()]);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^ok: 24 entries, root \S+, 1 checkpoints verified; extends the trusted checkpoint/);
+    });
+
+    it("verify with an audit key (its tenant's entries only) exits 2 naming the operator scope", async () => {
+      const run = await fleetsign(['audit', 'verify', ...online(h.tokenAAudit)]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/operator scope/);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    });
+
+    it('checkpoint --out saves the newest checkpoint after checking its signature', async () => {
+      const out = `${savedPath()}.latest`;
+      const run = await fleetsign(['audit', 'checkpoint', ...online(h.tokenAAudit), '--out', out]);
+      expect(run.code).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe(notes.get(24));
+    });
+
+    it("prove checks a job's inclusion and that the newest checkpoint extends a saved one", async () => {
+      const seq = 4;
+      const run = await fleetsign(['audit', 'prove', entries[seq].jobId, ...online(h.tokenAAudit), '--checkpoint', savedPath()]);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(run.stdout)).toMatchObject({ jobId: entries[seq].jobId, index: seq, treeSize: 24 });
+      const ofB = entries.find((e) => e.tenant === h.tenantB) as LogEntry;
+      expect((await fleetsign(['audit', 'prove', ofB.jobId, ...online(h.tokenAAudit)])).code).toBe(2);
+    });
+
+    it('verify detects an entry edited in the store (exit 1, one line)', async () => {
+      const key = log.layout.groupKey(14);
+      const group = decodeLogGroup(await h.store.getBuffer(key));
+      const edited = group.entries.map((e) => ({ ...e, profile: 'rel-rsa' }));
+      await h.store.put(key, encodeLogGroup({ ...group, entries: edited }));
+      const run = await fleetsign(['audit', 'verify', ...online(h.tokenOperator), '--trusted-checkpoint', savedPath()]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^audit: .*differs from the signed one\n$/);
+    });
   });
 });
