@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPemSigner } from '@fleetsign/keys';
+import { QueueName, createWorker } from '@fleetsign/queue';
 import {
   CompactRange,
   decodeLogGroup,
@@ -18,7 +19,7 @@ import {
 import { requireTestEnv } from '../../support/test-env';
 import { TestLog } from '../../support/transparency-log';
 import { fleetsign } from '../cli/cli-test-kit';
-import { type GatewayHarness, startGatewayHarness } from './gateway-harness';
+import { type GatewayHarness, PROFILES, pollUntil, startGatewayHarness } from './gateway-harness';
 
 const SHA = 'ab'.repeat(32);
 const hashes = (hex: string[]) => hex.map((h) => Buffer.from(h, 'hex'));
@@ -187,6 +188,40 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
     const past = await getJson('/v1/audit/consistency?from=8&to=25', h.tokenOperator);
     expect(past.status).toBe(404);
     expect(past.body.code).toBe('NOT_FOUND');
+  });
+
+  it('GET /v1/jobs/:id adds the newest checkpoint and the inclusion proof to result.log', async () => {
+    const seq = 2;
+    const worker = createWorker(
+      QueueName.Sign,
+      async (job) => ({
+        imageSha256: SHA,
+        signedSha256: SHA,
+        signedKey: job.data.signedKey,
+        signedSize: 8192,
+        signedDataLength: 4096,
+        scheme: 'sbv2-ecdsa-p256',
+        blocks: [{ index: 0, algorithm: 'ecdsa-p256', keyDigest: SHA }],
+        log: { index: seq, leafHash: entryLeafHash(entries[seq]).toString('hex') },
+        timings: { fetchMs: 1, signMs: 1, storeMs: 1, totalMs: 3 },
+      }),
+      { connection: h.redis, prefix: h.prefix, concurrency: 1 },
+    );
+    try {
+      const sourceKey = `incoming/${h.tenantA}/audit-${log.layout.root.slice(0, -1)}.bin`;
+      await h.store.put(sourceKey, Buffer.alloc(4096, 1));
+      const created = await h.api('/v1/jobs', { method: 'POST', token: h.tokenA, json: { profile: PROFILES.p256, source: { key: sourceKey } } });
+      expect(created.status).toBe(202);
+      const { id } = (await created.json()) as { id: string };
+      const done = await pollUntil(() => getJson(`/v1/jobs/${id}`, h.tokenA), (r) => r.body.state === 'succeeded');
+      expect(done.body.state).toBe('succeeded');
+      const receipt = (done.body.result as { log: { index: number; leafHash: string; checkpoint: string; inclusionProof: string[] } }).log;
+      expect(receipt.checkpoint).toBe(notes.get(24));
+      const checkpoint = checkpointOf(receipt.checkpoint);
+      expect(verifyInclusion(entryLeafHash(entries[seq]), seq, checkpoint.size, hashes(receipt.inclusionProof), checkpoint.rootHash)).toBe(true);
+    } finally {
+      await worker.close();
+    }
   });
 
   describe('fleetsign audit online (through these routes)', () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import type { SignJobLogReceipt } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { consistencyProof, inclusionProof, LogLayout } from '@fleetsign/tlog';
 import { hasScope, type Principal } from '../auth/principal';
@@ -76,6 +77,13 @@ export class AuditService {
     if (!latest || latest.size <= index) return undefined;
     await this.covering(latest);
     return { checkpoint: checkpointView(latest), inclusionProof: hex(inclusionProof(index, latest.size, this.reader.rangeHasher)) };
+  }
+
+  /** A job result's receipt with the newest checkpoint and its inclusion proof once one covers it (the signer's own, when it gave one). */
+  async completeReceipt(receipt: SignJobLogReceipt): Promise<SignJobLogReceipt> {
+    if (receipt.checkpoint !== undefined) return receipt;
+    const proof = await this.receiptProof(receipt.index);
+    return proof ? { ...receipt, checkpoint: proof.checkpoint.note, inclusionProof: proof.inclusionProof } : receipt;
   }
 
   private async withProof(found: LocatedEntry): Promise<InclusionView> {
