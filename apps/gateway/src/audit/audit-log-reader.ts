@@ -1,6 +1,7 @@
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
 import type { ObjectStore } from '@fleetsign/storage';
 import {
+  CompactRange,
   decodeLogGroup,
   decodeLogJobPointer,
   entryLeafHash,
@@ -37,6 +38,8 @@ export interface LocatedEntry {
  */
 export class AuditLogReader {
   private readonly tree = new MerkleLevels();
+  /** The right edge of the same tree, to check each group's stored range cheaply. */
+  private range = CompactRange.empty();
   private readonly groupStarts: number[] = [];
   private catchingUp?: Promise<void>;
 
@@ -66,10 +69,15 @@ export class AuditLogReader {
     for (;;) {
       const group = await this.readGroup(this.tree.size);
       if (!group) return;
-      for (const entry of group.entries) this.tree.append(entryLeafHash(entry));
-      if (!group.rangeAfter.root().equals(this.tree.hashRange(0, this.tree.size))) {
+      // Checked before the tree takes the leaves, so a corrupt group never enters the cache.
+      const leaves = group.entries.map(entryLeafHash);
+      const after = this.range.clone();
+      for (const leaf of leaves) after.append(leaf);
+      if (!group.rangeAfter.root().equals(after.root())) {
         throw new FleetSignError(ErrorCode.Internal, `transparency log group at ${group.start} does not match its entries`);
       }
+      for (const leaf of leaves) this.tree.append(leaf);
+      this.range = after;
       this.groupStarts.push(group.start);
     }
   }
