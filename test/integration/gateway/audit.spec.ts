@@ -160,6 +160,11 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
     expect(hidden.status).toBe(404);
     expect(hidden.body.code).toBe('NOT_FOUND');
     expect((await getJson(`/v1/audit/proofs/job_${'f'.repeat(32)}`, h.tokenOperator)).status).toBe(404);
+    for (const id of ['..%2F..%2Fcheckpoint', 'job_..', 'job_a.b%2F..']) {
+      const odd = await getJson(`/v1/audit/proofs/${id}`, h.tokenOperator);
+      expect(odd.status).toBe(404);
+      expect(odd.body.code).toBe('NOT_FOUND');
+    }
   });
 
   it('proves consistency between two checkpoints, and the proof verifies', async () => {

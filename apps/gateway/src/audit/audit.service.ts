@@ -9,6 +9,9 @@ import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
 import { AuditLogReader, type LocatedEntry, type StoredCheckpoint } from './audit-log-reader';
 import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
 
+/** Job ids as the service hands them out (`job_…`, batch items included). */
+const JOB_ID = /^job_[A-Za-z0-9_-]{1,128}$/;
+
 /** Whose entries a caller may see: every tenant's (operator) or one tenant's (audit). */
 type AuditReach = { all: true } | { all: false; tenant: string };
 
@@ -66,7 +69,8 @@ export class AuditService {
   /** The job's entry and, when a checkpoint covers it, its inclusion proof; another tenant's job is 404. */
   async proof(principal: Principal, jobId: string): Promise<InclusionView> {
     const reach = reachOf(principal);
-    const found = await this.reader.findJob(jobId);
+    // Only ids the service hands out name an object; anything else has no entry (and never reaches the store).
+    const found = JOB_ID.test(jobId) ? await this.reader.findJob(jobId) : undefined;
     if (!found || !mayRead(reach, found.entry.tenant)) throw new FleetSignError(ErrorCode.NotFound, `Job ${jobId} has no entry in the transparency log`);
     return this.withProof(found);
   }
