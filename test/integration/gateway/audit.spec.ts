@@ -104,6 +104,10 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
     const res = await getJson('/v1/audit/checkpoint', h.tokenAAudit);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ origin: log.origin, size: 8, note: notes.get(8) });
+    const plain = await h.api('/v1/audit/checkpoint', { token: h.tokenAAudit, headers: { accept: 'text/plain' } });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await plain.text()).toBe(notes.get(8));
     const key = await getJson('/v1/audit/public-key', h.tokenAAudit);
     expect(key.status).toBe(200);
     const publicKey = createPublicKey(key.body.publicKeyPem as string);

@@ -1,8 +1,9 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Headers, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@fleetsign/errors';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
-import { ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
+import type { FastifyReply } from 'fastify';
+import { ApiJsonResponse, ApiProblems, openApiSchema } from '../docs/openapi-schema';
 import { validate } from '../http/zod-validation';
 import {
   type CheckpointView,
@@ -24,6 +25,11 @@ import { AuditService } from './audit.service';
 const ACCESS_PROBLEMS = { 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden] } as const;
 const SCOPE_NOTE = 'Needs the `audit` scope (own tenant) or `operator` (every tenant).';
 
+/** True when the client asks for text/plain and not JSON (log tooling fetching a checkpoint). */
+function prefersPlainText(accept: string | undefined): boolean {
+  return accept !== undefined && /\btext\/plain\b/i.test(accept) && !/\bapplication\/json\b/i.test(accept);
+}
+
 /** `GET /v1/audit/*`: the transparency log, read-only. Scopes are checked by the service (audit or operator). */
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -33,11 +39,25 @@ export class AuditController {
 
   @Get('checkpoint')
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'The newest signed checkpoint', description: `The C2SP tlog-checkpoint signed note and its parsed body. ${SCOPE_NOTE}` })
-  @ApiJsonResponse(200, checkpointViewSchema, 'The newest checkpoint')
+  @ApiOperation({
+    summary: 'The newest signed checkpoint',
+    description: `The C2SP tlog-checkpoint signed note and its parsed body; with \`Accept: text/plain\` the note alone, as log tooling reads it. ${SCOPE_NOTE}`,
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The newest checkpoint',
+    content: { 'application/json': { schema: openApiSchema(checkpointViewSchema) }, 'text/plain': { schema: { type: 'string' } } },
+  })
   @ApiProblems({ ...ACCESS_PROBLEMS, 404: [ErrorCode.NotFound] })
-  checkpoint(@CurrentPrincipal() principal: Principal): Promise<CheckpointView> {
-    return this.audit.checkpoint(principal);
+  async checkpoint(
+    @CurrentPrincipal() principal: Principal,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CheckpointView | string> {
+    const view = await this.audit.checkpoint(principal);
+    if (!prefersPlainText(accept)) return view;
+    void reply.type('text/plain; charset=utf-8');
+    return view.note;
   }
 
   @Get('public-key')
