@@ -6,7 +6,7 @@ import { antiRollbackSchema, checkProfileCertificates, keyCertificateFields, pro
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
 
 /** Access rights an API key can hold. */
-export const API_SCOPES = ['sign', 'read', 'batch', 'admin', 'operator'] as const;
+export const API_SCOPES = ['sign', 'read', 'batch', 'admin', 'operator', 'audit'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const PROFILE_STATES = ['active', 'revoked'] as const;

@@ -1,5 +1,6 @@
 export * from './merkle-hash';
 export * from './compact-range';
+export * from './merkle-levels';
 export * from './proofs';
 export * from './log-entry';
 export * from './signed-note';

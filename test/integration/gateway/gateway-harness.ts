@@ -29,6 +29,10 @@ export interface HarnessIdentities {
   tokenAReadOnly: string;
   /** Tenant B, scopes sign+read, profile b-only. */
   tokenB: string;
+  /** Tenant A, scope audit only (its own transparency log entries). */
+  tokenAAudit: string;
+  /** Tenant B, scope operator (every tenant, read-only). */
+  tokenOperator: string;
 }
 
 /** Profiles of the harness configuration. */
@@ -39,7 +43,10 @@ export const PROFILES = {
   tenantBOnly: 'b-only',
 } as const;
 
-function configYaml(ids: HarnessIdentities, pkcs11Module: string): string {
+/** Extra top-level sections of the harness configuration (e.g. `transparency_log`). */
+export type HarnessConfigExtras = Record<string, unknown>;
+
+function configYaml(ids: HarnessIdentities, pkcs11Module: string, extras: HarnessConfigExtras = {}): string {
   const hsmKey = (label: string) => ({
     provider: 'pkcs11',
     module: pkcs11Module,
@@ -66,7 +73,10 @@ function configYaml(ids: HarnessIdentities, pkcs11Module: string): string {
       },
       { id: 'a-viewer', token_sha256: hashApiToken(ids.tokenAReadOnly), tenant: ids.tenantA, profiles: ['*'], scopes: ['read'] },
       { id: 'b-ci', token_sha256: hashApiToken(ids.tokenB), tenant: ids.tenantB, profiles: [PROFILES.tenantBOnly], scopes: ['sign', 'read'] },
+      { id: 'a-audit', token_sha256: hashApiToken(ids.tokenAAudit), tenant: ids.tenantA, profiles: ['*'], scopes: ['audit'] },
+      { id: 'ops', token_sha256: hashApiToken(ids.tokenOperator), tenant: ids.tenantB, profiles: ['*'], scopes: ['operator'] },
     ],
+    ...extras,
   });
 }
 
@@ -104,8 +114,8 @@ export function gatewayTestEnv(configPath: string, prefix: string): Record<strin
   };
 }
 
-/** Writes the two-tenant configuration into a temp dir; returns its path and identities. */
-export function writeHarnessConfig(): { dir: string; configPath: string; ids: HarnessIdentities } {
+/** Writes the two-tenant configuration into a temp dir; returns its path and identities. `extras(dir)` adds sections. */
+export function writeHarnessConfig(extras?: (dir: string) => HarnessConfigExtras): { dir: string; configPath: string; ids: HarnessIdentities } {
   const suffix = uniqueSuffix();
   const ids: HarnessIdentities = {
     tenantA: `acme-${suffix}`,
@@ -113,16 +123,21 @@ export function writeHarnessConfig(): { dir: string; configPath: string; ids: Ha
     tokenA: `fsk_a_${randomBytes(24).toString('base64url')}`,
     tokenAReadOnly: `fsk_r_${randomBytes(24).toString('base64url')}`,
     tokenB: `fsk_b_${randomBytes(24).toString('base64url')}`,
+    tokenAAudit: `fsk_au_${randomBytes(24).toString('base64url')}`,
+    tokenOperator: `fsk_op_${randomBytes(24).toString('base64url')}`,
   };
   const dir = mkdtempSync(join(requireTestEnv('tmpRoot'), 'gateway-'));
   const configPath = join(dir, 'fleetsign.yaml');
-  writeFileSync(configPath, configYaml(ids, requireTestEnv('pkcs11Module')));
+  writeFileSync(configPath, configYaml(ids, requireTestEnv('pkcs11Module'), extras?.(dir)));
   return { dir, configPath, ids };
 }
 
 /** Starts a gateway in this process with the harness configuration. */
-export async function startGatewayHarness(extraEnv: Record<string, string> = {}): Promise<GatewayHarness> {
-  const { dir, configPath, ids } = writeHarnessConfig();
+export async function startGatewayHarness(
+  extraEnv: Record<string, string> = {},
+  configExtras?: (dir: string) => HarnessConfigExtras,
+): Promise<GatewayHarness> {
+  const { dir, configPath, ids } = writeHarnessConfig(configExtras);
   const prefix = `{fst-gw-${uniqueSuffix()}}`;
   const env = { ...gatewayTestEnv(configPath, prefix), ...extraEnv };
   const gateway = await createGateway({ env, logLevel: 'silent' });

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { FleetSignConfig } from '@fleetsign/config';
+import { AuditController } from '../audit/audit.controller';
+import { AuditService } from '../audit/audit.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
 import { BatchStore } from '../batches/batch-store';
@@ -40,6 +42,7 @@ export class GatewayModule {
         ProfilesController,
         ConsolePageController,
         ConsoleController,
+        AuditController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
@@ -58,6 +61,7 @@ export class GatewayModule {
         BatchesService,
         ProfilesService,
         ConsoleService,
+        AuditService,
         { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };

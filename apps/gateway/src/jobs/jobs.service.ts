@@ -13,6 +13,7 @@ import {
 } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
@@ -54,6 +55,7 @@ export class JobsService {
     private readonly settings: GatewaySettings,
     private readonly intents: UploadIntents,
     private readonly metrics: GatewayMetrics,
+    private readonly audit: AuditService,
   ) {}
 
   /** Link to a job's state. */
@@ -139,7 +141,9 @@ export class JobsService {
         delivery && { state: delivery.state, attemptsMade: delivery.job.attemptsMade, failedReason: delivery.job.failedReason },
       );
     }
-    return buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });
+    const view = buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });
+    if (view.result) view.result.log = await this.audit.completeReceipt(view.result.log);
+    return view;
   }
 
   private checkSourceKey(principal: Principal, key: string): string {

@@ -154,3 +154,36 @@ export interface ProfilePublicKeysView {
     keyDigestEfuse: string;
   }>;
 }
+
+/** `GET /v1/audit/checkpoint` answer (and a proof's checkpoint). */
+export interface AuditCheckpointView {
+  origin: string;
+  size: number;
+  rootHash: string;
+  /** The C2SP signed note. */
+  note: string;
+}
+
+/** `GET /v1/audit/public-key` answer. */
+export interface AuditPublicKeyView {
+  origin?: string;
+  publicKeyPem: string;
+}
+
+/** `GET /v1/audit/entries` answer; entries are checked against the log entry schema by the caller. */
+export interface AuditEntriesPage {
+  start: number;
+  end: number;
+  treeSize: number;
+  entries: unknown[];
+}
+
+/** `GET /v1/audit/proofs/{jobId}` answer. */
+export interface AuditProofView {
+  jobId: string;
+  index: number;
+  leafHash: string;
+  entry: unknown;
+  checkpoint?: AuditCheckpointView;
+  inclusionProof?: string[];
+}

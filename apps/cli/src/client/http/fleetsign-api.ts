@@ -1,5 +1,9 @@
 import type {
   Accepted,
+  AuditCheckpointView,
+  AuditEntriesPage,
+  AuditProofView,
+  AuditPublicKeyView,
   BatchItemView,
   BatchItemsPage,
   BatchView,
@@ -13,6 +17,9 @@ import { ServiceClient, type ServiceClientOptions } from './service-client';
 
 /** Largest page the items route serves. */
 export const ITEMS_PAGE_LIMIT = 1000;
+
+/** Largest page of transparency log entries the audit route serves. */
+export const AUDIT_PAGE_LIMIT = 1000;
 
 /** The FleetSign HTTP API (v1) as the client uses it. */
 export class FleetSignApi {
@@ -96,5 +103,28 @@ export class FleetSignApi {
       path: `/v1/profiles/${encodeURIComponent(profile)}/public-keys`,
       idempotent: true,
     });
+  }
+
+  /** The transparency log's newest signed checkpoint. */
+  auditCheckpoint(): Promise<AuditCheckpointView> {
+    return this.http.request({ method: 'GET', path: '/v1/audit/checkpoint', idempotent: true });
+  }
+
+  auditPublicKey(): Promise<AuditPublicKeyView> {
+    return this.http.request({ method: 'GET', path: '/v1/audit/public-key', idempotent: true });
+  }
+
+  /** Log entries [start, end) the key may see (at most AUDIT_PAGE_LIMIT). */
+  auditEntries(start: number, end: number): Promise<AuditEntriesPage> {
+    return this.http.request({ method: 'GET', path: `/v1/audit/entries?start=${start}&end=${end}`, idempotent: true });
+  }
+
+  /** RFC 9162 consistency proof between two tree sizes. */
+  auditConsistency(from: number, to: number): Promise<{ from: number; to: number; proof: string[] }> {
+    return this.http.request({ method: 'GET', path: `/v1/audit/consistency?from=${from}&to=${to}`, idempotent: true });
+  }
+
+  auditProof(jobId: string): Promise<AuditProofView> {
+    return this.http.request({ method: 'GET', path: `/v1/audit/proofs/${encodeURIComponent(jobId)}`, idempotent: true });
   }
 }

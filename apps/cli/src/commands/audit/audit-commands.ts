@@ -10,29 +10,32 @@ import {
   verifyLog,
 } from '@fleetsign/tlog';
 import type { CommandContext, CommandRegistration } from '../../command-context';
-import { ClientExit, EXIT_ITEMS_FAILED } from '../../client/client-exit';
-import { type OfflineLogFlags, openOfflineLog, readUserFile } from './offline-log';
+import { ClientExit, EXIT_OK } from '../../client/client-exit';
+import type { ClientRuntime } from '../../client/client-runtime';
+import { openSession } from '../../client/client-session';
+import type { ConnectionFlags } from '../../client/connection';
+import { runClientCommand } from '../../client/run-client-command';
+import { withConnectionOptions } from '../client/client-options';
+import { type AuditedLog, type OfflineLogFlags, openOfflineLog, readUserFile } from './offline-log';
+import { EXIT_NOT_VERIFIED, notVerified } from './audit-verdict';
+import { LogNotVerified, openOnlineLog } from './online-log';
+import { proveOnline } from './prove-online';
 
-/** Exit code when the log (or a proof) does not verify. */
-const EXIT_NOT_VERIFIED = EXIT_ITEMS_FAILED;
+/** Options of every `audit` subcommand: an fs store folder (offline) or the service (online). */
+type AuditFlags = Partial<OfflineLogFlags> & ConnectionFlags & { logPrefix: string };
 
-function withOfflineOptions(command: Command): Command {
-  return command
-    .requiredOption('--store-dir <dir>', 'folder of an fs object store holding the log (FLEETSIGN_FS_ROOT)')
-    .option('--log-prefix <prefix>', "folder of the log in the store (transparency_log.store_prefix)", 'log/')
-    .option('--log-key <pem>', "the log's public key (default: the one published in the store)")
-    .option('--origin <origin>', "the log's origin (default: that of the newest checkpoint in the store)");
-}
-
-/** Prints one line on stderr and ends the command with exit code 1. */
-function notVerified(context: CommandContext, reason: string): never {
-  context.io.stderr(`audit: ${reason}\n`);
-  throw new ClientExit(EXIT_NOT_VERIFIED);
+function withLogOptions(command: Command): Command {
+  return withConnectionOptions(
+    command
+      .option('--store-dir <dir>', 'read the log offline from this fs object store folder (FLEETSIGN_FS_ROOT); default: online from the service')
+      .option('--log-prefix <prefix>', 'folder of the log in the store (transparency_log.store_prefix; offline only)', 'log/')
+      .option('--log-key <pem>', "the log's public key (default: the one the store or the service publishes)")
+      .option('--origin <origin>', "the log's origin (default: that of the newest checkpoint)"),
+  );
 }
 
 /** `audit verify`: recomputes the whole log, checks every checkpoint, and optionally that it extends a trusted one. */
-async function verify(context: CommandContext, flags: OfflineLogFlags & { trustedCheckpoint?: string }): Promise<void> {
-  const log = await openOfflineLog(flags);
+async function verify(context: CommandContext, log: AuditedLog, flags: { trustedCheckpoint?: string }): Promise<void> {
   const trustedCheckpoint = flags.trustedCheckpoint ? await readUserFile(flags.trustedCheckpoint, 'the trusted checkpoint') : undefined;
   const verdict = await verifyLog(log.objects, { origin: log.origin, publicKey: log.publicKey, ...(trustedCheckpoint !== undefined ? { trustedCheckpoint } : {}) }, log.layout);
   if (!verdict.ok) notVerified(context, verdict.reason);
@@ -41,8 +44,7 @@ async function verify(context: CommandContext, flags: OfflineLogFlags & { truste
 }
 
 /** `audit checkpoint`: the newest checkpoint, after checking its signature. */
-async function checkpoint(context: CommandContext, flags: OfflineLogFlags & { out?: string }): Promise<void> {
-  const log = await openOfflineLog(flags);
+async function checkpoint(context: CommandContext, log: AuditedLog, flags: { out?: string }): Promise<void> {
   if (log.latestCheckpoint === undefined) notVerified(context, 'the log has no checkpoint yet');
   try {
     openCheckpoint(log.latestCheckpoint, { origin: log.origin, publicKey: log.publicKey });
@@ -53,9 +55,8 @@ async function checkpoint(context: CommandContext, flags: OfflineLogFlags & { ou
   else context.io.stdout(log.latestCheckpoint);
 }
 
-/** `audit prove JOB_ID`: the job's entry and its inclusion proof in a checkpoint, verified. */
-async function prove(context: CommandContext, jobId: string, flags: OfflineLogFlags & { checkpoint?: string }): Promise<void> {
-  const log = await openOfflineLog(flags);
+/** `audit prove JOB_ID` offline: the job's entry and its inclusion proof in a checkpoint, verified. */
+async function prove(context: CommandContext, log: AuditedLog, jobId: string, flags: { checkpoint?: string }): Promise<void> {
   const note = flags.checkpoint ? await readUserFile(flags.checkpoint, 'the checkpoint') : log.latestCheckpoint;
   if (note === undefined) notVerified(context, 'the log has no checkpoint yet; pass --checkpoint FILE');
   let tree;
@@ -79,26 +80,70 @@ async function prove(context: CommandContext, jobId: string, flags: OfflineLogFl
   );
 }
 
-/** `fleetsign audit verify | checkpoint | prove`, over a log in an fs object store folder. */
-export const registerAudit: CommandRegistration = (program, context) => {
-  const audit = program.command('audit').description('Verify the FleetSign transparency log (offline, over an fs object store folder).');
-  withOfflineOptions(
-    audit
-      .command('verify')
-      .description('Recompute the log from all entries, check every entry sequence and checkpoint signature; exit 1 with the reason when something does not hold.')
-      .option('--trusted-checkpoint <file>', 'a checkpoint saved earlier: also prove the log is an append-only extension of it'),
-  ).action((flags: OfflineLogFlags & { trustedCheckpoint?: string }) => verify(context, flags));
-  withOfflineOptions(
-    audit.command('checkpoint').description('Print (or --out FILE) the newest signed checkpoint, after checking its signature.').option('-o, --out <file>', 'write the checkpoint here'),
-  ).action((flags: OfflineLogFlags & { out?: string }) => checkpoint(context, flags));
-  withOfflineOptions(
-    audit
-      .command('prove')
-      .description("Prove a job's entry is in a checkpoint (default: the newest).")
-      .argument('<jobId>', 'the job id')
-      .option('--checkpoint <file>', 'a checkpoint saved earlier'),
-  ).action((jobId: string, flags: OfflineLogFlags & { checkpoint?: string }) => {
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(jobId)) throw new FleetSignError(ErrorCode.InvalidArgument, `"${jobId}" is not a job id`);
-    return prove(context, jobId, flags);
+/**
+ * Runs a subcommand over the log of `--store-dir`, or online through the service with
+ * the client's connection (FLEETSIGN_URL / FLEETSIGN_API_KEY); exit 1 when something
+ * does not verify, 2 when the log cannot be read.
+ */
+function runAudit(
+  context: CommandContext,
+  runtime: ClientRuntime,
+  flags: AuditFlags,
+  body: (log: AuditedLog) => Promise<void>,
+  online?: (session: ReturnType<typeof openSession>) => Promise<void>,
+): Promise<void> {
+  if (flags.storeDir !== undefined) {
+    return openOfflineLog({ ...flags, storeDir: flags.storeDir }).then(body);
+  }
+  return runClientCommand(context, runtime, async (call) => {
+    try {
+      const session = openSession(flags, context, runtime, call);
+      if (online) await online(session);
+      else await body(await openOnlineLog(session.api, flags));
+      return EXIT_OK;
+    } catch (err) {
+      if (err instanceof LogNotVerified) {
+        context.io.stderr(`audit: ${err.message}\n`);
+        return EXIT_NOT_VERIFIED;
+      }
+      if (err instanceof ClientExit) return err.exitCode;
+      throw err;
+    }
   });
-};
+}
+
+/** `fleetsign audit verify | checkpoint | prove`, offline over an fs store folder or online through the service. */
+export function auditCommand(runtime: ClientRuntime = {}): CommandRegistration {
+  return (program, context) => {
+    const audit = program
+      .command('audit')
+      .description('Verify the FleetSign transparency log (online through the service, or offline with --store-dir over an fs object store folder).');
+    withLogOptions(
+      audit
+        .command('verify')
+        .description('Recompute the log from all entries, check every entry sequence and checkpoint signature; exit 1 with the reason when something does not hold (online: needs the operator scope).')
+        .option('--trusted-checkpoint <file>', 'a checkpoint saved earlier: also prove the log is an append-only extension of it'),
+    ).action((flags: AuditFlags & { trustedCheckpoint?: string }) => runAudit(context, runtime, flags, (log) => verify(context, log, flags)));
+    withLogOptions(
+      audit.command('checkpoint').description('Print (or --out FILE) the newest signed checkpoint, after checking its signature.').option('-o, --out <file>', 'write the checkpoint here'),
+    ).action((flags: AuditFlags & { out?: string }) =>
+      runAudit(context, runtime, flags, (log) => checkpoint(context, log, flags), async (session) => {
+        // The checkpoint alone: no entries need reading.
+        await checkpoint(context, await openOnlineLog(session.api, flags, { entries: false }), flags);
+      }),
+    );
+    withLogOptions(
+      audit
+        .command('prove')
+        .description("Prove a job's entry is in a checkpoint (default: the newest).")
+        .argument('<jobId>', 'the job id')
+        .option('--checkpoint <file>', 'a checkpoint saved earlier'),
+    ).action((jobId: string, flags: AuditFlags & { checkpoint?: string }) => {
+      if (!/^[A-Za-z0-9_-]{1,128}$/.test(jobId)) throw new FleetSignError(ErrorCode.InvalidArgument, `"${jobId}" is not a job id`);
+      return runAudit(context, runtime, flags, (log) => prove(context, log, jobId, flags), (session) => proveOnline(context, session.api, jobId, flags));
+    });
+  };
+}
+
+/** The audit commands as the `fleetsign` binary runs them. */
+export const registerAudit: CommandRegistration = auditCommand();

@@ -14,8 +14,8 @@ export interface OfflineLogFlags {
   origin?: string;
 }
 
-/** A log in an fs object store folder, read-only, and what the auditor trusts about it. */
-export interface OfflineLog {
+/** A log to audit (an fs store folder, or the service's pages held in memory), read-only, and what the auditor trusts about it. */
+export interface AuditedLog {
   objects: ObjectSource;
   layout: LogLayout;
   publicKey: KeyObject;
@@ -33,8 +33,17 @@ export async function readUserFile(path: string, what: string): Promise<string> 
   }
 }
 
+/** The log's public key from PEM; INVALID_ARGUMENT when it is not one. */
+export function parseLogPublicKey(pem: string): KeyObject {
+  try {
+    return createPublicKey(pem);
+  } catch {
+    throw new FleetSignError(ErrorCode.InvalidArgument, 'the log public key is not a PEM public key');
+  }
+}
+
 /** Opens the log of an fs store folder (as the fs driver lays it out) without writing to it. */
-export async function openOfflineLog(flags: OfflineLogFlags): Promise<OfflineLog> {
+export async function openOfflineLog(flags: OfflineLogFlags): Promise<AuditedLog> {
   // Presigning is never used here; the driver only needs a secret to be constructed.
   const store = new FsObjectStore({ root: flags.storeDir, publicBaseUrl: 'http://127.0.0.1/', signingSecret: randomBytes(32).toString('hex') });
   const objects = objectSource(store, MAX_LOG_OBJECT_BYTES);
@@ -43,12 +52,7 @@ export async function openOfflineLog(flags: OfflineLogFlags): Promise<OfflineLog
   if (pem === undefined) {
     throw new FleetSignError(ErrorCode.InvalidArgument, `no log public key: ${layout.publicKeyKey} is not in ${flags.storeDir}; pass --log-key PEM`);
   }
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey(pem);
-  } catch {
-    throw new FleetSignError(ErrorCode.InvalidArgument, 'the log public key is not a PEM public key');
-  }
+  const publicKey = parseLogPublicKey(pem);
   const latestCheckpoint = (await objects.read(layout.latestCheckpointKey))?.toString('utf8');
   const origin = flags.origin ?? (latestCheckpoint !== undefined ? originOf(latestCheckpoint) : undefined);
   if (origin === undefined) throw new FleetSignError(ErrorCode.InvalidArgument, 'the store holds no checkpoint to take the log origin from; pass --origin');

@@ -1,0 +1,175 @@
+import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
+import type { ObjectStore } from '@fleetsign/storage';
+import {
+  CompactRange,
+  decodeLogGroup,
+  decodeLogJobPointer,
+  entryLeafHash,
+  type LogEntry,
+  type LogGroup,
+  LogLayout,
+  MAX_LOG_OBJECT_BYTES,
+  MerkleLevels,
+  parseCheckpoint,
+} from '@fleetsign/tlog';
+
+const MAX_POINTER_BYTES = 1024;
+const MAX_NOTE_BYTES = 64 * 1024;
+
+/** A signed checkpoint as stored, with its parsed body (the signature is for the client to check). */
+export interface StoredCheckpoint {
+  note: string;
+  size: number;
+  rootHash: Buffer;
+  origin: string;
+}
+
+/** An entry of the log with its leaf hash. */
+export interface LocatedEntry {
+  entry: LogEntry;
+  leafHash: Buffer;
+}
+
+/**
+ * The gateway's read-only view of the log in the object store. Groups are create-only, so
+ * what was read once stays true: the reader keeps every subtree hash (MerkleLevels) and the
+ * start of every group, and on each request only looks for the group after the last one it
+ * knows (one object read when nothing was appended). Proofs then need no entry reads at all.
+ */
+export class AuditLogReader {
+  private readonly tree = new MerkleLevels();
+  /** The right edge of the same tree, to check each group's stored range cheaply. */
+  private range = CompactRange.empty();
+  private readonly groupStarts: number[] = [];
+  private catchingUp?: Promise<void>;
+
+  constructor(
+    private readonly store: ObjectStore,
+    readonly layout: LogLayout,
+  ) {}
+
+  /** Leaves known so far (call `catchUp` first for the current size). */
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get rangeHasher() {
+    return this.tree.rangeHasher();
+  }
+
+  /** Reads the groups appended since the last call; concurrent callers share one pass. */
+  catchUp(): Promise<void> {
+    this.catchingUp ??= this.readNewGroups().finally(() => {
+      this.catchingUp = undefined;
+    });
+    return this.catchingUp;
+  }
+
+  private async readNewGroups(): Promise<void> {
+    for (;;) {
+      const group = await this.readGroup(this.tree.size);
+      if (!group) return;
+      // Checked before the tree takes the leaves, so a corrupt group never enters the cache.
+      const leaves = group.entries.map(entryLeafHash);
+      const after = this.range.clone();
+      for (const leaf of leaves) after.append(leaf);
+      if (!group.rangeAfter.root().equals(after.root())) {
+        throw new FleetSignError(ErrorCode.Internal, `transparency log group at ${group.start} does not match its entries`);
+      }
+      for (const leaf of leaves) this.tree.append(leaf);
+      this.range = after;
+      this.groupStarts.push(group.start);
+    }
+  }
+
+  /** The group starting at `start`; undefined when none does. */
+  private async readGroup(start: number): Promise<LogGroup | undefined> {
+    const key = this.layout.groupKey(start);
+    const data = await this.readObject(key, MAX_LOG_OBJECT_BYTES);
+    if (!data) return undefined;
+    try {
+      const group = decodeLogGroup(data);
+      if (group.start !== start) throw new Error(`it says it starts at ${group.start}`);
+      return group;
+    } catch (err) {
+      throw new FleetSignError(ErrorCode.Internal, `transparency log object ${key} is corrupt: ${(err as Error).message}`);
+    }
+  }
+
+  private async readObject(key: string, maxBytes: number): Promise<Buffer | undefined> {
+    try {
+      return await this.store.getBuffer(key, maxBytes);
+    } catch (err) {
+      if (isFleetSignError(err, ErrorCode.SourceNotFound)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Entries [start, end) of the known log (end clamped to its size): reads only the groups that hold them. */
+  async entries(start: number, end: number): Promise<LogEntry[]> {
+    const stop = Math.min(end, this.tree.size);
+    const entries: LogEntry[] = [];
+    let i = this.groupIndexOf(start);
+    while (i >= 0 && i < this.groupStarts.length && this.groupStarts[i] < stop) {
+      const group = await this.readGroup(this.groupStarts[i]);
+      if (!group) throw new FleetSignError(ErrorCode.Internal, `transparency log group at ${this.groupStarts[i]} disappeared`);
+      entries.push(...group.entries.filter((entry) => entry.seq >= start && entry.seq < stop));
+      i++;
+    }
+    return entries;
+  }
+
+  /** Index in groupStarts of the group holding leaf `seq` (binary search); -1 past the end. */
+  private groupIndexOf(seq: number): number {
+    if (seq >= this.tree.size) return -1;
+    let lo = 0;
+    let hi = this.groupStarts.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (this.groupStarts[mid] <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The entry of job `jobId` through its pointer object (two reads); undefined when the log has none. */
+  async findJob(jobId: string): Promise<LocatedEntry | undefined> {
+    const pointerData = await this.readObject(this.layout.jobKey(jobId), MAX_POINTER_BYTES);
+    if (!pointerData) return undefined;
+    const pointer = decodeLogJobPointer(pointerData);
+    const group = await this.readGroup(pointer.group);
+    const entry = group?.entries[pointer.seq - pointer.group];
+    if (!entry || entry.jobId !== jobId) {
+      throw new FleetSignError(ErrorCode.Internal, `transparency log pointer of job ${jobId} does not lead to its entry`);
+    }
+    return { entry, leafHash: entryLeafHash(entry) };
+  }
+
+  /** The newest checkpoint, when one was written. */
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.readCheckpoint(this.layout.latestCheckpointKey);
+  }
+
+  /** The checkpoint of `size` entries, when one was written. */
+  checkpointOf(size: number): Promise<StoredCheckpoint | undefined> {
+    return this.readCheckpoint(this.layout.checkpointKey(size));
+  }
+
+  private async readCheckpoint(key: string): Promise<StoredCheckpoint | undefined> {
+    const data = await this.readObject(key, MAX_NOTE_BYTES);
+    if (!data) return undefined;
+    const note = data.toString('utf8');
+    const bodyEnd = note.indexOf('\n\n');
+    try {
+      const checkpoint = parseCheckpoint(bodyEnd < 0 ? note : note.slice(0, bodyEnd + 1));
+      return { note, ...checkpoint };
+    } catch (err) {
+      throw new FleetSignError(ErrorCode.Internal, `transparency log checkpoint ${key} is malformed: ${(err as Error).message}`);
+    }
+  }
+
+  /** The log's public key (SPKI PEM), when a signer published it. */
+  async publicKeyPem(): Promise<string | undefined> {
+    return (await this.readObject(this.layout.publicKeyKey, MAX_NOTE_BYTES))?.toString('utf8');
+  }
+}

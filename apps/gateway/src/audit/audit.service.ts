@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FleetSignConfig } from '@fleetsign/config';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import type { SignJobLogReceipt } from '@fleetsign/queue';
+import type { ObjectStore } from '@fleetsign/storage';
+import { consistencyProof, inclusionProof, LogLayout } from '@fleetsign/tlog';
+import { hasScope, type Principal } from '../auth/principal';
+import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
+import { AuditLogReader, type LocatedEntry, type StoredCheckpoint } from './audit-log-reader';
+import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
+
+/** Job ids as the service hands them out (`job_…`, batch items included). */
+const JOB_ID = /^job_[A-Za-z0-9_-]{1,128}$/;
+
+/** Whose entries a caller may see: every tenant's (operator) or one tenant's (audit). */
+type AuditReach = { all: true } | { all: false; tenant: string };
+
+function reachOf(principal: Principal): AuditReach {
+  if (hasScope(principal, 'operator')) return { all: true };
+  if (hasScope(principal, 'audit')) return { all: false, tenant: principal.tenant };
+  throw new FleetSignError(ErrorCode.Forbidden, 'This API key lacks the "audit" scope', { scope: 'audit' });
+}
+
+function mayRead(reach: AuditReach, tenant: string): boolean {
+  return reach.all || reach.tenant === tenant;
+}
+
+function checkpointView(checkpoint: StoredCheckpoint): CheckpointView {
+  return { origin: checkpoint.origin, size: checkpoint.size, rootHash: checkpoint.rootHash.toString('base64'), note: checkpoint.note };
+}
+
+const hex = (hashes: Buffer[]) => hashes.map((h) => h.toString('hex'));
+
+/** The transparency log over HTTP, read-only, within the caller's reach. */
+@Injectable()
+export class AuditService {
+  private readonly reader: AuditLogReader;
+
+  constructor(
+    @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
+    @Inject(OBJECT_STORE) store: ObjectStore,
+  ) {
+    this.reader = new AuditLogReader(store, new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
+  }
+
+  async checkpoint(principal: Principal): Promise<CheckpointView> {
+    reachOf(principal);
+    const latest = await this.reader.latestCheckpoint();
+    if (!latest) throw new FleetSignError(ErrorCode.NotFound, 'The transparency log has no checkpoint yet');
+    return checkpointView(latest);
+  }
+
+  async publicKey(principal: Principal): Promise<PublicKeyView> {
+    reachOf(principal);
+    const publicKeyPem = await this.reader.publicKeyPem();
+    if (publicKeyPem === undefined) throw new FleetSignError(ErrorCode.NotFound, 'No signer has published the log public key yet');
+    const origin = this.fleet.transparencyLog?.origin;
+    return { ...(origin !== undefined ? { origin } : {}), publicKeyPem };
+  }
+
+  async entries(principal: Principal, start: number, end: number): Promise<EntriesPage> {
+    const reach = reachOf(principal);
+    await this.reader.catchUp();
+    const treeSize = this.reader.size;
+    const entries = (await this.reader.entries(start, end)).filter((entry) => mayRead(reach, entry.tenant));
+    return { start, end: Math.max(start, Math.min(end, treeSize)), treeSize, entries };
+  }
+
+  /** The job's entry and, when a checkpoint covers it, its inclusion proof; another tenant's job is 404. */
+  async proof(principal: Principal, jobId: string): Promise<InclusionView> {
+    const reach = reachOf(principal);
+    // Only ids the service hands out name an object; anything else has no entry (and never reaches the store).
+    const found = JOB_ID.test(jobId) ? await this.reader.findJob(jobId) : undefined;
+    if (!found || !mayRead(reach, found.entry.tenant)) throw new FleetSignError(ErrorCode.NotFound, `Job ${jobId} has no entry in the transparency log`);
+    return this.withProof(found);
+  }
+
+  /** `log.checkpoint` and `log.inclusionProof` of a job result: the proof against the newest checkpoint, when it covers `index`. */
+  async receiptProof(index: number): Promise<{ checkpoint: CheckpointView; inclusionProof: string[] } | undefined> {
+    const latest = await this.reader.latestCheckpoint();
+    if (!latest || latest.size <= index) return undefined;
+    await this.covering(latest);
+    return { checkpoint: checkpointView(latest), inclusionProof: hex(inclusionProof(index, latest.size, this.reader.rangeHasher)) };
+  }
+
+  /** A job result's receipt with the newest checkpoint and its inclusion proof once one covers it (the signer's own, when it gave one). */
+  async completeReceipt(receipt: SignJobLogReceipt): Promise<SignJobLogReceipt> {
+    if (receipt.checkpoint !== undefined) return receipt;
+    const proof = await this.receiptProof(receipt.index);
+    return proof ? { ...receipt, checkpoint: proof.checkpoint.note, inclusionProof: proof.inclusionProof } : receipt;
+  }
+
+  private async withProof(found: LocatedEntry): Promise<InclusionView> {
+    const { entry, leafHash } = found;
+    const base: InclusionView = { jobId: entry.jobId, index: entry.seq, leafHash: leafHash.toString('hex'), entry };
+    const receipt = await this.receiptProof(entry.seq);
+    return receipt ? { ...base, ...receipt } : base;
+  }
+
+  async consistency(principal: Principal, from: number, to: number): Promise<ConsistencyView> {
+    reachOf(principal);
+    await this.reader.catchUp();
+    if (to > this.reader.size) {
+      throw new FleetSignError(ErrorCode.NotFound, `The transparency log has ${this.reader.size} entries, fewer than ${to}`);
+    }
+    return { from, to, proof: hex(consistencyProof(from, to, this.reader.rangeHasher)) };
+  }
+
+  /** Makes sure the reader knows the tree of a checkpoint; a checkpoint past the groups is a broken log. */
+  private async covering(checkpoint: StoredCheckpoint): Promise<void> {
+    if (this.reader.size < checkpoint.size) await this.reader.catchUp();
+    if (this.reader.size < checkpoint.size) {
+      throw new FleetSignError(ErrorCode.Internal, `The transparency log checkpoint of ${checkpoint.size} entries is past its ${this.reader.size} entries`);
+    }
+  }
+}
