@@ -138,7 +138,14 @@ export async function initInstallation(options: InitOptions, context: CommandCon
       profiles: token.profiles,
       tenant: TENANT,
       webhookSecretFile: layout.webhookSecretFile,
-      apiKey: { id: API_KEY_ID, description: 'fleetsign init', tokenSha256: api.tokenSha256, scopes: ['sign', 'batch', 'read'] },
+      // The one key of a local installation is also its operator's: it reads the whole
+      // transparency log (`fleetsign audit verify`) and opens the console.
+      apiKey: {
+        id: API_KEY_ID,
+        description: 'fleetsign init',
+        tokenSha256: api.tokenSha256,
+        scopes: ['sign', 'batch', 'read', 'audit', 'operator'],
+      },
       transparencyLog: { origin: INSTALL_LOG_ORIGIN, key: { pemFile: layout.logKeyFile } },
     });
     await writeFileAtomic(layout.configFile, yaml, { mode: 0o600 });

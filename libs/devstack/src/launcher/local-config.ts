@@ -32,7 +32,7 @@ export interface LocalConfigInput {
     description?: string;
     /** Hex SHA-256 of the bearer token; the token itself is never written here. */
     tokenSha256: string;
-    scopes: readonly ('sign' | 'batch' | 'read')[];
+    scopes: readonly ('sign' | 'batch' | 'read' | 'audit' | 'operator')[];
   };
   /** The transparency log: its origin and checkpoint key (a key of the token by label, or a PEM file). */
   transparencyLog?: {
