@@ -30,6 +30,7 @@ export interface ChaosStack {
   redisPrefix: string;
   /** SIGKILLs Redis (no final save), keeps it down for `downMs`, then restarts it on the same port and folder (AOF replay). */
   crashRedis(downMs: number): Promise<void>;
+  /** Stops the services, the store client and Redis. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -67,8 +68,12 @@ export async function startChaosStack(root: string, dir: string): Promise<ChaosS
     // Retries at most 1 s apart: a part that comes back is used again within a second.
     roleEnv: { signer: { FLEETSIGN_RETRY_MAX_DELAY_MS: '1000' } },
     restart: { ...DEFAULT_RESTART_POLICY, maxDelayMs: 2_000 },
+  }).catch(async (err: unknown) => {
+    await redis.stop();
+    throw err;
   });
   const store = createObjectStore({ driver: 'fs', root: storeRoot, publicBaseUrl: gatewayUrl, signingSecret });
+  let stopping: Promise<void> | undefined;
   return {
     fleet,
     config,
@@ -84,10 +89,13 @@ export async function startChaosStack(root: string, dir: string): Promise<ChaosS
       await new Promise((resolve) => setTimeout(resolve, downMs));
       redis = await startLocalRedis({ dir: redisDir, port: redis.port });
     },
-    async stop() {
-      await fleet.stop(20_000);
-      await store.close();
-      await redis.stop();
+    stop() {
+      stopping ??= (async () => {
+        await fleet.stop(20_000);
+        await store.close();
+        await redis.stop();
+      })();
+      return stopping;
     },
   };
 }

@@ -52,14 +52,20 @@ export function signerKills(count: number) {
     const kills: SignerKill[] = [];
     for (let i = 0; i < count; i++) {
       const signer = ctx.stack.fleet.signers[i % ctx.stack.fleet.signers.length];
-      // Never both signers down at once: the one killed last must be back first.
-      await Promise.all(ctx.stack.fleet.signers.map((s) => s.waitReady(60_000)));
       const active = await activeJobs(ctx);
       if (!active) break;
+      const restarts = signer.restarts;
       const killedAt = Date.now();
       await signer.kill();
       kills.push({ signer: signer.name, killedAt, activeJobIds: active });
       progress(`  killed ${signer.name} (SIGKILL) with ${active.length} jobs active in the queue`);
+      // Never both signers down at once: the launcher restarts this one before the next kill.
+      await pollUntil(async () => (signer.restarts > restarts ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        description: `the launcher to restart the ${signer.name}`,
+      });
+      await signer.waitReady(60_000);
     }
     return { fault: 'signer SIGKILL', injected: kills.length > 0, detail: `${kills.length} of ${count} kills`, kills };
   };

@@ -11,7 +11,7 @@ import { GatewayClient } from '../../bench/src/e2e/gateway-client';
 import { startWebhookReceiver } from '../../bench/src/e2e/webhook-receiver';
 import { BENCH_PROFILES, BENCH_TENANT } from '../../bench/src/stack/fleet-config';
 import { auditVerify } from './audit-verify';
-import { startChaosStack } from './chaos-stack';
+import { type ChaosStack, startChaosStack } from './chaos-stack';
 import { activeAgainAt, type FaultBatch, type FaultPhase, runFaultBatches } from './fault-batches';
 import { hsmOutage, redisCrash, signerKills, storeOutage } from './faults';
 import { renderChaosTable, type ChaosResults, writeChaosResults } from './report';
@@ -65,10 +65,26 @@ async function runChaos(options: ChaosOptions): Promise<number> {
   const root = findRepoRoot(__dirname);
   const output = resolve(options.output ?? join(root, 'chaos', 'results', 'latest.json'));
   const workDir = await mkdtemp(join(tmpdir(), 'fleetsign-chaos-'));
-  const batchSize = options.quick ? 75 : 1_000;
   const started = Date.now();
   progress(`${options.quick ? 'quick' : 'full'} chaos run in ${workDir}`);
   const stack = await startChaosStack(root, workDir);
+  let results: ChaosResults;
+  try {
+    results = await runOnStack(root, workDir, stack, options, started);
+  } finally {
+    await stack.stop();
+  }
+  await writeChaosResults(output, results);
+  process.stdout.write(renderChaosTable(results));
+  if (options.keepWorkDir) progress(`work folder kept: ${workDir}`);
+  else await rm(workDir, { recursive: true, force: true });
+  progress(`done in ${results.durationSeconds} s; results in ${output}`);
+  return results.passed ? 0 : 1;
+}
+
+/** The batches under faults, then the checks of the record; the stack is stopped by the caller. */
+async function runOnStack(root: string, workDir: string, stack: ChaosStack, options: ChaosOptions, started: number): Promise<ChaosResults> {
+  const batchSize = options.quick ? 75 : 1_000;
   let batches: FaultBatch[];
   let receiverClose: (() => Promise<void>) | undefined;
   let publicKeys;
@@ -106,7 +122,6 @@ async function runChaos(options: ChaosOptions): Promise<number> {
   trust.origin = (await readFile(trust.checkpointFile, 'utf8')).split('\n')[0];
   progress('tampering with copies of the log');
   const tampering = await runTamperCases(root, stack.storeRoot, workDir, trust);
-  await stack.stop();
 
   const results: ChaosResults = {
     date: new Date().toISOString(),
@@ -132,12 +147,7 @@ async function runChaos(options: ChaosOptions): Promise<number> {
     (results.takeover.p99Ms ?? 0) < TAKEOVER_P99_BOUND_MS,
   ];
   results.passed = checks.every(Boolean);
-  await writeChaosResults(output, results);
-  process.stdout.write(renderChaosTable(results));
-  if (options.keepWorkDir) progress(`work folder kept: ${workDir}`);
-  else await rm(workDir, { recursive: true, force: true });
-  progress(`done in ${results.durationSeconds} s; results in ${output}`);
-  return results.passed ? 0 : 1;
+  return results;
 }
 
 async function main(): Promise<void> {
