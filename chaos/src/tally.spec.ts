@@ -31,6 +31,12 @@ describe('the chaos tally', () => {
       ['c', undefined],
     ]);
     expect(takeoverTimes(kills, again)).toEqual([8_000]);
+    // Killed with its signer twice: measured once, from the kill before it became active again.
+    const twice = [
+      { signer: 'signer', killedAt: 1_000, activeJobIds: ['a'] },
+      { signer: 'signer-2', killedAt: 4_000, activeJobIds: ['a'] },
+    ];
+    expect(takeoverTimes(twice, new Map([['a', 9_000]]))).toEqual([5_000]);
     expect(takeoverSummary([8_000, 2_000, 4_000])).toEqual({ samples: 3, p50Ms: 4_000, p99Ms: 8_000, maxMs: 8_000 });
     expect(takeoverSummary([])).toEqual({ samples: 0 });
   });

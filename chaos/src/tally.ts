@@ -63,17 +63,19 @@ export function countDuplicated(logJobIds: readonly string[], signedObjectJobIds
 /**
  * Takeover times: for each job active at a kill that became active again afterwards
  * (it was the killed signer's: the surviving signer's jobs simply finish), the time from
- * the kill to that moment.
+ * the last kill before that moment at which the job was active (a job taken over and
+ * killed again is measured from the second kill), one time per job.
  */
 export function takeoverTimes(kills: readonly SignerKill[], activeAgainAt: ActiveAgainAt): number[] {
-  const times: number[] = [];
+  const lastKillBefore = new Map<string, number>();
   for (const kill of kills) {
     for (const id of kill.activeJobIds) {
       const at = activeAgainAt.get(id);
-      if (at !== undefined && at >= kill.killedAt) times.push(at - kill.killedAt);
+      if (at === undefined || at < kill.killedAt) continue;
+      lastKillBefore.set(id, Math.max(lastKillBefore.get(id) ?? 0, kill.killedAt));
     }
   }
-  return times;
+  return [...lastKillBefore].map(([id, killedAt]) => activeAgainAt.get(id)! - killedAt);
 }
 
 /** p50, p99 and max of the takeover times. */
