@@ -48,6 +48,7 @@ module.exports = {
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/bench/**/*.spec.ts',
+        '<rootDir>/chaos/**/*.spec.ts',
         '<rootDir>/deploy/**/*.spec.ts',
       ],
     },
