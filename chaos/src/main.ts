@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { findRepoRoot } from '@fleetsign/devstack';
 import { objectSource } from '@fleetsign/storage';
 import { LogLayout, MAX_LOG_OBJECT_BYTES, verifyLog } from '@fleetsign/tlog';
-import { progress } from '../../bench/src/core/progress';
+import { progress, setProgressLabel } from '../../bench/src/core/progress';
 import { GatewayClient } from '../../bench/src/e2e/gateway-client';
 import { startWebhookReceiver } from '../../bench/src/e2e/webhook-receiver';
 import { BENCH_PROFILES, BENCH_TENANT } from '../../bench/src/stack/fleet-config';
@@ -151,6 +151,7 @@ async function runOnStack(root: string, workDir: string, stack: ChaosStack, opti
 }
 
 async function main(): Promise<void> {
+  setProgressLabel('chaos');
   let options: ChaosOptions;
   try {
     options = parseOptions(process.argv.slice(2));

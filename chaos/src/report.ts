@@ -55,7 +55,8 @@ export function renderChaosTable(results: ChaosResults): string {
         ? 'no job was taken over'
         : `p50 ${seconds(results.takeover.p50Ms)}, p99 ${seconds(results.takeover.p99Ms)} (${results.takeover.samples} jobs)`,
     ],
-    ['audit verify', `${results.audit.ok ? 'ok' : 'FAILED'}: ${results.audit.line}`],
+    // The CLI's own line starts with its verdict (`ok: …` or `audit: <reason>`).
+    ['audit verify', results.audit.ok ? results.audit.line : `FAILED: ${results.audit.line}`],
     ['tampering detected', `${detected}/${results.tampering.length}`],
     ...results.tampering.map((outcome): [string, string] => [`  ${outcome.name}`, `${outcome.detected ? 'detected' : 'NOT DETECTED'}: ${outcome.reason}`]),
     ['verdict', results.passed ? 'PASS' : 'FAIL'],
