@@ -1,12 +1,10 @@
-import { pollUntil, type ServiceProcess } from '@fleetsign/devstack';
+import { pollUntil } from '@fleetsign/devstack';
 import { buildEspImage } from '@fleetsign/secure-boot';
 import { SIGNER_PROCESS_ENV } from '../../apps/signer/src';
-import { requireTestEnv } from '../support/test-env';
-import { E2eStack } from './support/e2e-stack';
-import { type HeldRequest, type HoldingProxy, startHoldingProxy } from './support/holding-proxy';
-import { startService, waitForLogMessage } from './support/node-service';
+import { HeldSignerFleet } from './support/held-signer-fleet';
+import type { HeldRequest } from './support/holding-proxy';
 import { expectSignedWithPublishedKeys } from './support/signed-file-checks';
-import { download, type SigningClient } from './support/signing-client';
+import { download } from './support/signing-client';
 
 // A signer process killed with SIGKILL in the middle of a job. The kill lands at a known
 // point: the first signer reaches the object store through a proxy that withholds the
@@ -19,42 +17,18 @@ const ESP32_S3 = 9;
 const LOCK_DURATION_MS = 2_000;
 const STALLED_INTERVAL_MS = 1_000;
 
-const stack = E2eStack.create('crash', 's3', [{ name: 'release-rsa', scheme: 'sbv2-rsa3072', keys: ['rsa3072'] }]);
-const signers: ServiceProcess[] = [];
-let proxy: HoldingProxy;
-let client: SigningClient;
-
-/** What an operator sets for a signer process: the stack's settings, the token, fast stalled-job recovery. */
-function signerEnv(s3Endpoint: string): Record<string, string> {
-  return {
-    ...stack.env,
-    FLEETSIGN_S3_ENDPOINT: s3Endpoint,
-    SOFTHSM2_CONF: process.env.SOFTHSM2_CONF ?? '',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    FLEETSIGN_LOG_LEVEL: 'info',
-    [SIGNER_PROCESS_ENV.lockDurationMs]: String(LOCK_DURATION_MS),
-    [SIGNER_PROCESS_ENV.stalledIntervalMs]: String(STALLED_INTERVAL_MS),
-    FLEETSIGN_SIGNER_SHUTDOWN_TIMEOUT_MS: '5000',
-  };
-}
-
-beforeAll(async () => {
-  await stack.startGateway();
-  client = stack.client();
-  proxy = await startHoldingProxy(requireTestEnv('s3Endpoint'), (method, path) => method === 'PUT' && path.includes(`/signed/${stack.tenant}/`));
+const fleet = new HeldSignerFleet('crash', [{ name: 'release-rsa', scheme: 'sbv2-rsa3072', keys: ['rsa3072'] }], {
+  [SIGNER_PROCESS_ENV.lockDurationMs]: String(LOCK_DURATION_MS),
+  [SIGNER_PROCESS_ENV.stalledIntervalMs]: String(STALLED_INTERVAL_MS),
 });
 
-afterAll(async () => {
-  await Promise.all(signers.map((signer) => signer.stop()));
-  await proxy?.close();
-  await stack.close();
-});
+beforeAll(() => fleet.setUp());
+afterAll(() => fleet.tearDown());
 
 describe('a signer process killed mid-job', () => {
   it('leaves the job to another signer process, which completes it with one signed file and one log entry', async () => {
-    const first = await startService('signer', signerEnv(proxy.endpoint), stack.config.dir, { instance: 1 });
-    signers.push(first);
-    await waitForLogMessage(first, 'signer started');
+    const { client, proxy, stack } = fleet;
+    const first = await fleet.startSigner(1, { held: true });
 
     const image = buildEspImage({ chipId: ESP32_S3, size: 60_000, seed: 7 });
     const published = await client.publicKeys('release-rsa');
@@ -75,8 +49,7 @@ describe('a signer process killed mid-job', () => {
     expect(await first.kill()).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await client.job(id)).toMatchObject({ state: 'active' });
 
-    const second = await startService('signer', signerEnv(requireTestEnv('s3Endpoint')), stack.config.dir, { instance: 2 });
-    signers.push(second);
+    await fleet.startSigner(2, { held: false, waitStarted: false });
     const job = await client.waitForSuccess(id, 30_000);
     expect(job.result.signedKey).toBe(signedKey);
 
