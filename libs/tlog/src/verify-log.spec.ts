@@ -1,3 +1,4 @@
+import { sampleLogEntry } from './testing/sample-entry';
 import { createPemSigner, generateSigningKeyPem } from '@fleetsign/keys';
 import { signCheckpoint } from './checkpoint';
 import { CompactRange } from './compact-range';
@@ -12,25 +13,9 @@ import { type LogObjects, verifyLog } from './verify-log';
 const ORIGIN = 'fleetsign.test/log';
 const logKey = createPemSigner(generateSigningKeyPem('ecdsa-p256'));
 const trust = { origin: ORIGIN, publicKey: logKey.publicKey };
-const SHA = 'cd'.repeat(32);
 
 function entry(seq: number): LogEntry {
-  return {
-    version: 1,
-    seq,
-    kind: 'signed',
-    jobId: `job_${seq}`,
-    tenant: seq % 2 ? 'acme' : 'globex',
-    profile: 'fw',
-    scheme: 'sbv2-ecdsa-p256',
-    chip: 'ESP32-C3',
-    keys: [{ index: 0, algorithm: 'ecdsa-p256', keyDigestSha256: SHA, keyDigestEfuse: SHA, keyRef: 'pem' }],
-    source: { key: `incoming/${seq}.bin`, sha256: SHA, size: 10 },
-    imageSha256: SHA,
-    signed: { key: `signed/${seq}.bin`, sha256: SHA, size: 8192, signedDataLength: 4096 },
-    requestedAt: '2026-12-04T00:00:00.000Z',
-    time: '2026-12-04T00:00:01.000Z',
-  };
+  return sampleLogEntry(seq, { tenant: seq % 2 ? 'acme' : 'globex' });
 }
 
 /** An in-memory log written as the signer writes it: groups of `sizes` entries, a checkpoint after each. */

@@ -1,10 +1,11 @@
+import { sampleEntry } from '@fleetsign/tlog/testing/sample-entry';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPemSigner, generateSigningKeyPem } from '@fleetsign/keys';
 import { createRedisConnection } from '@fleetsign/queue';
 import { FsObjectStore } from '@fleetsign/storage';
-import { LogLayout, type UnsequencedEntry } from '@fleetsign/tlog';
+import { LogLayout } from '@fleetsign/tlog';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { AppendLease, Checkpointer, LogHeadCache, LogStore, TransparencyLog } from '../../../apps/signer/src';
@@ -16,7 +17,6 @@ import { fleetsign } from './cli-test-kit';
 // the cached head back in Redis) is each detected given a checkpoint saved before.
 
 const ORIGIN = 'fleetsign.test/audit-cli';
-const SHA = 'ab'.repeat(32);
 const layout = new LogLayout();
 let redis: Redis;
 let storeDir: string;
@@ -24,31 +24,13 @@ let saved: string;
 let jobIds: string[];
 const prefix = `{fst-audit-cli-${randomBytes(4).toString('hex')}}`;
 
-function entry(jobId: string): UnsequencedEntry {
-  return {
-    version: 1,
-    kind: 'signed',
-    jobId,
-    tenant: 'acme',
-    profile: 'release',
-    scheme: 'sbv2-ecdsa-p256',
-    chip: 'ESP32-C6',
-    keys: [{ index: 0, algorithm: 'ecdsa-p256', keyDigestSha256: SHA, keyDigestEfuse: SHA, keyRef: 'pem' }],
-    source: { key: `incoming/acme/${jobId}.bin`, sha256: SHA, size: 1000 },
-    imageSha256: SHA,
-    signed: { key: `signed/acme/${jobId}.bin`, sha256: SHA, size: 8192, signedDataLength: 4096 },
-    requestedAt: '2026-01-01T00:00:00.000Z',
-    time: '2026-01-01T00:00:02.000Z',
-  };
-}
-
 function fsStore(root: string): FsObjectStore {
   return new FsObjectStore({ root, publicBaseUrl: 'http://127.0.0.1:1/', signingSecret: 'x'.repeat(32) });
 }
 
 /** Appends `ids` in one group commit per call and signs a checkpoint after it. */
 async function appendAndCheckpoint(store: FsObjectStore, ids: string[], checkpointer: Checkpointer, log: TransparencyLog): Promise<void> {
-  await Promise.all(ids.map((id) => log.append(entry(id))));
+  await Promise.all(ids.map((id) => log.append(sampleEntry(id))));
   await checkpointer.checkpoint();
 }
 

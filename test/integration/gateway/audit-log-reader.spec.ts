@@ -1,3 +1,4 @@
+import { sampleLogEntry } from '@fleetsign/tlog/testing/sample-entry';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsObjectStore } from '@fleetsign/storage';
@@ -8,27 +9,7 @@ import { requireTestEnv } from '../../support/test-env';
 // The gateway's cached view of the log over a real fs store: it reads only new groups,
 // and a group whose stored range does not match its entries never enters the cache.
 
-const SHA = 'ef'.repeat(32);
 const layout = new LogLayout();
-
-function entry(seq: number): LogEntry {
-  return {
-    version: 1,
-    seq,
-    kind: 'signed',
-    jobId: `job_${seq}`,
-    tenant: 'acme',
-    profile: 'fw',
-    scheme: 'sbv2-ecdsa-p256',
-    chip: 'esp32c6',
-    keys: [{ index: 0, algorithm: 'ecdsa-p256', keyDigestSha256: SHA, keyDigestEfuse: SHA, keyRef: 'pem' }],
-    source: { key: `incoming/${seq}.bin`, sha256: SHA, size: 10 },
-    imageSha256: SHA,
-    signed: { key: `signed/${seq}.bin`, sha256: SHA, size: 8192, signedDataLength: 4096 },
-    requestedAt: '2026-12-04T00:00:00.000Z',
-    time: '2026-12-04T00:00:01.000Z',
-  };
-}
 
 describe('AuditLogReader', () => {
   let dir: string;
@@ -38,7 +19,7 @@ describe('AuditLogReader', () => {
 
   async function writeGroup(count: number, corruptRange = false): Promise<void> {
     const start = range.size;
-    const entries = Array.from({ length: count }, (_, i) => entry(start + i));
+    const entries = Array.from({ length: count }, (_, i) => sampleLogEntry(start + i));
     const after = range.clone();
     for (const e of entries) after.append(entryLeafHash(e));
     const stored = corruptRange ? CompactRange.of(after.size, after.hashes().map((h) => Buffer.alloc(h.length, 7))) : after;

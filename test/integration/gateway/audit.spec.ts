@@ -1,3 +1,4 @@
+import { SAMPLE_SHA256, sampleLogEntry } from '@fleetsign/tlog/testing/sample-entry';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { TestLog } from '../../support/transparency-log';
 import { fleetsign } from '../cli/cli-test-kit';
 import { type GatewayHarness, PROFILES, pollUntil, startGatewayHarness } from './gateway-harness';
 
-const SHA = 'ab'.repeat(32);
+const SHA = SAMPLE_SHA256;
 const hashes = (hex: string[]) => hex.map((h) => Buffer.from(h, 'hex'));
 
 describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3rver bucket)', () => {
@@ -33,22 +34,7 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
   const logKey = () => createPemSigner(log.keyPem);
 
   function entry(seq: number, tenant: string): LogEntry {
-    return logEntrySchema.parse({
-      version: 1,
-      seq,
-      kind: 'signed',
-      jobId: `job_${String(seq).padStart(32, '0')}`,
-      tenant,
-      profile: 'rel-p256',
-      scheme: 'sbv2-ecdsa-p256',
-      chip: 'esp32c3',
-      keys: [{ index: 0, algorithm: 'ecdsa-p256', keyDigestSha256: SHA, keyDigestEfuse: SHA, keyRef: 'pem' }],
-      source: { key: `incoming/${seq}.bin`, sha256: SHA, size: 10 },
-      imageSha256: SHA,
-      signed: { key: `signed/${seq}.bin`, sha256: SHA, size: 8192, signedDataLength: 4096 },
-      requestedAt: '2026-12-04T00:00:00.000Z',
-      time: '2026-12-04T00:00:01.000Z',
-    });
+    return logEntrySchema.parse(sampleLogEntry(seq, { tenant, jobId: `job_${String(seq).padStart(32, '0')}`, profile: 'rel-p256' }));
   }
 
   /** Appends groups of `sizes` entries (alternating tenants A and B) as the signer does, a checkpoint after each. */

@@ -1,9 +1,9 @@
+import { sampleEntry } from '@fleetsign/tlog/testing/sample-entry';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRedisConnection } from '@fleetsign/queue';
 import { FsObjectStore } from '@fleetsign/storage';
-import type { UnsequencedEntry } from '@fleetsign/tlog';
 import type { Redis } from 'ioredis';
 import { AppendLease, LogHeadCache, LogStore, TransparencyLog } from '../../../apps/signer/src';
 import { compileTree, REPO_ROOT } from '../gateway/compiled-tree';
@@ -16,26 +16,7 @@ import { TestLog } from '../../support/transparency-log';
 // exactly one entry.
 
 const ROUNDS = 4;
-const SHA = 'ab'.repeat(32);
 const WAIT_MS = 30_000;
-
-function entry(jobId: string): UnsequencedEntry {
-  return {
-    version: 1,
-    kind: 'signed',
-    jobId,
-    tenant: 'acme',
-    profile: 'release',
-    scheme: 'sbv2-ecdsa-p256',
-    chip: 'ESP32-C6',
-    keys: [{ index: 0, algorithm: 'ecdsa-p256', keyDigestSha256: SHA, keyDigestEfuse: SHA, keyRef: 'pem' }],
-    source: { key: `incoming/acme/${jobId}.bin`, sha256: SHA, size: 1000 },
-    imageSha256: SHA,
-    signed: { key: `signed/acme/${jobId}.bin`, sha256: SHA, size: 8192, signedDataLength: 4096 },
-    requestedAt: '2026-01-01T00:00:00.000Z',
-    time: '2026-01-01T00:00:02.000Z',
-  };
-}
 
 // The child: appends jobs `<name>_<n>` forever, 8 in flight, printing `start` and `ok` lines.
 const RUNNER = `
@@ -85,7 +66,7 @@ afterAll(async () => {
 
 /** Starts an appender process; its `start`/`ok` lines are collected. */
 function startAppender(name: string): { child: ChildProcess; started: Set<string>; acked: Map<string, number>; exited: Promise<string | null> } {
-  const child = spawn(process.execPath, ['runner.js', requireTestEnv('redisUrl'), prefix, storeRoot, testLog.layout.root, name, JSON.stringify(entry('template'))], {
+  const child = spawn(process.execPath, ['runner.js', requireTestEnv('redisUrl'), prefix, storeRoot, testLog.layout.root, name, JSON.stringify(sampleEntry('template'))], {
     cwd: workDir,
     env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -129,7 +110,7 @@ it('stays gap-free with one entry per job while appenders are SIGKILLed mid-appe
     const target = 5 + round * 20;
     const racing = Array.from({ length: 10 }, (_, i) => `survivor${round}_${i}`);
     survivorJobs.push(...racing);
-    const racingDone = Promise.all(racing.map((jobId) => survivor.append(entry(jobId))));
+    const racingDone = Promise.all(racing.map((jobId) => survivor.append(sampleEntry(jobId))));
     await until(() => appender.acked.size >= target, `${target} appends of round ${round}`);
     appender.child.kill('SIGKILL');
     expect(await appender.exited).toBe('SIGKILL');
@@ -138,7 +119,7 @@ it('stays gap-free with one entry per job while appenders are SIGKILLed mid-appe
     inFlight.push(...[...appender.started].filter((jobId) => !appender.acked.has(jobId)));
   }
   // The killed processes' jobs are retried: each must end with exactly one entry.
-  await Promise.all(inFlight.map((jobId) => survivor.append(entry(jobId))));
+  await Promise.all(inFlight.map((jobId) => survivor.append(sampleEntry(jobId))));
 
   const entries = await testLog.entries(store);
   expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));

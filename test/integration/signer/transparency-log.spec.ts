@@ -1,8 +1,9 @@
+import { sampleEntry } from '@fleetsign/tlog/testing/sample-entry';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRedisConnection } from '@fleetsign/queue';
 import { createObjectStore, type ObjectStore } from '@fleetsign/storage';
-import { CompactRange, encodeLogGroup, entryLeafHash, type LogEntry, type UnsequencedEntry } from '@fleetsign/tlog';
+import { CompactRange, encodeLogGroup, entryLeafHash, type LogEntry } from '@fleetsign/tlog';
 import type { Redis } from 'ioredis';
 import { AppendLease, LogHeadCache, LogStore, TransparencyLog } from '../../../apps/signer/src';
 import { startRedis, type RedisHandle } from '../../support/redis-server';
@@ -15,25 +16,6 @@ import { TestLog } from '../../support/transparency-log';
 // log with one entry per job; a group left by an appender that died is taken over; and a
 // Redis that lost everything (FLUSHALL) is rebuilt from the store, never a fresh log.
 
-const SHA = 'ab'.repeat(32);
-
-function entry(jobId: string, tenant = 'acme'): UnsequencedEntry {
-  return {
-    version: 1,
-    kind: 'signed',
-    jobId,
-    tenant,
-    profile: 'release',
-    scheme: 'sbv2-ecdsa-p256',
-    chip: 'ESP32-C6',
-    keys: [{ index: 0, algorithm: 'ecdsa-p256', keyDigestSha256: SHA, keyDigestEfuse: SHA, keyRef: 'pem' }],
-    source: { key: `incoming/${tenant}/${jobId}.bin`, sha256: SHA, size: 1000 },
-    imageSha256: SHA,
-    signed: { key: `signed/${tenant}/${jobId}.bin`, sha256: SHA, size: 8192, signedDataLength: 4096 },
-    requestedAt: '2026-01-01T00:00:00.000Z',
-    time: '2026-01-01T00:00:02.000Z',
-  };
-}
 
 /** Uses a private Redis (FLUSHALL would wipe the other specs' queues on the shared one). */
 let redisServer: RedisHandle;
@@ -87,7 +69,7 @@ describe.each([
     const first = logOn(store, log, redis);
     const second = logOn(store, log, other);
     const jobs = Array.from({ length: 150 }, (_, i) => `job_${i}`);
-    const logged = await Promise.all(jobs.map((jobId, i) => (i % 3 === 0 ? second : first).append(entry(jobId))));
+    const logged = await Promise.all(jobs.map((jobId, i) => (i % 3 === 0 ? second : first).append(sampleEntry(jobId))));
 
     const entries = await log.entries(store);
     expect(entries.map((e) => e.seq)).toEqual(jobs.map((_, i) => i));
@@ -103,15 +85,15 @@ describe.each([
 
   it('takes over a group an appender wrote before it died, giving its jobs their entries, and appends after it', async () => {
     const appender = logOn(store, log, redis);
-    await appender.append(entry('job_before'));
+    await appender.append(sampleEntry('job_before'));
     // What a signer killed after creating its group leaves: the group, no job pointers, no cached head.
-    const dead: LogEntry[] = [{ ...entry('job_dead_1'), seq: 1 }, { ...entry('job_dead_2'), seq: 2 }];
+    const dead: LogEntry[] = [{ ...sampleEntry('job_dead_1'), seq: 1 }, { ...sampleEntry('job_dead_2'), seq: 2 }];
     const range = CompactRange.of((await appender.head()).size, (await appender.head()).hashes());
     for (const e of dead) range.append(entryLeafHash(e));
     await store.put(log.layout.groupKey(1), encodeLogGroup({ start: 1, entries: dead, rangeAfter: range }), { ifNoneMatch: true });
 
     const fresh = logOn(store, log, other);
-    const [retried, next] = await Promise.all([fresh.append({ ...entry('job_dead_2'), time: '2026-01-01T00:09:00.000Z' }), fresh.append(entry('job_after'))]);
+    const [retried, next] = await Promise.all([fresh.append({ ...sampleEntry('job_dead_2'), time: '2026-01-01T00:09:00.000Z' }), fresh.append(sampleEntry('job_after'))]);
 
     expect(retried.entry).toEqual(dead[1]);
     expect(next.entry.seq).toBe(3);
@@ -121,12 +103,12 @@ describe.each([
 
   it('after FLUSHALL rebuilds the end of the log from the store and carries on after it, never a fresh log', async () => {
     const before = logOn(store, log, redis);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => before.append(entry(`job_old_${i}`))));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => before.append(sampleEntry(`job_old_${i}`))));
     await redis.flushall();
 
     const after = logOn(store, log, redis);
     expect((await after.head()).root().equals((await log.entries(store)).reduce((r, e) => (r.append(entryLeafHash(e)), r), CompactRange.empty()).root())).toBe(true);
-    const appended = await after.append(entry('job_new'));
+    const appended = await after.append(sampleEntry('job_new'));
 
     expect(appended.entry.seq).toBe(20);
     const entries = await log.entries(store);
@@ -136,13 +118,13 @@ describe.each([
 
   it('a stale cached head (rolled back) costs a read-back, never an overwrite', async () => {
     const appender = logOn(store, log, redis);
-    await appender.append(entry('job_a'));
+    await appender.append(sampleEntry('job_a'));
     const stale = await new LogHeadCache(redis, prefix).get();
-    await appender.append(entry('job_b'));
+    await appender.append(sampleEntry('job_b'));
     await redis.set(`${prefix}:tlog:head`, JSON.stringify({ size: stale!.size, range: stale!.hashes().map((h) => h.toString('hex')) }));
 
     const fresh = logOn(store, log, other);
-    expect((await fresh.append(entry('job_c'))).entry.seq).toBe(2);
+    expect((await fresh.append(sampleEntry('job_c'))).entry.seq).toBe(2);
     expect((await log.entries(store)).map((e) => e.jobId)).toEqual(['job_a', 'job_b', 'job_c']);
   });
 });
