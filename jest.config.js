@@ -23,16 +23,10 @@ const swc = [
   },
 ];
 
-// ES-module-only dependencies that CommonJS code require()s: Node >= 20.19 loads them
-// natively, Jest (before Node 24.9) needs them compiled to CommonJS.
-const ESM_ONLY = ['content-disposition'];
-
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc },
-  // Everything else in node_modules (at any depth) is used as published.
-  transformIgnorePatterns: [`^(?!.*/node_modules/(${ESM_ONLY.join('|')})/).*/node_modules/`],
+  transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
 };
