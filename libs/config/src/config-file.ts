@@ -9,7 +9,7 @@ import type { FleetSignConfig, KeyConfig, ProfileConfig, TenantConfig } from './
 import { type Env, ENV_SOURCE, readEnv } from './env-settings';
 import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
 import { findInlineSecrets } from './inline-secrets';
-import { parseDurationMs, toAntiRollbackConfig } from './policy-schema';
+import { parseDurationMs, toAntiRollbackConfig, toUsageLimitConfig } from './policy-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
 /** Environment variable holding the configuration file's path. */
@@ -130,6 +130,12 @@ function certificatePolicyOf(profile: ConfigFile['profiles'][number], at: string
   };
 }
 
+/** The profile's per-key usage limits, when any key has one. */
+function usageLimitsOf(profile: ConfigFile['profiles'][number]): Pick<ProfileConfig, 'usageLimits'> {
+  if (!profile.keys.some((key) => key.usage_limit !== undefined)) return {};
+  return { usageLimits: profile.keys.map((key) => (key.usage_limit ? toUsageLimitConfig(key.usage_limit) : undefined)) };
+}
+
 function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): FleetSignConfig {
   const profiles = file.profiles.map((profile, i): ProfileConfig => {
     const keys = profile.keys.map((key, k) => toKeyConfig(key, `profiles[${i}].keys[${k}]`, from));
@@ -145,6 +151,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       description: profile.description,
       ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
       ...certificatePolicyOf(profile, `profiles[${i}]`, from),
+      ...usageLimitsOf(profile),
     };
   });
   const tenants = file.tenants.map((tenant, i): TenantConfig => {

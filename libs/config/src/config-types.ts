@@ -1,6 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { ApiScope, ProfileState } from './file-schema';
-import type { AntiRollbackConfig, CertificatePolicyConfig } from './policy-schema';
+import type { AntiRollbackConfig, CertificatePolicyConfig, UsageLimitConfig } from './policy-schema';
 import type { SecretRef } from './secret-ref';
 
 export type { ApiScope, ProfileState } from './file-schema';
@@ -51,6 +51,8 @@ export interface ProfileConfig {
   readonly antiRollback?: AntiRollbackConfig;
   /** Code-signing certificates of the keys, checked before every signing; undefined: none. */
   readonly certificates?: CertificatePolicyConfig;
+  /** Per key, in key order: its `usage_limit` (undefined: unlimited); undefined when no key of the profile has one. */
+  readonly usageLimits?: readonly (UsageLimitConfig | undefined)[];
 }
 
 /** An API key: only the SHA-256 of its bearer token is configured. */

@@ -1,6 +1,6 @@
 import { SIGNING_SCHEMES, type SigningScheme } from '@fleetsign/secure-boot';
 import { z } from 'zod';
-import { antiRollbackSchema, checkProfileCertificates, keyCertificateFields, profileCertificateFields } from './policy-schema';
+import { antiRollbackSchema, checkProfileCertificates, keyPolicyFields, profileCertificateFields } from './policy-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
@@ -49,7 +49,7 @@ const pkcs11KeySchema = z
     pin_file: text.optional(),
     pin_env: envName.optional(),
     sessions: z.number().int().min(1).max(64).optional(),
-    ...keyCertificateFields,
+    ...keyPolicyFields,
   })
   .superRefine((key, ctx) => {
     oneOf(key, ctx, ['slot', 'token_label']);
@@ -59,7 +59,7 @@ const pkcs11KeySchema = z
     oneOf(key, ctx, ['pin_file', 'pin_env']);
   });
 
-const pemKeySchema = z.strictObject({ provider: z.literal('pem'), path: text, ...keyCertificateFields });
+const pemKeySchema = z.strictObject({ provider: z.literal('pem'), path: text, ...keyPolicyFields });
 
 const awsKmsKeySchema = z.strictObject({
   provider: z.literal('aws-kms'),
@@ -67,7 +67,7 @@ const awsKmsKeySchema = z.strictObject({
   key_id: text,
   region: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as eu-west-1'),
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
-  ...keyCertificateFields,
+  ...keyPolicyFields,
 });
 
 const keySchema = z.discriminatedUnion('provider', [pkcs11KeySchema, pemKeySchema, awsKmsKeySchema]);
@@ -128,6 +128,9 @@ const transparencyLogSchema = z.strictObject({
     .string()
     .regex(/^([A-Za-z0-9._-]+\/)+$/, "must be folder names each ending in '/', e.g. log/")
     .default('log/'),
+}).superRefine((log, ctx) => {
+  // The log key signs checkpoints, not firmware: a signature budget would stop the log.
+  if (log.key.usage_limit !== undefined) ctx.addIssue({ code: 'custom', path: ['key', 'usage_limit'], message: 'applies to profile keys only, not the log key' });
 });
 
 /** The whole configuration file. */

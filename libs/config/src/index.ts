@@ -6,7 +6,7 @@ export { API_SCOPES, MAX_PROFILE_KEYS, PROFILE_STATES } from './file-schema';
 export * from './env-settings';
 export * from './gateway-config';
 export * from './notifier-config';
-export { type AntiRollbackConfig, type CertificatePolicyConfig, parseDurationMs, toAntiRollbackConfig } from './policy-schema';
+export { type AntiRollbackConfig, type CertificatePolicyConfig, parseDurationMs, toAntiRollbackConfig, type UsageLimitConfig } from './policy-schema';
 export * from './redis-config';
 export * from './secret-ref';
 export * from './signer-config';

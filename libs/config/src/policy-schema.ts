@@ -48,8 +48,52 @@ export function parseDurationMs(text: string): number {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
 
+/**
+ * `usage_limit` of a key: how many signatures it may make, in all (`max_signatures`)
+ * and/or within any sliding `window` (`max` per window). Counted per key (its public-key
+ * digest) across every signer and profile, as the transparency log records them.
+ */
+export const usageLimitSchema = z
+  .strictObject({
+    /** Signatures the key may make in its whole life. */
+    max_signatures: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** Length of the sliding window `max` applies to, e.g. '1h' or '30d'. */
+    window: z.string().regex(DURATION, 'must be a duration such as 30d, 12h, 90m or 45s').refine((text) => !DURATION.test(text) || parseDurationMs(text) > 0, 'must be longer than 0s').optional(),
+    /** Signatures the key may make within any `window`. */
+    max: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .superRefine((limit, ctx) => {
+    if ((limit.window === undefined) !== (limit.max === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [limit.window === undefined ? 'window' : 'max'], message: 'window and max go together (at most max signatures per window)' });
+    }
+    if (limit.max_signatures === undefined && limit.window === undefined && limit.max === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'set max_signatures, or window and max (or leave usage_limit out)' });
+    }
+  });
+
+export type UsageLimitEntry = z.output<typeof usageLimitSchema>;
+
+/** A key's validated usage limit. */
+export interface UsageLimitConfig {
+  /** Signatures in all; undefined: no total limit. */
+  readonly maxSignatures?: number;
+  /** Sliding window; undefined: no window limit. */
+  readonly window?: { readonly ms: number; readonly text: string; readonly max: number };
+}
+
+/** The limit of a validated `usage_limit` entry. */
+export function toUsageLimitConfig(entry: UsageLimitEntry): UsageLimitConfig {
+  return {
+    ...(entry.max_signatures !== undefined ? { maxSignatures: entry.max_signatures } : {}),
+    ...(entry.window !== undefined && entry.max !== undefined ? { window: { ms: parseDurationMs(entry.window), text: entry.window, max: entry.max } } : {}),
+  };
+}
+
 /** `certificate_file` of a key: PEM, the key's code-signing certificate first, then its chain. */
 export const keyCertificateFields = { certificate_file: z.string().trim().min(1, 'must not be empty').optional() };
+
+/** Policy settings of one profile key: its certificate and its usage limit. */
+export const keyPolicyFields = { ...keyCertificateFields, usage_limit: usageLimitSchema.optional() };
 
 /** A profile's certificate settings: what every key's certificate is checked against before each signing. */
 export const profileCertificateFields = {

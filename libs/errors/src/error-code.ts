@@ -66,4 +66,6 @@ export enum ErrorCode {
   CertificateUsage = 'CERTIFICATE_USAGE',
   // the request line or headers (a long query string counts) are past the gateway's limit: 431
   RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
+  // Key usage limits (issue 8): a key's usage_limit has no signature left (total, or in its window); never retried
+  KeyUsageLimitReached = 'KEY_USAGE_LIMIT_REACHED',
 }
