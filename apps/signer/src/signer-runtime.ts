@@ -21,6 +21,7 @@ import type { SignerSettings } from './settings/signer-settings';
 import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 import type { Checkpointer } from './transparency-log/checkpointer';
 import { createSignJobProcessor } from './worker/sign-job-processor';
+import { KeyUsageGuard } from './usage/key-usage-guard';
 
 /** The signer's two Redis connections. */
 export interface SignerRedis {
@@ -69,6 +70,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     @Inject(WebhookEnqueuer) private readonly webhooks: WebhookEnqueuer,
     @Inject(SignerMetrics) private readonly metrics: SignerMetrics,
     @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
+    @Inject(KeyUsageGuard) private readonly usage: KeyUsageGuard,
   ) {
     for (const [role, connection] of Object.entries(redis)) {
       connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
@@ -227,5 +229,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     const config = this.settings.fleet.profiles.find((candidate) => candidate.name === profile.name);
     const certificates = await readCertificatePems(config?.certificates);
     await publishProfileKeys(this.redis.commands, this.settings.redis.prefix, profileKeysRecord(profile, new Date(), certificates));
+    // The remaining-signatures gauge starts from the shared counts, not from this signer's first job.
+    await this.usage.report(profile).catch((err: unknown) => this.logger.warn({ err, profile: profile.name }, 'reading key usage failed'));
   }
 }

@@ -22,6 +22,9 @@ import { LogStore } from './transparency-log/log-store';
 import { TransparencyLog } from './transparency-log/transparency-log';
 import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 import { Checkpointer } from './transparency-log/checkpointer';
+import { KeyUsageGuard } from './usage/key-usage-guard';
+import { UsageRecovery } from './usage/usage-recovery';
+import { KeyUsageLedger } from '@fleetsign/queue/key-usage-ledger';
 
 /**
  * The signer's object graph: Redis connections, object store, the profile keys
@@ -133,6 +136,22 @@ export class SignerModule {
           inject: [REDIS_CONNECTIONS],
         },
         {
+          provide: KeyUsageGuard,
+          useFactory: (redis: SignerRedis, store: ObjectStore, layout: LogLayout, metrics: SignerMetrics) => {
+            const ledger = new KeyUsageLedger(redis.commands, settings.redis.prefix);
+            const profiles = new Map(settings.fleet.profiles.map((profile) => [profile.name, profile]));
+            return new KeyUsageGuard({
+              ledger,
+              recovery: new UsageRecovery(redis.commands, settings.redis.prefix, ledger, new LogStore(store, layout)),
+              limits: (name) => profiles.get(name)?.usageLimits,
+              redis: redis.commands,
+              prefix: settings.redis.prefix,
+              metrics,
+            });
+          },
+          inject: [REDIS_CONNECTIONS, OBJECT_STORE, LogLayout, SignerMetrics],
+        },
+        {
           provide: SignPipeline,
           useFactory: (
             registry: ProfileKeyRegistry,
@@ -141,6 +160,7 @@ export class SignerModule {
             metrics: SignerMetrics,
             reuse: ReuseIndex,
             policy: SigningPolicy,
+            usage: KeyUsageGuard,
           ) =>
             new SignPipeline({
               registry,
@@ -149,11 +169,12 @@ export class SignerModule {
               metrics,
               reuse,
               policy,
+              usage,
               maxImageBytes: settings.signer.maxImageBytes,
               // One buffer per job that can run at once.
               buffers: new ImageBufferPool(settings.signer.concurrency),
             }),
-          inject: [ProfileKeyRegistry, OBJECT_STORE, TransparencyLog, SignerMetrics, ReuseIndex, SigningPolicy],
+          inject: [ProfileKeyRegistry, OBJECT_STORE, TransparencyLog, SignerMetrics, ReuseIndex, SigningPolicy, KeyUsageGuard],
         },
         SignerRuntime,
       ],

@@ -29,6 +29,21 @@ export interface CertificateFacts {
   notAfter: string;
 }
 
+/** The usage of one limited key after a signing (keys with a usage_limit). */
+export interface KeyUsageFacts {
+  /** Signature block index of the key. */
+  keyIndex: number;
+  /** Hex SHA-256 public-key digest: the key is counted by it, across profiles. */
+  keyDigestSha256: string;
+  /** This signature's place among the key's signatures (1 = the first). */
+  count: number;
+  /** usage_limit.max_signatures and what is left of it after this signing. */
+  maxSignatures?: number;
+  remaining?: number;
+  /** usage_limit.window / max: signatures within the window (this one included) and what is left. */
+  window?: { length: string; max: number; used: number; remaining: number };
+}
+
 /** Every policy fact of one signing. */
 export interface SigningPolicyFacts {
   /** The API key that submitted the job (or its batch); absent on jobs queued before requesters were recorded. */
@@ -42,4 +57,6 @@ export interface SigningPolicyFacts {
   previousSecureVersion?: number;
   /** The keys' code-signing certificates, for profiles with trust_anchors_file. */
   certificates?: CertificateFacts[];
+  /** Usage of the keys with a usage_limit, as reserved for this signing (absent when no new signature was made). */
+  usage?: KeyUsageFacts[];
 }

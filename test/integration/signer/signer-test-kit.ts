@@ -59,7 +59,8 @@ export class SignerHarness {
   private readonly events: QueueEvents;
   private readonly signers: Signer[] = [];
 
-  constructor() {
+  /** `redisUrl`: a private Redis the spec may wipe or restart (default: the shared one). */
+  constructor(readonly redisUrl = requireTestEnv('redisUrl')) {
     this.store = createObjectStore({
       driver: 's3',
       endpoint: requireTestEnv('s3Endpoint'),
@@ -69,18 +70,18 @@ export class SignerHarness {
       secretAccessKey: requireTestEnv('s3SecretAccessKey'),
       forcePathStyle: true,
     });
-    this.redis = createRedisConnection(requireTestEnv('redisUrl'), 'worker');
+    this.redis = createRedisConnection(redisUrl, 'worker');
     this.signQueue = createQueue(QueueName.Sign, this.redis, this.prefix);
     // Each job.waitUntilFinished listens for the queue closing; specs wait on many jobs at once.
     this.signQueue.setMaxListeners(100);
     this.webhookQueue = createQueue(QueueName.Webhook, this.redis, this.prefix);
-    this.events = createQueueEvents(QueueName.Sign, requireTestEnv('redisUrl'), this.prefix);
+    this.events = createQueueEvents(QueueName.Sign, redisUrl, this.prefix);
   }
 
   /** The environment a signer of this harness reads (Redis, S3; nothing else from the process). */
   get env(): Record<string, string> {
     return {
-      REDIS_URL: requireTestEnv('redisUrl'),
+      REDIS_URL: this.redisUrl,
       FLEETSIGN_REDIS_PREFIX: this.prefix,
       FLEETSIGN_STORAGE_DRIVER: 's3',
       FLEETSIGN_S3_ENDPOINT: requireTestEnv('s3Endpoint'),

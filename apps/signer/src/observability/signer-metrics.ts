@@ -2,7 +2,7 @@ import { createServiceRegistry } from '@fleetsign/observability';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** Pipeline steps whose duration is measured. */
-export type SignStep = 'fetch' | 'validate' | 'policy' | 'digest' | 'reuse' | 'sign' | 'verify' | 'store' | 'log';
+export type SignStep = 'fetch' | 'validate' | 'policy' | 'digest' | 'reuse' | 'usage' | 'sign' | 'verify' | 'store' | 'log';
 
 /**
  * The signer's Prometheus metrics in a registry of its own, so two signers in one
@@ -55,7 +55,7 @@ export class SignerMetrics {
 
   readonly stepDuration = new Histogram({
     name: 'fleetsign_signer_step_duration_seconds',
-    help: 'Time spent in each pipeline step (fetch, validate, policy, digest, reuse, sign, verify, store, log)',
+    help: 'Time spent in each pipeline step (fetch, validate, policy, digest, reuse, usage, sign, verify, store, log)',
     labelNames: ['step'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
@@ -73,6 +73,13 @@ export class SignerMetrics {
     name: 'fleetsign_signer_profile_available',
     help: 'Whether a profile can sign on this signer (1) or not (0: keys did not open, or revoked)',
     labelNames: ['profile', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly keySignaturesRemaining = new Gauge({
+    name: 'fleetsign_signer_key_signatures_remaining',
+    help: 'Signatures a key with a usage_limit has left, by profile, key index and limit (total: max_signatures; window: max per window), as this signer last counted',
+    labelNames: ['profile', 'key', 'limit'] as const,
     registers: [this.registry],
   });
 

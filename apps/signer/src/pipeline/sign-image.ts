@@ -22,18 +22,23 @@ export interface SignedImage {
 /** Digests of the padded image already computed (by hash name), so signing and checking do not hash it again. */
 export type KnownImageDigests = Partial<Record<'sha256' | 'sha384', Buffer>>;
 
-/** Wraps signers so the span from the first signature started to the last one finished is measured. */
-function measured(signers: readonly DigestSigner[]): { signers: DigestSigner[]; elapsedMs: () => number } {
+/**
+ * Wraps signers so the span from the first signature started to the last one finished is
+ * measured; `onSigned(i)` hears of each signer that returned a signature (key usage counts what the HSM signed).
+ */
+function measured(signers: readonly DigestSigner[], onSigned?: (index: number) => void): { signers: DigestSigner[]; elapsedMs: () => number } {
   let first: number | undefined;
   let last: number | undefined;
   const wrapped = signers.map(
-    (signer): DigestSigner => ({
+    (signer, index): DigestSigner => ({
       algorithm: signer.algorithm,
       publicKey: signer.publicKey,
       async sign(digest: Buffer): Promise<Buffer> {
         first = Math.min(first ?? Infinity, performance.now());
         try {
-          return await signer.sign(digest);
+          const signature = await signer.sign(digest);
+          onSigned?.(index);
+          return signature;
         } finally {
           last = Math.max(last ?? 0, performance.now());
         }
@@ -48,14 +53,18 @@ function measured(signers: readonly DigestSigner[]): { signers: DigestSigner[]; 
  * block per key, in key order, in one signature sector) or V1 (one P-256 signature
  * appended). The signatures are not checked here: verifySignedParts checks every
  * block of the finished sector before anything is stored. `imageDigests` (of the
- * padded image) spare hashing the image again.
+ * padded image) spare hashing the image again; `onSigned` hears of each key (by index) that signed.
  */
 export async function signImage(
   data: Buffer,
   profile: Pick<OpenProfile, 'scheme' | 'keys'>,
   imageDigests?: KnownImageDigests,
+  onSigned?: (keyIndex: number) => void,
 ): Promise<SignedImage> {
-  const { signers, elapsedMs } = measured(profile.keys.map((key) => key.signer));
+  const { signers, elapsedMs } = measured(
+    profile.keys.map((key) => key.signer),
+    onSigned && ((i) => onSigned(profile.keys[i].index)),
+  );
   if (schemeOf(profile.scheme).blockKind === 'v1-trailer') {
     const trailer = await signV1Trailer(data, signers[0]);
     return { parts: [data, trailer], paddingLength: 0, appended: trailer, size: data.length + trailer.length, keyMs: elapsedMs() };

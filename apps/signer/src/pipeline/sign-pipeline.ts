@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
-import type { FleetSignJob, QueueName, SignJobData, SignJobResult, SigningPolicyFacts } from '@fleetsign/queue';
+import type { FleetSignJob, KeyUsageFacts, QueueName, SignJobData, SignJobResult, SigningPolicyFacts } from '@fleetsign/queue';
 import { type KeyAlgorithm, SECTOR_SIZE, type SigningScheme } from '@fleetsign/secure-boot';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
@@ -9,6 +9,7 @@ import type { SignerMetrics } from '../observability/signer-metrics';
 import type { SigningPolicy } from '../policy/signing-policy';
 import type { ReuseIndex } from '../reuse/reuse-index';
 import type { LoggedEntry } from '../transparency-log/log-store';
+import type { KeyUsageGuard } from '../usage/key-usage-guard';
 import type { TransparencyLog } from '../transparency-log/transparency-log';
 import { digestImage, type ImageDigest } from './digest-image';
 import { fetchSource, type SourceImage } from './fetch-source';
@@ -31,6 +32,8 @@ export interface SignPipelineDeps {
   /** Policy checks (anti-rollback, ...) before any HSM operation; their facts go into the result and the log entry. */
   policy: SigningPolicy;
   metrics?: SignerMetrics;
+  /** Key usage limits around the HSM operation; without it no key is limited. */
+  usage?: Pick<KeyUsageGuard, 'reserve' | 'refund'>;
   /** Content-addressed reuse of earlier signings; without it every job signs. */
   reuse?: ReuseIndex;
   /** Largest source image read (FLEETSIGN_MAX_IMAGE_BYTES). */
@@ -46,6 +49,8 @@ interface JobOutput {
   reused: boolean;
   /** The earlier job whose signed file of the same image is reused. */
   reusedFrom?: string;
+  /** Usage of the limited keys for this job's signature (absent when reused from another job or no key is limited). */
+  usage?: KeyUsageFacts[];
 }
 
 /** How the job's log entry came about. */
@@ -97,9 +102,9 @@ export class SignPipeline {
     const image = await steps.run('validate', () => validateImage(source.data, profile));
     const policy = await steps.run('policy', () => this.deps.policy.decide(data, image, profile));
     const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme, source.hashes));
-    const output = await this.outputFor(data, profile, source, digest, steps);
+    const output = await this.outputFor(jobId, data, profile, source, digest, steps);
 
-    const facts = { jobId, data, profile, image, source, digest, policy };
+    const facts = { jobId, data, profile, image, source, digest, policy: output.usage ? { ...policy, usage: output.usage } : policy };
     const entry = logEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
     const logged = await steps.run('log', () => this.deps.log.append(entry));
     if (logged.entry.signed.sha256 !== entry.signed.sha256) {
@@ -120,27 +125,54 @@ export class SignPipeline {
    * of the tenant made for the same image with the same profile and keys (no HSM
    * operation); else a new signing, verified before it is stored.
    */
-  private async outputFor(data: SignJobData, profile: OpenProfile, source: SourceImage, digest: ImageDigest, steps: StepTimer): Promise<JobOutput> {
-    const { store, metrics } = this.deps;
+  private async outputFor(jobId: string, data: SignJobData, profile: OpenProfile, source: SourceImage, digest: ImageDigest, steps: StepTimer): Promise<JobOutput> {
+    const { store, metrics, usage } = this.deps;
     const isValid = (file: Buffer) => signedImageProblems(file, source.data, profile).length === 0;
     if (!data.fresh) {
       const outputLimit = digest.signedDataLength + SECTOR_SIZE;
       const earlier = await steps.run('store', () => findEarlierSignedImage(store, data.signedKey, outputLimit, isValid));
-      if (earlier) return { signed: signedOutputOf(data.signedKey, earlier), reused: true };
+      if (earlier) {
+        // An earlier attempt signed it: its reservation (keyed by job id) is found again, nothing new is counted.
+        const counted = await steps.run('usage', () => this.earlierUsage(jobId, profile));
+        return { signed: signedOutputOf(data.signedKey, earlier), reused: true, ...(counted ? { usage: counted } : {}) };
+      }
       const known = await steps.run('reuse', () => this.deps.reuse?.find(data.tenant, profile, digest.imageSha256));
       if (known) {
         metrics?.imagesReused.inc({ profile: profile.name });
         return { signed: { key: known.signedKey, sha256: known.signedSha256, size: known.signedSize }, reused: true, reusedFrom: known.jobId };
       }
     }
+    // Reserved before the HSM operation: a key without signatures left refuses the job here.
+    const reserved = await steps.run('usage', () => usage?.reserve(jobId, profile));
     // The SHA-256 of the padded image is known already; P-384 blocks hash with SHA-384 themselves.
     const digests = { sha256: Buffer.from(digest.imageSha256, 'hex') };
-    const made = await steps.run('sign', () => signImage(source.data, profile, digests));
+    const signedWith = new Set<number>();
+    const made = await steps
+      .run('sign', () => signImage(source.data, profile, digests, (index) => signedWith.add(index)))
+      .catch(async (err: unknown) => {
+        // What the HSM did not sign is given back; if that fails, the job's retry finds its reservation again.
+        if (reserved) await usage?.refund(jobId, profile, signedWith).catch(() => undefined);
+        throw err;
+      });
     metrics?.signDuration.observe({ scheme: profile.scheme }, made.keyMs / 1000);
     await steps.run('verify', () => verifySignedParts(source.data, made, profile, digests));
     const file = { parts: made.parts, size: made.size, sha256: source.hashes.sha256(made.paddingLength, made.appended) };
     const stored = await steps.run('store', () => storeSignedImage(store, data.signedKey, file, { overwrite: data.fresh === true, isValid }));
-    return { signed: stored.signed, reused: stored.reused };
+    return { signed: stored.signed, reused: stored.reused, ...(reserved ? { usage: reserved } : {}) };
+  }
+
+  /**
+   * The usage an earlier attempt of the job reserved, for the record. Should the limit be
+   * spent by now (its reservation was lost with Redis), the signature exists all the same:
+   * it is recorded without usage facts instead of being refused.
+   */
+  private async earlierUsage(jobId: string, profile: OpenProfile): Promise<KeyUsageFacts[] | undefined> {
+    try {
+      return await this.deps.usage?.reserve(jobId, profile);
+    } catch (err) {
+      if (isFleetSignError(err, ErrorCode.KeyUsageLimitReached)) return undefined;
+      throw err;
+    }
   }
 
   /** The job was signed and logged before: the stored file must still be the logged one. */
