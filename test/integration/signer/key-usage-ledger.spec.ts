@@ -1,6 +1,9 @@
 import { createRedisConnection } from '@fleetsign/queue';
 import { KeyUsageLedger, keyUsageRedisKeys, readKeyUsage, type UsageKey } from '@fleetsign/queue/key-usage-ledger';
 import type { Redis } from 'ioredis';
+import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
+import { generateKeyPairSync } from 'node:crypto';
+import { profileKeyUsage } from '../../../apps/gateway/src/profiles/profile-usage';
 import { requireTestEnv } from '../../support/test-env';
 import { uniquePrefix } from '../notifier/notifier-test-kit';
 
@@ -119,5 +122,33 @@ describe('KeyUsageLedger', () => {
     await expect(ledger.restore(DIGEST_A, 3, [{ jobId: 'job_old', at: T0 - 10 }])).resolves.toBe(true);
     await expect(ledger.restore(DIGEST_A, 9, [])).resolves.toBe(false);
     expect(await readKeyUsage(redis, prefix, DIGEST_A, { window: { ms: 1000, max: 5 } }, T0)).toEqual({ used: 3, usedInWindow: 1 });
+  });
+});
+
+describe('profileKeyUsage (GET /v1/profiles)', () => {
+  const publicKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  const limits = [undefined, { maxSignatures: 5, window: { ms: 3_600_000, text: '1h', max: 2 } }];
+
+  it('shows only the limits until a signer has published the keys', async () => {
+    await expect(profileKeyUsage(redis, prefix, { name: 'rel', usageLimits: limits }, T0)).resolves.toEqual([
+      { keyIndex: 1, maxSignatures: 5, window: { length: '1h', max: 2 } },
+    ]);
+    await expect(profileKeyUsage(redis, prefix, { name: 'free' }, T0)).resolves.toBeUndefined();
+  });
+
+  it('reads what the signers counted for each limited key of the profile', async () => {
+    const keyRecord = (index: number, digest: string) => ({ index, algorithm: 'ecdsa-p256' as const, publicKeyPem, keyDigestSha256: digest, keyDigestEfuse: digest });
+    await publishProfileKeys(redis, prefix, {
+      profile: 'rel',
+      scheme: 'sbv2-ecdsa-p256',
+      publishedAt: new Date(T0).toISOString(),
+      keys: [keyRecord(0, DIGEST_A), keyRecord(1, DIGEST_B)],
+    });
+    const ledger = new KeyUsageLedger(redis, prefix);
+    await ledger.restore(DIGEST_B, 3, [{ jobId: 'job_old', at: T0 - 7_200_000 }]);
+    await ledger.reserve('job_1', [key(DIGEST_B, limits[1] as UsageKey['rule'], 1)], T0 - 60_000);
+    await expect(profileKeyUsage(redis, prefix, { name: 'rel', usageLimits: limits }, T0)).resolves.toEqual([
+      { keyIndex: 1, maxSignatures: 5, used: 4, remaining: 1, window: { length: '1h', max: 2, used: 1, remaining: 1 } },
+    ]);
   });
 });

@@ -35,5 +35,21 @@ export const signingPolicySchema = z
       )
       .optional()
       .describe("The keys' code-signing certificates as checked before the signing (profiles with trust_anchors_file)"),
+    usage: z
+      .array(
+        z.object({
+          keyIndex: z.number().int(),
+          keyDigestSha256: z.string().describe('SHA-256 public-key digest (hex): keys are counted by it'),
+          count: z.number().int().describe("This signature's place among the key's signatures (1 = the first)"),
+          maxSignatures: z.number().int().optional(),
+          remaining: z.number().int().optional().describe('Signatures left under max_signatures after this one'),
+          window: z
+            .object({ length: z.string(), max: z.number().int(), used: z.number().int(), remaining: z.number().int() })
+            .optional()
+            .describe('Sliding window: signatures within it (this one included) and what is left'),
+        }),
+      )
+      .optional()
+      .describe('Usage of the keys with a usage_limit, as reserved for this signature (absent when an earlier signature was reused)'),
   })
   .describe('Policy facts of the signing, as recorded');

@@ -3,6 +3,23 @@ import { z } from 'zod';
 
 const scheme = z.enum(SIGNING_SCHEMES as [string, ...string[]]);
 
+/** The usage of one key with a `usage_limit`, as the signers counted it. */
+export const keyUsageSchema = z.object({
+  keyIndex: z.number().int().describe('Signature block index of the key'),
+  maxSignatures: z.number().int().optional().describe('usage_limit.max_signatures'),
+  used: z.number().int().optional().describe('Signatures the key has made (every profile using it); absent until a signer has counted it'),
+  remaining: z.number().int().optional().describe('Signatures left under max_signatures'),
+  window: z
+    .object({
+      length: z.string().describe('usage_limit.window, e.g. 1h (a sliding window)'),
+      max: z.number().int().describe('usage_limit.max: signatures allowed within any window'),
+      used: z.number().int().optional().describe('Signatures within the last window'),
+      remaining: z.number().int().optional(),
+    })
+    .optional(),
+});
+export type KeyUsageView = z.output<typeof keyUsageSchema>;
+
 /** One entry of `GET /v1/profiles`. */
 export const profileSummarySchema = z.object({
   name: z.string(),
@@ -11,6 +28,7 @@ export const profileSummarySchema = z.object({
   allowedChips: z.array(z.string()).describe('Chips whose images the profile signs (configured, else every chip that boots the scheme)'),
   keyCount: z.number().int().describe('Signature blocks each signed image gets'),
   description: z.string().optional(),
+  usage: z.array(keyUsageSchema).optional().describe('Keys with a usage_limit: what they have used and have left'),
 });
 export type ProfileSummary = z.output<typeof profileSummarySchema>;
 

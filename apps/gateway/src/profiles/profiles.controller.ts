@@ -18,8 +18,8 @@ export class ProfilesController {
   @ApiOperation({ summary: 'Signing profiles this API key may use' })
   @ApiJsonResponse(200, profileListSchema, 'Profiles')
   @ApiProblems({ 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden] })
-  list(@CurrentPrincipal() principal: Principal): { profiles: ProfileSummary[] } {
-    return { profiles: this.profiles.list(principal) };
+  async list(@CurrentPrincipal() principal: Principal): Promise<{ profiles: ProfileSummary[] }> {
+    return { profiles: await this.profiles.list(principal) };
   }
 
   @Get(':name/public-keys')

@@ -9,6 +9,7 @@ import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, REDIS } from '../core/gateway.tokens';
 import { HttpProblem } from '../http/http-problem';
 import type { ProfilePublicKeys, ProfileSummary } from './profile-schemas';
+import { profileKeyUsage } from './profile-usage';
 
 /** Chips that can boot a scheme's images. */
 export function chipsForScheme(scheme: ProfileConfig['scheme']): string[] {
@@ -36,9 +37,16 @@ export class ProfilesService {
     private readonly settings: GatewaySettings,
   ) {}
 
-  /** Every profile the API key may use, in configuration order. */
-  list(principal: Principal): ProfileSummary[] {
-    return this.fleet.profiles.filter((profile) => mayUseProfile(principal, profile.name)).map(profileSummary);
+  /** Every profile the API key may use, in configuration order, with the usage of its limited keys. */
+  async list(principal: Principal): Promise<ProfileSummary[]> {
+    const now = Date.now();
+    const profiles = this.fleet.profiles.filter((profile) => mayUseProfile(principal, profile.name));
+    return Promise.all(
+      profiles.map(async (profile) => {
+        const usage = await profileKeyUsage(this.redis, this.settings.prefix, profile, now);
+        return { ...profileSummary(profile), ...(usage ? { usage } : {}) };
+      }),
+    );
   }
 
   /** Public keys and eFuse digests of a profile; 503 until a signer has published them. */

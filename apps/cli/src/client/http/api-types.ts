@@ -58,6 +58,14 @@ export interface SigningPolicyView {
   app?: { projectName: string; version: string; secureVersion: number; idfVersion: string; buildDate: string; buildTime: string };
   previousSecureVersion?: number;
   certificates?: Array<{ keyIndex: number; serial: string; subject: string; issuer: string; sha256Fingerprint: string; notAfter: string }>;
+  usage?: Array<{
+    keyIndex: number;
+    keyDigestSha256: string;
+    count: number;
+    maxSignatures?: number;
+    remaining?: number;
+    window?: { length: string; max: number; used: number; remaining: number };
+  }>;
 }
 
 /** `GET /v1/jobs/:id` answer. */

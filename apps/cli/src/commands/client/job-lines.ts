@@ -15,6 +15,7 @@ export function jobLines(job: JobView): string[] {
     for (const block of result.blocks) lines.push(`Block ${block.index} (${block.algorithm}) key digest: ${block.keyDigest}`);
     const app = result.policy?.app;
     if (app) lines.push(`App: ${app.projectName} ${app.version}, secure_version ${app.secureVersion}, ESP-IDF ${app.idfVersion}, built ${app.buildDate} ${app.buildTime}`);
+    for (const usage of result.policy?.usage ?? []) lines.push(usageLine(usage));
   }
   if (job.webhook) lines.push(webhookLine(job.webhook));
   return lines;
@@ -33,6 +34,13 @@ export function batchLines(batch: BatchView): string[] {
   if (batch.manifest) lines.push(`Manifest: ${batch.manifest.key}`);
   if (batch.webhook) lines.push(webhookLine(batch.webhook));
   return lines;
+}
+
+/** 'Key 0 usage: signature 3 of 3 (0 left); 3 of 10 in the last 1h (7 left)'. */
+function usageLine(usage: NonNullable<NonNullable<NonNullable<JobView['result']>['policy']>['usage']>[number]): string {
+  const total = usage.maxSignatures !== undefined ? `signature ${usage.count} of ${usage.maxSignatures} (${usage.remaining ?? 0} left)` : `signature ${usage.count}`;
+  const window = usage.window ? `; ${usage.window.used} of ${usage.window.max} in the last ${usage.window.length} (${usage.window.remaining} left)` : '';
+  return `Key ${usage.keyIndex} usage: ${total}${window}`;
 }
 
 function webhookLine(webhook: NonNullable<JobView['webhook']>): string {
