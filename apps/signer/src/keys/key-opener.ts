@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { type Env, type KeyConfig, resolveSecret } from '@fleetsign/config';
-import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { createPemSigner, type KeySigner, openPkcs11Signer } from '@fleetsign/keys';
-import { createAwsKmsSigner } from '@fleetsign/keys/aws-kms';
+import type { Env, KeyConfig } from '@fleetsign/config';
+import type { KeySigner } from '@fleetsign/keys';
+import { openConfiguredKey } from '@fleetsign/keys/configured-key';
 
 /** Opens one configured key; `at` names it in messages ('profiles[release].keys[0]'). */
 export type KeyOpener = (key: KeyConfig, at: string) => Promise<KeySigner>;
@@ -15,39 +13,11 @@ export interface KeyOpenerOptions {
   pkcs11Sessions: number;
 }
 
-function readPem(path: string, at: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new FleetSignError(ErrorCode.InvalidConfig, `${at}.path: cannot read the PEM key file ${path} (${code})`, {
-      setting: `${at}.path`,
-    });
-  }
-}
-
 /**
  * The key opener for the three providers: pkcs11 (PIN read now from its file or
- * variable, never kept in settings), pem (software key file) and aws-kms.
+ * variable, never kept in settings), pem (software key file) and aws-kms; the same
+ * opening `fleetsign keys csr --config` does.
  */
 export function createKeyOpener(options: KeyOpenerOptions): KeyOpener {
-  return async (key, at) => {
-    switch (key.provider) {
-      case 'pkcs11':
-        return openPkcs11Signer({
-          modulePath: key.modulePath,
-          slot: key.slot,
-          tokenLabel: key.tokenLabel,
-          keyLabel: key.keyLabel,
-          keyId: key.keyId,
-          publicKeyLabel: key.publicKeyLabel,
-          pin: resolveSecret(key.pin, options.env),
-          sessions: key.sessions ?? options.pkcs11Sessions,
-        });
-      case 'pem':
-        return createPemSigner(readPem(key.path, at));
-      case 'aws-kms':
-        return createAwsKmsSigner({ keyId: key.keyId, region: key.region, endpoint: key.endpoint });
-    }
-  };
+  return (key, at) => openConfiguredKey(key, at, options);
 }
