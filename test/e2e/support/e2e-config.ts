@@ -24,6 +24,8 @@ export interface E2eProfile {
   antiRollback?: { min_secure_version?: number; monotonic?: boolean; max_step?: number };
   /** Certificate settings: `certificate_file` of every key and the profile's anchors, CRL and minimum validity. */
   certificates?: { certificateFile: string; trustAnchorsFile: string; crlFile?: string; minRemainingValidity?: string };
+  /** `usage_limit` of every key, as written in the file. */
+  usageLimit?: { max_signatures?: number; window?: string; max?: number };
 }
 
 /** Settings of the stack's one API key. */
@@ -74,6 +76,7 @@ export function writeE2eConfig(name: string, profiles: E2eProfile[], apiKey: E2e
       keys: profile.keys.map((key) => ({
         ...tokenKey(key, pins[profile.pin ?? 'right']),
         ...(profile.certificates ? { certificate_file: profile.certificates.certificateFile } : {}),
+        ...(profile.usageLimit ? { usage_limit: profile.usageLimit } : {}),
       })),
       ...(profile.certificates
         ? {
