@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ErrorCode } from '@fleetsign/errors';
 import type { KeyUsageFacts } from '@fleetsign/queue';
 import { keyUsageRedisKeys } from '@fleetsign/queue/key-usage-ledger';
+import { secureVersionRedisKey } from '../../../apps/signer/src/policy/secure-version-ledger';
 import { buildEspImage, publicKeyDigestV2 } from '@fleetsign/secure-boot';
 import type { Signer } from '../../../apps/signer/src';
 import { startRedis, type RedisHandle } from '../../support/redis-server';
@@ -30,6 +31,13 @@ beforeAll(async () => {
   const configPath = harness.writeConfig([
     { name: 'limited', scheme: 'sbv2-ecdsa-p256', keys: [{ ...tokenKey('p256', pin), usage_limit: { max_signatures: LIMIT } }], state: 'active' },
     { name: 'recovered', scheme: 'sbv2-ecdsa-p256', keys: [{ ...tokenKey('p256b', pin), usage_limit: { max_signatures: LIMIT, window: '1h', max: 10 } }], state: 'active' },
+    {
+      name: 'guarded',
+      scheme: 'sbv2-rsa3072',
+      keys: [{ ...tokenKey('rsa3072', pin), usage_limit: { max_signatures: 2 } }],
+      anti_rollback: { monotonic: true },
+      state: 'active',
+    },
   ]);
   const env = { ...harness.env, FLEETSIGN_REDIS_ALLOW_VOLATILE: 'true' };
   signers = [
@@ -135,5 +143,19 @@ describe('key usage_limit across signers', () => {
     const [restarted] = await signAll([newImage()], 'recovered');
     expect(restarted).toMatchObject({ state: 'failed', code: ErrorCode.KeyUsageLimitReached });
     expect(await harness.redis.get(keyUsageRedisKeys(harness.prefix, digest).total)).toBe(String(LIMIT));
+  }, 60_000);
+
+  it('a policy refusal gives the reservation back, and a usage refusal records nothing for anti-rollback', async () => {
+    const app = (secureVersion: number) => buildEspImage({ chipId: 9, size: 8192, seed: 2000 + secureVersion, secureVersion, projectName: 'door-lock' });
+    const [first] = await signAll([app(5)], 'guarded');
+    expect(first).toMatchObject({ state: 'completed', result: { policy: { usage: [{ count: 1, remaining: 1 }] } } });
+    const [rollback] = await signAll([app(3)], 'guarded');
+    expect(rollback).toMatchObject({ state: 'failed', code: ErrorCode.SecureVersionTooLow });
+    const [second] = await signAll([app(6)], 'guarded');
+    expect(second).toMatchObject({ state: 'completed', result: { policy: { usage: [{ count: 2, remaining: 0 }], previousSecureVersion: 5 } } });
+    const [spent] = await signAll([app(7)], 'guarded');
+    expect(spent).toMatchObject({ state: 'failed', code: ErrorCode.KeyUsageLimitReached });
+    // Version 7 was never signed, so it is not the project's highest.
+    expect(await harness.redis.hget(secureVersionRedisKey(harness.prefix, 'guarded'), 'door-lock')).toBe('6');
   }, 60_000);
 });

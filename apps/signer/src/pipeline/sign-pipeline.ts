@@ -49,6 +49,8 @@ interface JobOutput {
   reused: boolean;
   /** The earlier job whose signed file of the same image is reused. */
   reusedFrom?: string;
+  /** The policy decisions the output was made under. */
+  policy: SigningPolicyFacts;
   /** Usage of the limited keys for this job's signature (absent when reused from another job or no key is limited). */
   usage?: KeyUsageFacts[];
 }
@@ -100,10 +102,11 @@ export class SignPipeline {
   private async signSource(job: SignJob, jobId: string, profile: OpenProfile, source: SourceImage, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
     const image = await steps.run('validate', () => validateImage(source.data, profile));
-    const policy = await steps.run('policy', () => this.deps.policy.decide(data, image, profile));
     const digest = await steps.run('digest', () => digestImage(source.data, profile.scheme, source.hashes));
-    const output = await this.outputFor(jobId, data, profile, source, digest, steps);
+    const decide = () => steps.run('policy', () => this.deps.policy.decide(data, image, profile));
+    const output = await this.outputFor(jobId, data, profile, source, digest, steps, decide);
 
+    const { policy } = output;
     const facts = { jobId, data, profile, image, source, digest, policy: output.usage ? { ...policy, usage: output.usage } : policy };
     const entry = logEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
     const logged = await steps.run('log', () => this.deps.log.append(entry));
@@ -123,27 +126,44 @@ export class SignPipeline {
    * The job's signed file, in order of preference (unless the job asks for a fresh
    * signature): the one an earlier attempt of this job stored; the one an earlier job
    * of the tenant made for the same image with the same profile and keys (no HSM
-   * operation); else a new signing, verified before it is stored.
+   * operation); else a new signing, verified before it is stored. The policy (`decide`)
+   * runs on every path, before any HSM operation; for a new signing after the key usage
+   * reservation, so a key without signatures left refuses before the policy records
+   * anything (anti-rollback), and a policy refusal gives the reservation back.
    */
-  private async outputFor(jobId: string, data: SignJobData, profile: OpenProfile, source: SourceImage, digest: ImageDigest, steps: StepTimer): Promise<JobOutput> {
+  private async outputFor(
+    jobId: string,
+    data: SignJobData,
+    profile: OpenProfile,
+    source: SourceImage,
+    digest: ImageDigest,
+    steps: StepTimer,
+    decide: () => Promise<SigningPolicyFacts>,
+  ): Promise<JobOutput> {
     const { store, metrics, usage } = this.deps;
     const isValid = (file: Buffer) => signedImageProblems(file, source.data, profile).length === 0;
     if (!data.fresh) {
       const outputLimit = digest.signedDataLength + SECTOR_SIZE;
       const earlier = await steps.run('store', () => findEarlierSignedImage(store, data.signedKey, outputLimit, isValid));
       if (earlier) {
+        const policy = await decide();
         // An earlier attempt signed it: its reservation (keyed by job id) is found again, nothing new is counted.
         const counted = await steps.run('usage', () => this.earlierUsage(jobId, profile));
-        return { signed: signedOutputOf(data.signedKey, earlier), reused: true, ...(counted ? { usage: counted } : {}) };
+        return { signed: signedOutputOf(data.signedKey, earlier), reused: true, policy, ...(counted ? { usage: counted } : {}) };
       }
       const known = await steps.run('reuse', () => this.deps.reuse?.find(data.tenant, profile, digest.imageSha256));
       if (known) {
+        const policy = await decide();
         metrics?.imagesReused.inc({ profile: profile.name });
-        return { signed: { key: known.signedKey, sha256: known.signedSha256, size: known.signedSize }, reused: true, reusedFrom: known.jobId };
+        return { signed: { key: known.signedKey, sha256: known.signedSha256, size: known.signedSize }, reused: true, reusedFrom: known.jobId, policy };
       }
     }
     // Reserved before the HSM operation: a key without signatures left refuses the job here.
     const reserved = await steps.run('usage', () => usage?.reserve(jobId, profile));
+    const policy = await decide().catch(async (err: unknown) => {
+      if (reserved) await usage?.refund(jobId, profile, new Set()).catch(() => undefined);
+      throw err;
+    });
     // The SHA-256 of the padded image is known already; P-384 blocks hash with SHA-384 themselves.
     const digests = { sha256: Buffer.from(digest.imageSha256, 'hex') };
     const signedWith = new Set<number>();
@@ -158,7 +178,7 @@ export class SignPipeline {
     await steps.run('verify', () => verifySignedParts(source.data, made, profile, digests));
     const file = { parts: made.parts, size: made.size, sha256: source.hashes.sha256(made.paddingLength, made.appended) };
     const stored = await steps.run('store', () => storeSignedImage(store, data.signedKey, file, { overwrite: data.fresh === true, isValid }));
-    return { signed: stored.signed, reused: stored.reused, ...(reserved ? { usage: reserved } : {}) };
+    return { signed: stored.signed, reused: stored.reused, policy, ...(reserved ? { usage: reserved } : {}) };
   }
 
   /**
