@@ -106,7 +106,12 @@ export class TenantQuotas {
     }
   }
 
-  /** Counts one request of the tenant; 429 RATE_LIMITED past its requests per minute. Undefined: no such quota. */
+  /**
+   * Counts one request of the tenant; 429 RATE_LIMITED past its requests per minute.
+   * Undefined: no such quota, or Redis is away. The count fails open then: routes that do
+   * not need Redis (profiles, public keys, uploads) keep serving, and those that do answer
+   * their own 503 SERVICE_UNAVAILABLE, never a 429 or 500.
+   */
   async countRequest(tenant: string): Promise<QuotaState | undefined> {
     const limiter = this.requests.get(tenant);
     if (!limiter) return undefined;
@@ -120,7 +125,7 @@ export class TenantQuotas {
     try {
       return state(await limiter.consume(tenant, 1));
     } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw unavailable();
+      if (!(err instanceof RateLimiterRes)) return undefined;
       const refused = state(err);
       throw new QuotaProblem(
         ErrorCode.RateLimited,
