@@ -62,8 +62,13 @@ describe('OIDC identities', () => {
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
     const job = await h.api(`/v1/jobs/${id}`, { token });
-    expect(await job.json()).toMatchObject({ id, requester: SUBJECT });
-    expect((await h.signQueue.getJob(id))?.data.requester).toBe(SUBJECT);
+    expect(await job.json()).toMatchObject({ id, requester: SUBJECT, requesterIssuer: issuer.url });
+    expect((await h.signQueue.getJob(id))?.data).toMatchObject({ requester: SUBJECT, requesterIssuer: issuer.url });
+    // An API key's job names the key and no issuer.
+    const byKey = await h.api('/v1/jobs', { method: 'POST', token: h.tokenA, json: { profile: PROFILES.rsa, source: { key: source } } });
+    const keyJob = (await h.signQueue.getJob(((await byKey.json()) as { id: string }).id))?.data;
+    expect(keyJob?.requester).toBe('a-ci');
+    expect(keyJob?.requesterIssuer).toBeUndefined();
   });
 
   it('grants only the identity profiles and scopes', async () => {

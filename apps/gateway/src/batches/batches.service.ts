@@ -100,6 +100,7 @@ export class BatchesService {
       createdAt: new Date().toISOString(),
       requestHash: fingerprint,
       requester: principal.name,
+      ...(principal.oidc ? { requesterIssuer: principal.oidc.issuer } : {}),
       ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh ? { fresh: true } : {}),

@@ -100,6 +100,7 @@ export class JobsService {
     const data: GatewaySignJobData = {
       tenant: principal.tenant,
       requester: principal.name,
+      ...(principal.oidc ? { requesterIssuer: principal.oidc.issuer } : {}),
       profile: request.profile,
       source: { key: sourceKey, ...(sha256 ? { sha256 } : {}), size: intent?.size ?? head.size },
       signedKey: signedObjectKey(principal.tenant, id),
