@@ -6,6 +6,7 @@ import { type LocalRedis, startLocalRedis } from '@fleetsign/devstack';
 import { ErrorCode } from '@fleetsign/errors';
 import { deterministicBatchId } from '@fleetsign/queue';
 import { S3ObjectStore } from '@fleetsign/storage';
+import { type LocalOidcIssuer, startLocalOidcIssuer } from '../../support/oidc-issuer';
 import { freeLoopbackPort, stopChildProcess } from '../../support/redis-server';
 import { requireTestEnv } from '../../support/test-env';
 import { REPO_ROOT, compileGatewayTree } from './compiled-tree';
@@ -29,10 +30,25 @@ jest.setTimeout(90_000);
 const REQUESTS_PER_MINUTE = 6;
 const SIGNATURES_PER_DAY = 5;
 
-const quotaTenants = (ids: HarnessIdentities) => ({
+const CI_AUDIENCE = 'https://fleetsign.quota.test';
+
+/** Tenant quotas, and a CI identity of tenant B whose tokens count like its API key's requests. */
+const quotaConfig = (ids: HarnessIdentities, issuerUrl: string) => ({
   tenants: [
     { name: ids.tenantA, quotas: { signatures_per_day: SIGNATURES_PER_DAY } },
     { name: ids.tenantB, quotas: { requests_per_minute: REQUESTS_PER_MINUTE } },
+  ],
+  identities: [
+    {
+      name: 'b-ci',
+      issuer: issuerUrl,
+      allow_http: true,
+      audience: CI_AUDIENCE,
+      claims: { repository: 'globex/fw' },
+      tenant: ids.tenantB,
+      profiles: [PROFILES.tenantBOnly],
+      scopes: ['read'],
+    },
   ],
 });
 
@@ -43,11 +59,14 @@ describe('tenant quotas across two gateway processes', () => {
   const urls: string[] = [];
   let store: S3ObjectStore;
   let sources: string[];
+  let issuer: LocalOidcIssuer;
 
   beforeAll(async () => {
     workDir = mkdtempSync(join(requireTestEnv('tmpRoot'), 'gateway-quotas-'));
     await compileGatewayTree(workDir);
-    config = writeHarnessConfig((_dir, ids) => quotaTenants(ids));
+    issuer = await startLocalOidcIssuer();
+    issuer.publish([await issuer.newKey('RS256')]);
+    config = writeHarnessConfig((_dir, ids) => quotaConfig(ids, issuer.url));
     const prefix = `{fst-quota-${uniqueSuffix()}}`;
     for (let i = 0; i < 2; i++) {
       const port = await freeLoopbackPort();
@@ -88,6 +107,7 @@ describe('tenant quotas across two gateway processes', () => {
   afterAll(async () => {
     for (const child of children) await stopChildProcess(child, 'SIGKILL');
     await store?.close();
+    await issuer?.close();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
     if (config) rmSync(config.dir, { recursive: true, force: true });
   });
@@ -100,15 +120,16 @@ describe('tenant quotas across two gateway processes', () => {
       ...(init.json ? { body: JSON.stringify(init.json) } : {}),
     });
 
-  it('counts requests per minute of a tenant across both gateways', async () => {
+  it('counts requests per minute of a tenant across both gateways, its API key and CI identity alike', async () => {
+    const ciToken = await issuer.mint(issuer.published[0], { aud: CI_AUDIENCE, sub: 'repo:globex/fw:ref:refs/heads/main', repository: 'globex/fw' });
     for (let i = 0; i < REQUESTS_PER_MINUTE; i++) {
-      const res = await call(i % 2, '/v1/profiles', config.ids.tokenB);
+      const res = await call(i % 2, '/v1/profiles', i % 3 === 2 ? ciToken : config.ids.tokenB);
       expect(res.status).toBe(200);
       expect(res.headers.get('ratelimit-policy')).toBe(`"requests";q=${REQUESTS_PER_MINUTE};w=60`);
       expect(res.headers.get('ratelimit')).toMatch(new RegExp(`^"requests";r=${REQUESTS_PER_MINUTE - 1 - i};t=\\d+$`));
     }
-    for (const which of [0, 1]) {
-      const refused = await call(which, '/v1/profiles', config.ids.tokenB);
+    for (const [which, token] of [[0, config.ids.tokenB], [1, ciToken]] as const) {
+      const refused = await call(which, '/v1/profiles', token);
       expect(refused.status).toBe(429);
       expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const retryAfter = Number(refused.headers.get('retry-after'));
