@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildEspImage } from '@fleetsign/secure-boot';
+import { runCli } from '../../apps/cli/src/cli';
+import { createClientCommands } from '../../apps/cli/src/commands/client';
+import { requireTestEnv } from '../support/test-env';
 import { type LocalOidcIssuer, startLocalOidcIssuer } from '../support/oidc-issuer';
 import { E2eStack } from './support/e2e-stack';
 import { SigningClient } from './support/signing-client';
@@ -47,4 +52,28 @@ it('signs for an OIDC token and records its subject and issuer in the job and th
   const job = await ci.waitForJob(id);
   expect(job).toMatchObject({ state: 'succeeded', requester: SUBJECT, requesterIssuer: issuer.url });
   expect(await stack.logEntryOf(id)).toMatchObject({ jobId: id, tenant: stack.tenant, requester: SUBJECT, requesterIssuer: issuer.url });
+
+  // The CLI of the CI job reads the token from FLEETSIGN_TOKEN_FILE and never prints it.
+  const dir = mkdtempSync(join(requireTestEnv('tmpRoot'), 'ci-token-'));
+  const tokenFile = join(dir, 'oidc-token');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const saved = process.env.FLEETSIGN_TOKEN_FILE;
+  process.env.FLEETSIGN_TOKEN_FILE = tokenFile;
+  let stdout = '';
+  let stderr = '';
+  try {
+    const commands = createClientCommands({ progress: 'lines', handleInterrupts: false });
+    const code = await runCli(
+      ['status', id, '--url', stack.gateway!.url],
+      { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) },
+      commands,
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  } finally {
+    if (saved === undefined) delete process.env.FLEETSIGN_TOKEN_FILE;
+    else process.env.FLEETSIGN_TOKEN_FILE = saved;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(stdout).toContain(`Requested by: ${SUBJECT} (OIDC issuer ${issuer.url})`);
+  expect(stdout).not.toContain(token);
 });

@@ -3,7 +3,7 @@ import type { BatchView, JobView } from '../../client/http/api-types';
 /** Human-readable lines describing a job. */
 export function jobLines(job: JobView): string[] {
   const lines = [`Job ${job.id}: ${job.state} (profile ${job.profile})`, `Created ${job.createdAt}${job.finishedAt ? `, finished ${job.finishedAt}` : ''}; attempts ${job.attempts}`];
-  if (job.requester) lines.push(`Requested by: ${job.requester}`);
+  if (job.requester) lines.push(requesterLine(job));
   if (job.error) lines.push(`Error: ${job.error.code}: ${job.error.message}`);
   if (job.result) {
     const { result } = job;
@@ -29,10 +29,15 @@ export function batchLines(batch: BatchView): string[] {
       `${counts.queued} queued (${Math.floor(batch.progress * 100)}%)`,
     `Created ${batch.createdAt}${batch.finishedAt ? `, finished ${batch.finishedAt}` : ''}`,
   ];
-  if (batch.requester) lines.push(`Requested by: ${batch.requester}`);
+  if (batch.requester) lines.push(requesterLine(batch));
   if (batch.manifest) lines.push(`Manifest: ${batch.manifest.key}`);
   if (batch.webhook) lines.push(webhookLine(batch.webhook));
   return lines;
+}
+
+/** `Requested by: <API key id>`, or `<token subject> (OIDC issuer <url>)` for a CI identity. */
+function requesterLine(view: { requester?: string; requesterIssuer?: string }): string {
+  return `Requested by: ${view.requester}${view.requesterIssuer ? ` (OIDC issuer ${view.requesterIssuer})` : ''}`;
 }
 
 function webhookLine(webhook: NonNullable<JobView['webhook']>): string {
