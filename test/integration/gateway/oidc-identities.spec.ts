@@ -144,6 +144,12 @@ describe('OIDC identities', () => {
     }
   });
 
+  it('counts refusals by reason in the gateway metrics', async () => {
+    const metrics = await (await h.api('/metrics')).text();
+    expect(metrics).toMatch(/^fleetsign_gateway_token_refusals_total\{reason="claims"[^}]*\} 3$/m);
+    expect(metrics).toMatch(/^fleetsign_gateway_token_refusals_total\{reason="audience"[^}]*\} 1$/m);
+  });
+
   it('keeps API keys working, and a JWT-shaped token never reaches the API key table', async () => {
     expect((await h.api('/v1/profiles', { token: h.tokenA })).status).toBe(200);
     await expectRefusal('aaa.bbb.ccc', 'malformed');

@@ -138,6 +138,16 @@ describe('tenant quotas across two gateway processes', () => {
       expect(refused.headers.get('ratelimit')).toBe(`"requests";r=0;t=${retryAfter}`);
       expect(await refused.json()).toMatchObject({ status: 429, code: ErrorCode.RateLimited });
     }
+    // Each gateway counted the refusal it answered.
+    let refusals = 0;
+    for (const url of urls) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('fleetsign_gateway_quota_refusals_total{') && l.includes(`tenant="${config.ids.tenantB}"`) && l.includes('code="RATE_LIMITED"'));
+      refusals += Number(line?.split(' ').pop() ?? 0);
+    }
+    expect(refusals).toBe(2);
     // Another tenant is not held back, and has no requests quota to report.
     const other = await call(1, '/v1/profiles', config.ids.tokenA);
     expect(other.status).toBe(200);

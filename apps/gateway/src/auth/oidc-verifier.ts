@@ -83,7 +83,11 @@ export class OidcVerifier {
   private readonly byIssuer = new Map<string, IdentityConfig[]>();
   private readonly keySets: IssuerKeySets;
 
-  constructor(identities: readonly IdentityConfig[], keySets = new IssuerKeySets(createRemoteJWKSet)) {
+  constructor(
+    identities: readonly IdentityConfig[],
+    private readonly onRefused: (reason: TokenRefusal) => void = () => undefined,
+    keySets = new IssuerKeySets(createRemoteJWKSet),
+  ) {
     for (const identity of identities) {
       const list = this.byIssuer.get(identity.issuer) ?? [];
       list.push(identity);
@@ -102,6 +106,16 @@ export class OidcVerifier {
    * SERVICE_UNAVAILABLE when the issuer's discovery document or key set cannot be read.
    */
   async verify(token: string): Promise<AcceptedToken> {
+    try {
+      return await this.accept(token);
+    } catch (err) {
+      const reason = (err as FleetSignError).details?.reason;
+      if (typeof reason === 'string' && (TOKEN_REFUSALS as readonly string[]).includes(reason)) this.onRefused(reason as TokenRefusal);
+      throw err;
+    }
+  }
+
+  private async accept(token: string): Promise<AcceptedToken> {
     let issuer: unknown;
     try {
       issuer = decodeJwt(token).iss;

@@ -54,8 +54,16 @@ export class GatewayModule {
         { provide: OBJECT_STORE, useValue: resources.store },
         { provide: GatewaySettings, useValue: resources.settings },
         { provide: GatewayMetrics, useValue: resources.metrics },
-        { provide: OidcVerifier, useValue: new OidcVerifier(fleet.identities ?? []) },
-        { provide: TenantQuotas, useValue: new TenantQuotas(resources.redis, resources.settings.prefix, fleet) },
+        {
+          provide: OidcVerifier,
+          useValue: new OidcVerifier(fleet.identities ?? [], (reason) => resources.metrics.tokenRefusals.inc({ reason })),
+        },
+        {
+          provide: TenantQuotas,
+          useValue: new TenantQuotas(resources.redis, resources.settings.prefix, fleet, {
+            onRefused: (tenant, code) => resources.metrics.quotaRefusals.inc({ tenant, code }),
+          }),
+        },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         UploadIntents,
         UploadsService,

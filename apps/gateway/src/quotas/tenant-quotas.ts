@@ -74,7 +74,17 @@ export class TenantQuotas {
   private readonly requests = new Map<string, RateLimiterRedis>();
   private readonly signatures = new Map<string, RateLimiterRedis>();
 
-  constructor(redis: Redis, prefix: string, fleet: Pick<FleetSignConfig, 'tenants'>, private readonly now: () => Date = () => new Date()) {
+  private readonly now: () => Date;
+  private readonly onRefused: (tenant: string, code: QuotaProblem['code']) => void;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    fleet: Pick<FleetSignConfig, 'tenants'>,
+    options: { now?: () => Date; onRefused?: (tenant: string, code: QuotaProblem['code']) => void } = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.onRefused = options.onRefused ?? (() => undefined);
     for (const tenant of fleet.tenants) {
       const quotas = tenant.quotas;
       if (quotas?.requestsPerMinute !== undefined) {
@@ -127,6 +137,7 @@ export class TenantQuotas {
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) return undefined;
       const refused = state(err);
+      this.onRefused(tenant, ErrorCode.RateLimited);
       throw new QuotaProblem(
         ErrorCode.RateLimited,
         `Tenant "${tenant}" sent more than ${limiter.points} requests this minute; retry in ${refused.resetSec} s`,
@@ -159,6 +170,7 @@ export class TenantQuotas {
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw unavailable();
       const refused = state(err.consumedPoints - count);
+      this.onRefused(tenant, ErrorCode.QuotaExceeded);
       throw new QuotaProblem(
         ErrorCode.QuotaExceeded,
         `Tenant "${tenant}" has ${refused.remaining} of ${limiter.points} signatures left today (UTC); ` +
