@@ -27,6 +27,7 @@ import { setupOpenApi } from './docs/setup-openapi';
 import { enableGracefulDrain } from './http/graceful-drain';
 import { problemClientErrorHandler } from './http/client-error';
 import { ProblemFilter } from './http/problem.filter';
+import { writeQuotaHeaders } from './quotas/quota-headers';
 import { registerStreamBodyParser } from './http/stream-body';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
 
@@ -122,6 +123,8 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     applyBatchBodyLimit(fastify, resources.settings.batch.bodyLimit);
     enableGracefulDrain(fastify);
     resources.metrics.instrument(fastify);
+    // Successes and problems alike carry the tenant's RateLimit fields once a quota was counted.
+    fastify.addHook('onSend', async (request, reply) => writeQuotaHeaders(request, reply));
     app.useGlobalFilters(new ProblemFilter(logger, () => resources.redis.status === 'ready'));
     // Before listening only a configured URL is known; else the document names its own host ('/').
     setupOpenApi(app, API_VERSION, resources.settings.knownBaseUrl ?? '/');

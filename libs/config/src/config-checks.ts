@@ -1,6 +1,7 @@
 import { CHIPS, chipByName, schemeOf, type KeyAlgorithm } from '@fleetsign/secure-boot';
 import type { ConfigProblem } from './config-error';
 import type { ConfigFile, ProfileEntry } from './file-schema';
+import { checkIdentities } from './identity-schema';
 
 // Checks across entries, after each entry passed the schema. Key types (e.g. that a
 // sbv2-ecdsa-p384 profile's keys are all P-384) are checked when the signer loads the
@@ -106,5 +107,6 @@ export function crossCheckConfig(file: ConfigFile): ConfigProblem[] {
       }
     });
   });
+  problems.push(...checkIdentities(file.identities, tenantNames, profileNames));
   return problems;
 }

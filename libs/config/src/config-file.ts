@@ -8,6 +8,7 @@ import { crossCheckConfig } from './config-checks';
 import type { FleetSignConfig, KeyConfig, ProfileConfig, TenantConfig } from './config-types';
 import { type Env, ENV_SOURCE, readEnv } from './env-settings';
 import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
+import { toIdentityConfig, toTenantQuotas } from './identity-schema';
 import { findInlineSecrets } from './inline-secrets';
 import { parseDurationMs, toAntiRollbackConfig, toUsageLimitConfig } from './policy-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
@@ -165,7 +166,12 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       from,
     );
     if (webhookSecret && from.checkWebhookSecrets) assertSecretAvailable(webhookSecret, from.env);
-    return { name: tenant.name, webhookSecret, description: tenant.description };
+    return {
+      name: tenant.name,
+      webhookSecret,
+      description: tenant.description,
+      ...(tenant.quotas ? { quotas: toTenantQuotas(tenant.quotas) } : {}),
+    };
   });
   const apiKeys = file.api_keys.map((key) => ({
     id: key.id,
@@ -184,7 +190,15 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
     storePrefix: log.store_prefix,
   };
   if (transparencyLog && from.checkKeyReferences) checkKeyReferences(transparencyLog.key, 'transparency_log.key', from);
-  return { source: from.source, profiles, apiKeys, tenants, ...(transparencyLog ? { transparencyLog } : {}) };
+  const identities = file.identities.map(toIdentityConfig);
+  return {
+    source: from.source,
+    profiles,
+    apiKeys,
+    tenants,
+    ...(identities.length ? { identities } : {}),
+    ...(transparencyLog ? { transparencyLog } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { ApiScope, ProfileState } from './file-schema';
 import type { AntiRollbackConfig, CertificatePolicyConfig, UsageLimitConfig } from './policy-schema';
+import type { IdentityConfig, TenantQuotasConfig } from './identity-schema';
 import type { SecretRef } from './secret-ref';
 
 export type { ApiScope, ProfileState } from './file-schema';
@@ -73,6 +74,8 @@ export interface TenantConfig {
   /** Standard Webhooks signing secret ('whsec_...') for this tenant's webhook events. */
   readonly webhookSecret?: SecretRef;
   readonly description?: string;
+  /** Requests per minute and signatures per day; undefined: unlimited. */
+  readonly quotas?: TenantQuotasConfig;
 }
 
 /** The validated configuration file (FLEETSIGN_CONFIG). Secrets are references, read on use. */
@@ -82,6 +85,8 @@ export interface FleetSignConfig {
   readonly profiles: readonly ProfileConfig[];
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly tenants: readonly TenantConfig[];
+  /** CI identities whose OIDC tokens are accepted besides API keys; absent: none. */
+  readonly identities?: readonly IdentityConfig[];
   /** The transparency log's identity and checkpoint key; without it no checkpoints are signed. */
   readonly transparencyLog?: TransparencyLogConfig;
 }

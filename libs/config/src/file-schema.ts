@@ -1,6 +1,7 @@
 import { SIGNING_SCHEMES, type SigningScheme } from '@fleetsign/secure-boot';
 import { z } from 'zod';
 import { antiRollbackSchema, checkProfileCertificates, keyPolicyFields, profileCertificateFields } from './policy-schema';
+import { identityEntrySchema, tenantQuotasSchema } from './identity-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
@@ -109,6 +110,8 @@ const tenantSchema = z
     webhook_secret_file: text.optional(),
     webhook_secret_env: envName.optional(),
     description: z.string().optional(),
+    /** Requests per minute and signatures per day, enforced across gateway replicas (issue 8). */
+    quotas: tenantQuotasSchema.optional(),
   })
   .superRefine((tenant, ctx) => oneOf(tenant, ctx, ['webhook_secret_file', 'webhook_secret_env'], true));
 
@@ -140,6 +143,8 @@ export const configFileSchema = z.strictObject(
     profiles: z.array(profileSchema).default([]),
     api_keys: z.array(apiKeySchema).default([]),
     tenants: z.array(tenantSchema).default([]),
+    /** CI identities: OIDC tokens accepted besides API keys (issue 8). */
+    identities: z.array(identityEntrySchema(API_SCOPES, name)).default([]),
     transparency_log: transparencyLogSchema.optional(),
   },
   {

@@ -5,6 +5,7 @@ export * from './config-types';
 export { API_SCOPES, MAX_PROFILE_KEYS, PROFILE_STATES } from './file-schema';
 export * from './env-settings';
 export * from './gateway-config';
+export { type IdentityConfig, JWT_ALGORITHMS, type JwtAlgorithm, type TenantQuotasConfig } from './identity-schema';
 export * from './notifier-config';
 export { type AntiRollbackConfig, type CertificatePolicyConfig, parseDurationMs, toAntiRollbackConfig, type UsageLimitConfig } from './policy-schema';
 export * from './redis-config';

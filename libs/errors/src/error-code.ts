@@ -68,4 +68,11 @@ export enum ErrorCode {
   RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
   // Key usage limits (issue 8): a key's usage_limit has no signature left (total, or in its window); never retried
   KeyUsageLimitReached = 'KEY_USAGE_LIMIT_REACHED',
+  // CI identity and tenant quotas (issue 8, items 7 and 8)
+  /** A bearer token that reads as a JWT but no configured identity accepts (expired, wrong audience or claims, unknown key...): 401. */
+  TokenInvalid = 'TOKEN_INVALID',
+  /** The tenant sent more requests this minute than its quota allows: 429. */
+  RateLimited = 'RATE_LIMITED',
+  /** The images submitted do not fit in the tenant's signatures for the day: 429, nothing accepted. */
+  QuotaExceeded = 'QUOTA_EXCEEDED',
 }

@@ -55,6 +55,7 @@ export const BatchField = {
   createdAt: 'createdAt',
   requestHash: 'requestHash',
   requester: 'requester',
+  requesterIssuer: 'requesterIssuer',
   webhookUrl: 'webhookUrl',
   metadata: 'metadata',
   fresh: 'fresh',
@@ -90,6 +91,8 @@ export interface NewBatchRecord {
   requestHash: string;
   /** The API key that submitted the batch (copied into every item's job data). */
   requester?: string;
+  /** The OIDC issuer when `requester` is a token subject (copied like `requester`). */
+  requesterIssuer?: string;
   webhookUrl?: string;
   metadata?: Record<string, string>;
   fresh?: boolean;
@@ -121,6 +124,7 @@ export function newBatchRecordFields(record: NewBatchRecord): Record<string, str
     [BatchField.succeeded]: '0',
     [BatchField.failed]: '0',
     ...(record.requester ? { [BatchField.requester]: record.requester } : {}),
+    ...(record.requesterIssuer ? { [BatchField.requesterIssuer]: record.requesterIssuer } : {}),
     ...(record.webhookUrl ? { [BatchField.webhookUrl]: record.webhookUrl } : {}),
     ...(record.metadata ? { [BatchField.metadata]: JSON.stringify(record.metadata) } : {}),
     ...(record.fresh ? { [BatchField.fresh]: '1' } : {}),
@@ -151,6 +155,7 @@ export function parseBatchRecord(batchId: string, hash: Record<string, string>):
     succeeded: count(hash[BatchField.succeeded]),
     failed: count(hash[BatchField.failed]),
     ...(optional(BatchField.requester) ? { requester: hash[BatchField.requester] } : {}),
+    ...(optional(BatchField.requesterIssuer) ? { requesterIssuer: hash[BatchField.requesterIssuer] } : {}),
     ...(optional(BatchField.webhookUrl) ? { webhookUrl: hash[BatchField.webhookUrl] } : {}),
     ...(metadata ? { metadata: JSON.parse(metadata) as Record<string, string> } : {}),
     ...(hash[BatchField.fresh] === '1' ? { fresh: true } : {}),

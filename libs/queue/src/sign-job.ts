@@ -28,6 +28,8 @@ export interface SignJobData {
    * configuration, not a secret). Absent only on jobs queued before requesters were recorded.
    */
   requester?: string;
+  /** When `requester` is an OIDC token's subject (a CI identity): the token's issuer. Absent for API keys. */
+  requesterIssuer?: string;
   /** Signing profile name from the operator's configuration. */
   profile: string;
   source: SignJobSource;

@@ -34,6 +34,12 @@ describe('canonical log entries', () => {
     expect(entryLeafHash(entry).equals(leafHash(encodeEntry(entry)))).toBe(true);
   });
 
+  it("keeps the OIDC issuer of a CI identity's requester in the leaf", () => {
+    const fromCi = { ...entry, requester: 'repo:acme/fw:ref:refs/heads/main', requesterIssuer: 'https://token.actions.githubusercontent.com' };
+    expect(decodeEntry(encodeEntry(fromCi))).toEqual(fromCi);
+    expect(entryLeafHash(fromCi).equals(entryLeafHash({ ...fromCi, requesterIssuer: 'https://other.example' }))).toBe(false);
+  });
+
   it('keeps an optional policy object in the leaf', () => {
     const withPolicy = { ...entry, policy: { approvers: ['alice'], rule: 'two-person' } };
     expect(decodeEntry(encodeEntry(withPolicy))).toEqual(withPolicy);

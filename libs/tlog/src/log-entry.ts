@@ -29,8 +29,10 @@ export const logEntrySchema = z
     kind: z.enum(['signed', 'reused']),
     jobId: z.string().min(1),
     tenant: z.string().min(1),
-    /** Name of the API key that asked, when known. */
+    /** Name of the API key that asked, or the subject of a CI identity's OIDC token, when known. */
     requester: z.string().optional(),
+    /** The OIDC token's issuer when `requester` is a token subject. */
+    requesterIssuer: z.string().optional(),
     profile: z.string().min(1),
     scheme: z.string().min(1),
     chip: z.string(),

@@ -32,6 +32,8 @@ export interface E2eProfile {
 export interface E2eApiKeyOptions {
   /** Default: sign and read. */
   scopes?: string[];
+  /** `identities` entries (CI identities, OIDC) for the stack's tenant, as written in the file. */
+  identities?: (tenant: string) => Array<Record<string, unknown>>;
 }
 
 /** A PIN the test token does not have; it must never appear in any output. */
@@ -91,6 +93,7 @@ export function writeE2eConfig(name: string, profiles: E2eProfile[], apiKey: E2e
     })),
     tenants: [{ name: tenant, webhook_secret_file: writeSecretFile(dir, 'webhook.secret', `${webhookSecret}\n`) }],
     api_keys: [{ id: 'e2e-ci', token_sha256: tokenSha256, tenant, profiles: ['*'], scopes: apiKey.scopes ?? ['sign', 'read'] }],
+    ...(apiKey.identities ? { identities: apiKey.identities(tenant) } : {}),
     transparency_log: log.configSection(dir),
   };
   const configPath = join(dir, 'fleetsign.yaml');

@@ -226,6 +226,7 @@ describe('POST /v1/batches', () => {
       '413',
       '415',
       '422',
+      '429',
     ]);
     expect(create.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(doc.paths['/v1/batches/{id}'])).toEqual(['get']);

@@ -115,7 +115,7 @@ export function gatewayTestEnv(configPath: string, prefix: string): Record<strin
 }
 
 /** Writes the two-tenant configuration into a temp dir; returns its path and identities. `extras(dir)` adds sections. */
-export function writeHarnessConfig(extras?: (dir: string) => HarnessConfigExtras): { dir: string; configPath: string; ids: HarnessIdentities } {
+export function writeHarnessConfig(extras?: (dir: string, ids: HarnessIdentities) => HarnessConfigExtras): { dir: string; configPath: string; ids: HarnessIdentities } {
   const suffix = uniqueSuffix();
   const ids: HarnessIdentities = {
     tenantA: `acme-${suffix}`,
@@ -128,14 +128,14 @@ export function writeHarnessConfig(extras?: (dir: string) => HarnessConfigExtras
   };
   const dir = mkdtempSync(join(requireTestEnv('tmpRoot'), 'gateway-'));
   const configPath = join(dir, 'fleetsign.yaml');
-  writeFileSync(configPath, configYaml(ids, requireTestEnv('pkcs11Module'), extras?.(dir)));
+  writeFileSync(configPath, configYaml(ids, requireTestEnv('pkcs11Module'), extras?.(dir, ids)));
   return { dir, configPath, ids };
 }
 
 /** Starts a gateway in this process with the harness configuration. */
 export async function startGatewayHarness(
   extraEnv: Record<string, string> = {},
-  configExtras?: (dir: string) => HarnessConfigExtras,
+  configExtras?: (dir: string, ids: HarnessIdentities) => HarnessConfigExtras,
 ): Promise<GatewayHarness> {
   const { dir, configPath, ids } = writeHarnessConfig(configExtras);
   const prefix = `{fst-gw-${uniqueSuffix()}}`;

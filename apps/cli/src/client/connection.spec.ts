@@ -19,7 +19,7 @@ describe('resolveConnection', () => {
 
   it.each([
     [{}, {}, 'no service URL: pass --url or set FLEETSIGN_URL'],
-    [{ url: 'http://h' }, {}, 'no API key: set FLEETSIGN_API_KEY or pass --api-key'],
+    [{ url: 'http://h' }, {}, 'no API key: set FLEETSIGN_API_KEY or FLEETSIGN_TOKEN_FILE, or pass --api-key'],
     [{ url: 'ftp://h', apiKey: 'k' }, {}, 'the service URL must start with http:// or https://'],
     [{ url: 'nope', apiKey: 'k' }, {}, 'the service URL is not a valid URL (--url / FLEETSIGN_URL)'],
     [{ url: 'https://user:secret@h', apiKey: 'k' }, {}, 'the service URL must not carry credentials'],
@@ -46,6 +46,28 @@ describe('resolveConnection', () => {
       expect(() => resolveConnection({ envFile: join(dir, 'missing.env') }, createCommandContext(io, {}))).toThrow(
         `cannot read --env-file ${join(dir, 'missing.env')} (ENOENT)`,
       );
+    });
+  });
+
+  describe('FLEETSIGN_TOKEN_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetsign-token-file-'));
+    const file = join(dir, 'token');
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl';
+    writeFileSync(file, `${jwt}\n`);
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('supplies the token (an OIDC token of a CI job) when no API key is given, as a secret', () => {
+      const context = createCommandContext(io, { FLEETSIGN_URL: 'https://h', FLEETSIGN_TOKEN_FILE: file });
+      expect(resolveConnection({}, context).apiKey).toBe(jwt);
+      expect(context.secrets.has(jwt)).toBe(true);
+      const withKey = createCommandContext(io, { FLEETSIGN_URL: 'https://h', FLEETSIGN_TOKEN_FILE: file, FLEETSIGN_API_KEY: 'fsk_env' });
+      expect(resolveConnection({}, withKey).apiKey).toBe('fsk_env');
+    });
+
+    it('names a token file it cannot read', () => {
+      const missing = join(dir, 'missing');
+      const context = createCommandContext(io, { FLEETSIGN_URL: 'https://h', FLEETSIGN_TOKEN_FILE: missing });
+      expect(() => resolveConnection({}, context)).toThrow(`cannot read FLEETSIGN_TOKEN_FILE ${missing} (ENOENT)`);
     });
   });
 });

@@ -7,6 +7,22 @@ import type { CommandContext } from '../command-context';
 export const URL_ENV = 'FLEETSIGN_URL';
 /** Environment variable with the API key (preferred over --api-key, which other users may see in `ps`). */
 export const API_KEY_ENV = 'FLEETSIGN_API_KEY';
+/**
+ * Environment variable naming a file that holds the bearer token, read when the command
+ * starts: a CI job's OIDC token (GitHub Actions, GitLab CI) or a Kubernetes projected
+ * service-account token, which the kubelet rewrites in place as it rotates.
+ */
+export const TOKEN_FILE_ENV = 'FLEETSIGN_TOKEN_FILE';
+
+/** The token in the file FLEETSIGN_TOKEN_FILE names (surrounding whitespace dropped). */
+function readTokenFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new FleetSignError(ErrorCode.InvalidArgument, `cannot read ${TOKEN_FILE_ENV} ${path} (${reason})`);
+  }
+}
 
 /** Connection flags shared by the service-client commands. */
 export interface ConnectionFlags {
@@ -41,7 +57,8 @@ export interface Connection {
  */
 export function resolveConnection(flags: ConnectionFlags, context: CommandContext): Connection {
   const file = flags.envFile ? readClientEnvFile(flags.envFile) : {};
-  const apiKey = flags.apiKey ?? file.apiKey ?? context.env[API_KEY_ENV];
+  const tokenFile = context.env[TOKEN_FILE_ENV];
+  const apiKey = flags.apiKey ?? file.apiKey ?? context.env[API_KEY_ENV] ?? (tokenFile ? readTokenFile(tokenFile) : undefined);
   if (apiKey) context.secrets.add(apiKey);
   const url = flags.url ?? file.url ?? context.env[URL_ENV];
   if (!url) {
@@ -63,10 +80,10 @@ export function resolveConnection(flags: ConnectionFlags, context: CommandContex
     );
   }
   if (!apiKey) {
-    throw new FleetSignError(ErrorCode.InvalidArgument, `no API key: set ${API_KEY_ENV} or pass --api-key`);
+    throw new FleetSignError(ErrorCode.InvalidArgument, `no API key: set ${API_KEY_ENV} or ${TOKEN_FILE_ENV}, or pass --api-key`);
   }
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw new FleetSignError(ErrorCode.InvalidArgument, `the API key (${API_KEY_ENV} / --api-key) must be printable ASCII without spaces`);
+    throw new FleetSignError(ErrorCode.InvalidArgument, `the API key (${API_KEY_ENV} / ${TOKEN_FILE_ENV} / --api-key) must be printable ASCII without spaces`);
   }
   return { baseUrl: `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`, apiKey };
 }

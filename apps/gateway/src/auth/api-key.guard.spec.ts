@@ -17,7 +17,7 @@ describe('bearerToken', () => {
 });
 
 describe('principal rights', () => {
-  const principal = (scopes: Principal['scopes'], profiles: string[]): Principal => ({ keyId: 'k', tenant: 't', scopes, profiles });
+  const principal = (scopes: Principal['scopes'], profiles: string[]): Principal => ({ kind: 'api_key', name: 'k', tenant: 't', scopes, profiles });
 
   it('grants listed scopes, and every scope to admin', () => {
     expect(hasScope(principal(['read'], []), 'read')).toBe(true);

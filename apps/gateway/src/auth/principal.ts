@@ -1,12 +1,18 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { ApiKeyConfig, ApiScope } from '@fleetsign/config';
+import type { ApiKeyConfig, ApiScope, IdentityConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { FastifyRequest } from 'fastify';
 
-/** Who is calling: the API key that authenticated the request. */
+/** How a caller authenticated: a configured API key, or an OIDC token of a configured identity. */
+export type PrincipalKind = 'api_key' | 'oidc';
+
+/** Who is calling: the API key or the OIDC identity that authenticated the request. */
 export interface Principal {
-  /** API key id from configuration (never the token). */
-  keyId: string;
+  kind: PrincipalKind;
+  /** Who, as recorded (requester): the API key id, or the OIDC token's subject (`sub`); never a token. */
+  name: string;
+  /** OIDC only: the token's issuer and the configured identity that accepted it. */
+  oidc?: { issuer: string; identity: string };
   tenant: string;
   scopes: readonly ApiScope[];
   /** Allowed profile names; '*' allows every profile. */
@@ -15,7 +21,19 @@ export interface Principal {
 
 /** Builds the principal of a configured API key. */
 export function principalOf(key: ApiKeyConfig): Principal {
-  return { keyId: key.id, tenant: key.tenant, scopes: key.scopes, profiles: key.profiles };
+  return { kind: 'api_key', name: key.id, tenant: key.tenant, scopes: key.scopes, profiles: key.profiles };
+}
+
+/** Builds the principal of an OIDC token a configured identity accepted; `subject` is the token's `sub`. */
+export function principalOfToken(identity: IdentityConfig, subject: string): Principal {
+  return {
+    kind: 'oidc',
+    name: subject,
+    oidc: { issuer: identity.issuer, identity: identity.name },
+    tenant: identity.tenant,
+    scopes: identity.scopes,
+    profiles: identity.profiles,
+  };
 }
 
 /** True when the key may use `profile`. */

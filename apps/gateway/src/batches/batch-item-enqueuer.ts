@@ -79,6 +79,7 @@ export class BatchItemEnqueuer {
     return {
       tenant: batch.tenant,
       ...(batch.requester ? { requester: batch.requester } : {}),
+      ...(batch.requesterIssuer ? { requesterIssuer: batch.requesterIssuer } : {}),
       profile: batch.profile,
       source: {
         key: item.sourceKey,

@@ -41,7 +41,8 @@ export const batchViewSchema = z.object({
     .enum(['queued', 'running', 'completed'])
     .describe('completed once every item succeeded or failed and the manifest is written'),
   profile: z.string(),
-  requester: z.string().optional().describe('Id of the API key that submitted the batch'),
+  requester: z.string().optional().describe('Id of the API key, or subject of the CI identity token, that submitted the batch'),
+  requesterIssuer: z.string().optional().describe('OIDC issuer of the token when the requester is a CI identity'),
   total: z.number().int(),
   counts: z.object({
     queued: z.number().int(),

@@ -21,6 +21,8 @@ export interface BatchView {
   profile: string;
   /** The API key that submitted the batch. */
   requester?: string;
+  /** The OIDC issuer when `requester` is a CI identity's token subject. */
+  requesterIssuer?: string;
   total: number;
   counts: BatchCountsView;
   /** Share of items that are final (succeeded or failed), 0..1. */
@@ -96,6 +98,7 @@ export function buildBatchView(input: BatchViewInput): BatchView {
     state,
     profile: record.profile,
     ...(record.requester ? { requester: record.requester } : {}),
+    ...(record.requesterIssuer ? { requesterIssuer: record.requesterIssuer } : {}),
     total: record.total,
     counts,
     progress: record.total === 0 ? 0 : (counts.succeeded + counts.failed) / record.total,

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
 import { validate } from '../http/zod-validation';
+import { noteQuota } from '../quotas/quota-headers';
 import { idempotencyKeySchema } from '../jobs/job-request';
 import { BatchBody } from './batch-body-limit';
 import { BATCH_MAX_ITEMS, createBatchRequestSchema } from './batch-request';
@@ -19,7 +20,7 @@ import type { BatchItemsPage, BatchView } from './batch-view';
 import { BatchesService } from './batches.service';
 
 const AUTH_PROBLEMS = {
-  401: [ErrorCode.Unauthenticated],
+  401: [ErrorCode.Unauthenticated, ErrorCode.TokenInvalid],
   403: [ErrorCode.Forbidden],
 } as const;
 
@@ -56,6 +57,7 @@ export class BatchesController {
     413: [ErrorCode.PayloadTooLarge],
     415: [ErrorCode.MalformedRequest],
     422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.ChipNotAllowed],
+    429: [ErrorCode.RateLimited, ErrorCode.QuotaExceeded],
   })
   async create(
     @CurrentPrincipal() principal: Principal,
@@ -69,6 +71,7 @@ export class BatchesController {
         ? undefined
         : validate(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key header');
     const batch = await this.batches.create(principal, request, idempotencyKey);
+    if (batch.quota) noteQuota(reply.request, batch.quota);
     const self = this.batches.selfUrl(batch.id);
     void reply.header('location', self);
     return { id: batch.id, state: batch.state, total: batch.total, links: { self } };

@@ -17,6 +17,8 @@ import { FLEET_CONFIG, OBJECT_STORE, WEBHOOK_QUEUE } from '../core/gateway.token
 import { webhookView } from '../jobs/job-view';
 import { readJobWithState } from '../jobs/job-with-state';
 import { checkProfileAccess } from '../profiles/profile-access';
+import type { QuotaState } from '../quotas/quota-headers';
+import { type SignatureReservation, TenantQuotas } from '../quotas/tenant-quotas';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
@@ -44,6 +46,8 @@ export interface CreatedBatch {
   state: ApiBatchState;
   total: number;
   replay: boolean;
+  /** The tenant's signatures per day after this batch, when it has that quota. */
+  quota?: QuotaState;
 }
 
 /**
@@ -60,6 +64,7 @@ export class BatchesService {
     private readonly batches: BatchStore,
     private readonly enqueuer: BatchItemEnqueuer,
     private readonly intents: UploadIntents,
+    private readonly quotas: TenantQuotas,
   ) {}
 
   /** Link to a batch's state. */
@@ -84,17 +89,23 @@ export class BatchesService {
     const id = idempotencyKey
       ? deterministicBatchId(principal.tenant, idempotencyKey)
       : `batch_${randomUUID().replace(/-/g, '')}`;
-    const created = await this.batches.create(id, {
+    // Every item is a signature of the tenant's day: reserved whole before the batch exists, or
+    // refused whole (429) with nothing stored. A replay of an accepted batch reserves nothing.
+    const known = idempotencyKey ? await this.batches.record(id) : undefined;
+    const reservation = known ? undefined : await this.quotas.reserveSignatures(principal.tenant, items.length);
+    const created = await this.storeBatch(id, {
       tenant: principal.tenant,
       profile: request.profile,
       total: items.length,
       createdAt: new Date().toISOString(),
       requestHash: fingerprint,
-      requester: principal.keyId,
+      requester: principal.name,
+      ...(principal.oidc ? { requesterIssuer: principal.oidc.issuer } : {}),
       ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh ? { fresh: true } : {}),
-    });
+    }, reservation);
+    if (!created.created) await this.quotas.release(reservation);
     if (!created.created && created.requestHash !== fingerprint) {
       throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body',
       );
@@ -104,9 +115,25 @@ export class BatchesService {
       throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
     const startAt = created.created ? 0 : created.enqueued;
     if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
-    if (created.created) return { id, state: 'queued', total: items.length, replay: false };
+    if (created.created) {
+      return { id, state: 'queued', total: items.length, replay: false, ...(reservation ? { quota: reservation.state } : {}) };
+    }
     const counts = batchCounts(record, await this.batches.activeCount(id));
     return { id, state: batchState(record, counts), total: record.total, replay: true };
+  }
+
+  /** Stores the batch record; a failure hands the reserved signatures back. */
+  private async storeBatch(
+    id: string,
+    record: Parameters<BatchStore['create']>[1],
+    reservation: SignatureReservation | undefined,
+  ): ReturnType<BatchStore['create']> {
+    try {
+      return await this.batches.create(id, record);
+    } catch (err) {
+      await this.quotas.release(reservation).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** 422 CHIP_NOT_ALLOWED when an item's upload header names a chip the profile refuses (one Redis round trip). */

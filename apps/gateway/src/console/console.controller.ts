@@ -58,7 +58,9 @@ export class ConsoleController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ dashboard: string; expiresInSec: number }> {
-    const sessionId = await this.sessions.open(principal.keyId);
+    // The dashboard cookie re-checks an API key on every page; a CI token has no business there.
+    if (principal.kind !== 'api_key') throw new FleetSignError(ErrorCode.Forbidden, 'Console sessions need an API key with the operator scope');
+    const sessionId = await this.sessions.open(principal.name);
     const secure = this.settings.knownBaseUrl?.startsWith('https:') === true;
     reply.header('set-cookie', ConsoleSessions.setCookie(sessionId, secure));
     reply.header('cache-control', 'no-store');

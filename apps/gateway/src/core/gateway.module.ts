@@ -4,6 +4,7 @@ import type { FleetSignConfig } from '@fleetsign/config';
 import { AuditController } from '../audit/audit.controller';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { OidcVerifier } from '../auth/oidc-verifier';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
 import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
@@ -19,6 +20,7 @@ import { MetricsController } from '../metrics/metrics.controller';
 import { ObjectsController } from '../objects/objects.controller';
 import { ProfilesController } from '../profiles/profiles.controller';
 import { ProfilesService } from '../profiles/profiles.service';
+import { TenantQuotas } from '../quotas/tenant-quotas';
 import { UploadIntents } from '../uploads/upload-intents';
 import { UploadsController } from '../uploads/uploads.controller';
 import { UploadsService } from '../uploads/uploads.service';
@@ -52,6 +54,16 @@ export class GatewayModule {
         { provide: OBJECT_STORE, useValue: resources.store },
         { provide: GatewaySettings, useValue: resources.settings },
         { provide: GatewayMetrics, useValue: resources.metrics },
+        {
+          provide: OidcVerifier,
+          useValue: new OidcVerifier(fleet.identities ?? [], (reason) => resources.metrics.tokenRefusals.inc({ reason })),
+        },
+        {
+          provide: TenantQuotas,
+          useValue: new TenantQuotas(resources.redis, resources.settings.prefix, fleet, {
+            onRefused: (tenant, code) => resources.metrics.quotaRefusals.inc({ tenant, code }),
+          }),
+        },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         UploadIntents,
         UploadsService,

@@ -21,8 +21,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication, version: strin
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
-      bearerFormat: 'opaque',
-      description: 'Opaque API token issued by the operator (not a JWT); the gateway stores only its SHA-256',
+      bearerFormat: 'opaque API token or OIDC JWT',
+      description:
+        'An opaque API token issued by the operator (the gateway stores only its SHA-256), or an OIDC token (JWT) of a ' +
+        'CI identity the operator configured (GitHub Actions, GitLab CI, Kubernetes service accounts)',
     })
     .build();
   return finishOpenApiDocument(SwaggerModule.createDocument(app, config));

@@ -51,6 +51,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidArgument]: 400,
   [ErrorCode.StorageError]: 502,
   [ErrorCode.ProfileKeysUnavailable]: 503,
+  [ErrorCode.ServiceUnavailable]: 503,
+  [ErrorCode.TokenInvalid]: 401,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.QuotaExceeded]: 429,
 };
 
 /** HTTP status for an error code when nothing more specific was said. */

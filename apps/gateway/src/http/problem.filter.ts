@@ -3,6 +3,8 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { isRedisUnavailableError } from '@fleetsign/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { noteQuota } from '../quotas/quota-headers';
+import { QuotaProblem } from '../quotas/tenant-quotas';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, ProblemBody, problemBody, statusForCode } from './http-problem';
 
 /** Codes for errors the framework raises itself (body parser, router), by status. */
@@ -82,6 +84,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
     if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SEC));
+    if (err instanceof QuotaProblem) {
+      noteQuota(request, err.quota);
+      reply.header('retry-after', String(err.retryAfterSec));
+    }
     // A refused upload leaves its body unread: close the connection rather than drain it.
     if (!request.raw.complete) reply.header('connection', 'close');
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);

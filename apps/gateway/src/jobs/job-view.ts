@@ -59,6 +59,8 @@ export interface JobView {
   profile: string;
   /** The API key that submitted the job (or its batch). */
   requester?: string;
+  /** The OIDC issuer when `requester` is a CI identity's token subject. */
+  requesterIssuer?: string;
   createdAt: string;
   finishedAt?: string;
   attempts: number;
@@ -151,6 +153,7 @@ export function buildJobView(input: JobViewInput): JobView {
     state,
     profile: job.data.profile,
     ...(job.data.requester ? { requester: job.data.requester } : {}),
+    ...(job.data.requesterIssuer ? { requesterIssuer: job.data.requesterIssuer } : {}),
     createdAt: job.data.requestedAt ?? new Date(job.timestamp).toISOString(),
     attempts: job.attemptsMade,
     links: { self: input.selfUrl },

@@ -5,13 +5,14 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
 import { validate } from '../http/zod-validation';
+import { noteQuota } from '../quotas/quota-headers';
 import { createJobRequestSchema, idempotencyKeySchema } from './job-request';
 import { createJobResponseSchema, jobViewSchema } from './job-schemas';
 import type { JobView } from './job-view';
 import { JobsService } from './jobs.service';
 
 const AUTH_PROBLEMS = {
-  401: [ErrorCode.Unauthenticated],
+  401: [ErrorCode.Unauthenticated, ErrorCode.TokenInvalid],
 } as const;
 
 /** `POST /v1/jobs` and `GET /v1/jobs/{id}`. */
@@ -42,6 +43,7 @@ export class JobsController {
     413: [ErrorCode.PayloadTooLarge],
     415: [ErrorCode.MalformedRequest],
     422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.SourceNotFound, ErrorCode.ChipNotAllowed],
+    429: [ErrorCode.RateLimited, ErrorCode.QuotaExceeded],
   })
   async create(
     @CurrentPrincipal() principal: Principal,
@@ -55,6 +57,7 @@ export class JobsController {
         ? undefined
         : validate(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key header');
     const job = await this.jobs.create(principal, request, idempotencyKey);
+    if (job.quota) noteQuota(reply.request, job.quota);
     const self = this.jobs.selfUrl(job.id);
     void reply.header('location', self);
     return { id: job.id, state: job.state, links: { self } };

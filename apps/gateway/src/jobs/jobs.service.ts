@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
-import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
 import {
   type FleetSignJob,
   type FleetSignQueue,
@@ -18,6 +18,8 @@ import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { QuotaState } from '../quotas/quota-headers';
+import { TenantQuotas } from '../quotas/tenant-quotas';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
@@ -42,6 +44,8 @@ export interface CreatedJob {
   id: string;
   state: JobView['state'];
   replay: boolean;
+  /** The tenant's signatures per day after this job, when it has that quota. */
+  quota?: QuotaState;
 }
 
 /** Creates sign jobs and reports their state, strictly within the caller's tenant. */
@@ -56,6 +60,7 @@ export class JobsService {
     private readonly intents: UploadIntents,
     private readonly metrics: GatewayMetrics,
     private readonly audit: AuditService,
+    private readonly quotas: TenantQuotas,
   ) {}
 
   /** Link to a job's state. */
@@ -94,7 +99,8 @@ export class JobsService {
     const sha256 = request.source.sha256 ?? intent?.sha256;
     const data: GatewaySignJobData = {
       tenant: principal.tenant,
-      requester: principal.keyId,
+      requester: principal.name,
+      ...(principal.oidc ? { requesterIssuer: principal.oidc.issuer } : {}),
       profile: request.profile,
       source: { key: sourceKey, ...(sha256 ? { sha256 } : {}), size: intent?.size ?? head.size },
       signedKey: signedObjectKey(principal.tenant, id),
@@ -104,18 +110,26 @@ export class JobsService {
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh !== undefined ? { fresh: request.fresh } : {}),
     };
-    // BullMQ ignores an add whose id exists, so two racing requests still make one job;
-    // reading it back tells the loser whether its body matched the winner's. Single
-    // jobs are release jobs: their priority puts them ahead of every batch item.
-    await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
-    if (idempotencyKey) {
-      const stored = await this.signQueue.getJob(id);
-      if (stored && (stored.data as GatewaySignJobData).requestHash !== fingerprint) {
-        return this.replayOf(stored, fingerprint);
+    // One signature of the tenant's day, taken before the job exists and handed back if it is not made.
+    const reservation = await this.quotas.reserveSignatures(principal.tenant, 1);
+    try {
+      // BullMQ ignores an add whose id exists, so two racing requests still make one job;
+      // reading it back tells the loser whether its body matched the winner's. Single
+      // jobs are release jobs: their priority puts them ahead of every batch item.
+      await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
+      if (idempotencyKey) {
+        const stored = await this.signQueue.getJob(id);
+        if (stored && (stored.data as GatewaySignJobData).requestHash !== fingerprint) {
+          await this.quotas.release(reservation);
+          return await this.replayOf(stored, fingerprint);
+        }
       }
+    } catch (err) {
+      if (!isFleetSignError(err, ErrorCode.IdempotencyConflict)) await this.quotas.release(reservation).catch(() => undefined);
+      throw err;
     }
     this.metrics.jobsSubmitted.inc({ profile: request.profile, replay: 'false' });
-    return { id, state: 'queued', replay: false };
+    return { id, state: 'queued', replay: false, ...(reservation ? { quota: reservation.state } : {}) };
   }
 
   /** The view of one of the caller's jobs; 404 for unknown ids and other tenants' jobs alike. */

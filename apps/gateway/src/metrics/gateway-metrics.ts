@@ -40,6 +40,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly tokenRefusals = new Counter({
+    name: 'fleetsign_gateway_token_refusals_total',
+    help: 'OIDC tokens of CI identities refused (401 TOKEN_INVALID), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly quotaRefusals = new Counter({
+    name: 'fleetsign_gateway_quota_refusals_total',
+    help: 'Requests refused with 429 by a tenant quota, by tenant and code (RATE_LIMITED, QUOTA_EXCEEDED)',
+    labelNames: ['tenant', 'code'] as const,
+    registers: [this.registry],
+  });
+
   readonly uploadedBytes = new Counter({
     name: 'fleetsign_gateway_direct_upload_bytes_total',
     help: 'Bytes stored through the direct upload and presigned object routes',

@@ -46,6 +46,7 @@ export function logEntryFor(facts: SigningFacts, now = new Date()): UnsequencedE
     jobId: facts.jobId,
     tenant: data.tenant,
     ...(data.requester ? { requester: data.requester } : {}),
+    ...(data.requesterIssuer ? { requesterIssuer: data.requesterIssuer } : {}),
     profile: profile.name,
     scheme: profile.scheme,
     chip: image.chip?.name ?? `chip id ${image.chipId}`,

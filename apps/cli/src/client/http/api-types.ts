@@ -73,8 +73,10 @@ export interface JobView {
   id: string;
   state: ItemState;
   profile: string;
-  /** The API key that submitted the job. */
+  /** The API key that submitted the job, or the subject of a CI identity's OIDC token. */
   requester?: string;
+  /** The token's issuer when the requester is a CI identity. */
+  requesterIssuer?: string;
   createdAt: string;
   finishedAt?: string;
   attempts: number;
@@ -118,6 +120,7 @@ export interface BatchView {
   state: 'queued' | 'running' | 'completed';
   profile: string;
   requester?: string;
+  requesterIssuer?: string;
   total: number;
   counts: BatchCountsView;
   progress: number;

@@ -3,7 +3,7 @@ import type { BatchView, JobView } from '../../client/http/api-types';
 /** Human-readable lines describing a job. */
 export function jobLines(job: JobView): string[] {
   const lines = [`Job ${job.id}: ${job.state} (profile ${job.profile})`, `Created ${job.createdAt}${job.finishedAt ? `, finished ${job.finishedAt}` : ''}; attempts ${job.attempts}`];
-  if (job.requester) lines.push(`Requested by: ${job.requester}`);
+  if (job.requester) lines.push(requesterLine(job));
   if (job.error) lines.push(`Error: ${job.error.code}: ${job.error.message}`);
   if (job.result) {
     const { result } = job;
@@ -30,7 +30,7 @@ export function batchLines(batch: BatchView): string[] {
       `${counts.queued} queued (${Math.floor(batch.progress * 100)}%)`,
     `Created ${batch.createdAt}${batch.finishedAt ? `, finished ${batch.finishedAt}` : ''}`,
   ];
-  if (batch.requester) lines.push(`Requested by: ${batch.requester}`);
+  if (batch.requester) lines.push(requesterLine(batch));
   if (batch.manifest) lines.push(`Manifest: ${batch.manifest.key}`);
   if (batch.webhook) lines.push(webhookLine(batch.webhook));
   return lines;
@@ -41,6 +41,11 @@ function usageLine(usage: NonNullable<NonNullable<NonNullable<JobView['result']>
   const total = usage.maxSignatures !== undefined ? `signature ${usage.count} of ${usage.maxSignatures} (${usage.remaining ?? 0} left)` : `signature ${usage.count}`;
   const window = usage.window ? `; ${usage.window.used} of ${usage.window.max} in the last ${usage.window.length} (${usage.window.remaining} left)` : '';
   return `Key ${usage.keyIndex} usage: ${total}${window}`;
+}
+
+/** `Requested by: <API key id>`, or `<token subject> (OIDC issuer <url>)` for a CI identity. */
+function requesterLine(view: { requester?: string; requesterIssuer?: string }): string {
+  return `Requested by: ${view.requester}${view.requesterIssuer ? ` (OIDC issuer ${view.requesterIssuer})` : ''}`;
 }
 
 function webhookLine(webhook: NonNullable<JobView['webhook']>): string {
