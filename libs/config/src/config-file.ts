@@ -10,6 +10,7 @@ import { type Env, ENV_SOURCE, readEnv } from './env-settings';
 import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
 import { findInlineSecrets } from './inline-secrets';
 import { parseDurationMs, toAntiRollbackConfig } from './policy-schema';
+import { toApprovalConfig } from './approval-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
 /** Environment variable holding the configuration file's path. */
@@ -145,6 +146,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       description: profile.description,
       ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
       ...certificatePolicyOf(profile, `profiles[${i}]`, from),
+      ...(profile.approval ? { approval: toApprovalConfig(profile.approval) } : {}),
     };
   });
   const tenants = file.tenants.map((tenant, i): TenantConfig => {

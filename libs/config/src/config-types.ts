@@ -1,5 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { ApiScope, ProfileState } from './file-schema';
+import type { ApprovalConfig } from './approval-schema';
 import type { AntiRollbackConfig, CertificatePolicyConfig } from './policy-schema';
 import type { SecretRef } from './secret-ref';
 
@@ -51,6 +52,8 @@ export interface ProfileConfig {
   readonly antiRollback?: AntiRollbackConfig;
   /** Code-signing certificates of the keys, checked before every signing; undefined: none. */
   readonly certificates?: CertificatePolicyConfig;
+  /** Dual control: approvals a job or batch needs before it is signed; undefined: none. */
+  readonly approval?: ApprovalConfig;
 }
 
 /** An API key: only the SHA-256 of its bearer token is configured. */

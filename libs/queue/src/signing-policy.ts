@@ -1,3 +1,4 @@
+import type { ApprovalDecision } from './approval';
 // The policy facts of one signing: who asked and what was signed, as the signer decided
 // on them. They cross the signer -> gateway / notifier / batch manifest boundary in the
 // job result and are a field of the signing's record (audit entry, transparency log leaf).
@@ -42,4 +43,6 @@ export interface SigningPolicyFacts {
   previousSecureVersion?: number;
   /** The keys' code-signing certificates, for profiles with trust_anchors_file. */
   certificates?: CertificateFacts[];
+  /** Profiles with approvals: every approver's decision that released the signing. */
+  approvals?: ApprovalDecision[];
 }

@@ -51,6 +51,11 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidArgument]: 400,
   [ErrorCode.StorageError]: 502,
   [ErrorCode.ProfileKeysUnavailable]: 503,
+  [ErrorCode.ApproverNotAllowed]: 403,
+  [ErrorCode.ApprovalByRequester]: 403,
+  [ErrorCode.ApprovalAlreadyDecided]: 409,
+  [ErrorCode.ApprovalClosed]: 409,
+  [ErrorCode.ApprovalExpired]: 409,
 };
 
 /** HTTP status for an error code when nothing more specific was said. */

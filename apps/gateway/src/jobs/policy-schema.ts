@@ -35,5 +35,16 @@ export const signingPolicySchema = z
       )
       .optional()
       .describe("The keys' code-signing certificates as checked before the signing (profiles with trust_anchors_file)"),
+    approvals: z
+      .array(
+        z.object({
+          approver: z.string(),
+          decision: z.enum(['approve', 'reject']),
+          at: z.string(),
+          comment: z.string().optional(),
+        }),
+      )
+      .optional()
+      .describe('Profiles with approval: the decisions that released the signing'),
   })
   .describe('Policy facts of the signing, as recorded');

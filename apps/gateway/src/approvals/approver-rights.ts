@@ -1,0 +1,40 @@
+import type { ApprovalConfig } from '@fleetsign/config';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import type { ApprovalRecord } from '@fleetsign/queue';
+import { type Principal, hasScope } from '../auth/principal';
+import type { ApiScope } from '@fleetsign/config';
+
+/**
+ * The name an approval records for a caller: the principal's identity (an API key id
+ * today; an OIDC identity's name once the auth guard makes one). Requester and
+ * approvers are compared by it, never by token.
+ */
+export function approverName(principal: Principal): string {
+  return principal.keyId;
+}
+
+/** True when the rule names the caller, or the caller holds one of its scopes. */
+export function isNamedApprover(rule: Pick<ApprovalConfig, 'approverNames' | 'approverScopes'>, principal: Principal): boolean {
+  return (
+    rule.approverNames.includes(approverName(principal)) ||
+    rule.approverScopes.some((scope) => hasScope(principal, scope as ApiScope))
+  );
+}
+
+/** Why the caller may not decide on `record` (403 codes), or undefined when it may. */
+export function approverRefusal(
+  rule: Pick<ApprovalConfig, 'approverNames' | 'approverScopes'>,
+  principal: Principal,
+  record: Pick<ApprovalRecord, 'tenant' | 'requester'>,
+): FleetSignError | undefined {
+  if (record.tenant !== principal.tenant) {
+    return new FleetSignError(ErrorCode.ApproverNotAllowed, 'Approvers decide only on their own tenant\'s jobs and batches');
+  }
+  if (record.requester === approverName(principal)) {
+    return new FleetSignError(ErrorCode.ApprovalByRequester, 'The requester may not approve or reject its own request (dual control)');
+  }
+  if (!isNamedApprover(rule, principal)) {
+    return new FleetSignError(ErrorCode.ApproverNotAllowed, `"${approverName(principal)}" is not an approver of this profile`);
+  }
+  return undefined;
+}
