@@ -1,4 +1,6 @@
 import type { BatchManifest, SignJobResult } from '@fleetsign/queue';
+import { runCli } from '../../../apps/cli/src/cli';
+import { createClientCommands } from '../../../apps/cli/src/commands/client';
 import { pollUntil } from '../gateway/gateway-harness';
 import { ApprovalsStack, DUAL_PROFILE, PLAIN_PROFILE, QUICK_PROFILE } from './approvals-stack';
 
@@ -176,5 +178,43 @@ describe('approvals (dual control)', () => {
     const manifest = JSON.parse((await stack.store.getBuffer((done.body.manifest as { key: string }).key)).toString('utf8')) as BatchManifest;
     expect(manifest.items.map((item) => item.error?.code)).toEqual(['APPROVAL_REJECTED', 'APPROVAL_REJECTED']);
     expect(await stack.hsmSignings()).toBe(before);
+  });
+
+  describe('fleetsign approvals', () => {
+    const cli = async (bearer: string, ...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(
+        [...argv, '--url', stack.gateway.url, '--api-key', bearer],
+        { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+        createClientCommands({ progress: 'lines', handleInterrupts: false }),
+      );
+      expect(stdout + stderr).not.toContain(bearer);
+      return { code, stdout, stderr };
+    };
+
+    it('lists, shows, approves and rejects; the requester gets one line and exit 2', async () => {
+      const id = (await stack.submit(DUAL_PROFILE)).body.id as string;
+      const listed = await cli(stack.approver1, 'approvals', 'list');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`^${id}  job, profile ${DUAL_PROFILE}, requested by requester, 0/2 approvals, expires `, 'm'));
+
+      const own = await cli(stack.requester, 'approvals', 'approve', id);
+      expect(own.code).toBe(2);
+      expect(own.stderr.trim().split('\n')).toHaveLength(1);
+      expect(own.stderr).toContain('APPROVAL_BY_REQUESTER');
+
+      const approved = await cli(stack.approver1, 'approvals', 'approve', id, '--comment', 'ok by me');
+      expect(approved.code).toBe(0);
+      expect(approved.stdout).toContain('Approval: pending, 1 of 2 approvals');
+      expect(approved.stdout).toMatch(/approved by approver-1 at .*: ok by me/);
+
+      const rejected = await cli(stack.approver2, 'approvals', 'reject', id, '--comment', 'not yet');
+      expect(rejected.stdout).toContain('Approval: rejected, 1 of 2 approvals');
+      const shown = await cli(stack.outsider, 'approvals', 'show', id, '--json');
+      expect(JSON.parse(shown.stdout)).toMatchObject({ id, requester: 'requester', mayDecide: false, approval: { state: 'rejected' } });
+      const status = await cli(stack.requester, 'status', id);
+      expect(status.stdout).toMatch(/rejected by approver-2 at .*: not yet/);
+    });
   });
 });
