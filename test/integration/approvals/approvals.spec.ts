@@ -156,7 +156,11 @@ describe('approvals (dual control)', () => {
     expect(await stack.hsmSignings()).toBe(before + 3);
     const manifestKey = (done.body.manifest as { key: string }).key;
     const manifest = JSON.parse((await stack.store.getBuffer(manifestKey)).toString('utf8')) as BatchManifest;
+    expect(manifest.approval).toMatchObject({ state: 'approved', required: 2 });
+    expect(manifest.approval?.decisions.map((d) => d.approver)).toEqual(['approver-2', 'approver-1']);
     for (const item of manifest.items) expect(item.policy?.approvals?.map((d) => d.approver)).toEqual(['approver-2', 'approver-1']);
+    const completed = await stack.webhookQueue.getJob(`evt_${id}`);
+    expect(completed?.data).toMatchObject({ type: 'batch.completed', payload: { approval: { state: 'approved' } } });
     const entries = (await stack.log.entriesOf(stack.store, stack.tenant)).filter((e) => e.batch?.id === id);
     expect(entries).toHaveLength(3);
     for (const entry of entries) expect(entry.approvals?.map((d) => d.approver)).toEqual(['approver-2', 'approver-1']);
@@ -177,6 +181,7 @@ describe('approvals (dual control)', () => {
     expect(done.body).toMatchObject({ counts: { succeeded: 0, failed: 2 } });
     const manifest = JSON.parse((await stack.store.getBuffer((done.body.manifest as { key: string }).key)).toString('utf8')) as BatchManifest;
     expect(manifest.items.map((item) => item.error?.code)).toEqual(['APPROVAL_REJECTED', 'APPROVAL_REJECTED']);
+    expect(manifest.approval).toMatchObject({ state: 'rejected', decisions: [{ approver: 'approver-3', decision: 'reject', comment: 'wrong release' }] });
     expect(await stack.hsmSignings()).toBe(before);
   });
 

@@ -253,6 +253,7 @@ export class ApprovalsService {
     } else {
       const batch = await this.batches.record(record.id);
       if (!batch) throw new FleetSignError(ErrorCode.Internal, `Batch ${record.id} vanished while it was held`);
+      await this.batches.recordApproval(record.id, approval);
       const items = (await this.store.heldItems(record.id)).map((text) => JSON.parse(text) as PlannedItem);
       if (batch.enqueued < items.length) await this.enqueuer.enqueue(batch, items, batch.enqueued, approval);
     }
