@@ -64,7 +64,7 @@ export class ApprovalsController {
       'each with mayDecide: whether the caller may approve or reject it.',
   })
   @ApiJsonResponse(200, approvalListSchema, 'Pending approvals')
-  @ApiProblems({ 401: [ErrorCode.Unauthenticated] })
+  @ApiProblems({ 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden] })
   async list(@CurrentPrincipal() principal: Principal): Promise<{ approvals: ApprovalListEntry[] }> {
     return { approvals: await this.approvals.list(principal, hasScope(principal, 'operator')) };
   }
@@ -73,7 +73,7 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'The approval of a job or batch', description: 'Pending or decided; every decision with approver, time and comment.' })
   @ApiParam({ name: 'id', description: 'Job or batch id' })
   @ApiJsonResponse(200, approvalListEntrySchema, 'The approval')
-  @ApiProblems({ 401: [ErrorCode.Unauthenticated], 404: [ErrorCode.NotFound] })
+  @ApiProblems({ 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden], 404: [ErrorCode.NotFound] })
   show(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<ApprovalListEntry> {
     return this.approvals.show(principal, id);
   }

@@ -26,7 +26,7 @@ import { GatewaySettings } from '../core/gateway-settings';
 import { APPROVAL_QUEUE, FLEET_CONFIG, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
 import type { Redis } from 'ioredis';
 import { type ApprovalListEntry, type ApprovalView, type DecisionRequest, approvalViewOfRecord } from './approval-view';
-import { approverName, approverRefusal } from './approver-rights';
+import { approverName, approverRefusal, mayReadApprovals } from './approver-rights';
 
 /** What a held request answers: held now, or the fingerprint of the request that held it first. */
 export type HeldRequest = { held: true } | { held: false; requestHash: string };
@@ -174,6 +174,7 @@ export class ApprovalsService {
 
   /** The caller's approval of `id` (404 for unknown ids and other tenants' alike). */
   async show(principal: Principal, id: string): Promise<ApprovalListEntry> {
+    this.checkMayRead(principal);
     const record = await this.store.get(id);
     if (!record || record.tenant !== principal.tenant) throw new FleetSignError(ErrorCode.NotFound, `No approval for "${id}"`);
     return this.entryOf(principal, record);
@@ -181,6 +182,7 @@ export class ApprovalsService {
 
   /** Pending approvals of the caller's tenant, soonest expiry first (every tenant's for the console). */
   async list(principal: Principal, allTenants = false): Promise<ApprovalListEntry[]> {
+    this.checkMayRead(principal);
     const records = await this.store.pending(allTenants ? undefined : principal.tenant);
     return records.map((record) => this.entryOf(principal, record));
   }
@@ -258,6 +260,13 @@ export class ApprovalsService {
       if (batch.enqueued < items.length) await this.enqueuer.enqueue(batch, items, batch.enqueued, approval);
     }
     await this.store.markFinalised(record.id, record.tenant);
+  }
+
+  private checkMayRead(principal: Principal): void {
+    const rules = this.fleet.profiles.flatMap((profile) => (profile.approval ? [profile.approval] : []));
+    if (!mayReadApprovals(principal, rules)) {
+      throw new FleetSignError(ErrorCode.Forbidden, 'Reading approvals needs the read, approve or operator scope, or being a named approver');
+    }
   }
 
   private entryOf(principal: Principal, record: ApprovalRecord): ApprovalListEntry {

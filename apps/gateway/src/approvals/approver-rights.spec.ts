@@ -1,6 +1,6 @@
 import { ErrorCode } from '@fleetsign/errors';
 import type { Principal } from '../auth/principal';
-import { approverRefusal, isNamedApprover } from './approver-rights';
+import { approverRefusal, isNamedApprover, mayReadApprovals } from './approver-rights';
 
 const principal = (keyId: string, scopes: Principal['scopes'] = ['read'], tenant = 'acme'): Principal => ({ keyId, tenant, scopes, profiles: ['*'] });
 const rule = { approverNames: ['alice'], approverScopes: ['approve'] };
@@ -20,5 +20,13 @@ describe('approver rights', () => {
   it('refuses keys that are not approvers, and approvers of another tenant', () => {
     expect(approverRefusal(rule, principal('mallory'), record)?.code).toBe(ErrorCode.ApproverNotAllowed);
     expect(approverRefusal(rule, principal('alice', ['read'], 'globex'), record)?.code).toBe(ErrorCode.ApproverNotAllowed);
+  });
+
+  it('lets keys with read, approve or operator, and named approvers, read approvals; a sign-only key not', () => {
+    expect(mayReadApprovals(principal('x', ['read']), [])).toBe(true);
+    expect(mayReadApprovals(principal('x', ['approve']), [])).toBe(true);
+    expect(mayReadApprovals(principal('x', ['operator']), [])).toBe(true);
+    expect(mayReadApprovals(principal('alice', ['sign']), [rule])).toBe(true);
+    expect(mayReadApprovals(principal('ci', ['sign', 'batch']), [rule])).toBe(false);
   });
 });

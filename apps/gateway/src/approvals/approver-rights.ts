@@ -21,6 +21,17 @@ export function isNamedApprover(rule: Pick<ApprovalConfig, 'approverNames' | 'ap
   );
 }
 
+/**
+ * True when the caller may read approvals (list, show): a key with `read`, `approve` or
+ * `operator` (admin holds all), or one named as an approver of some profile.
+ */
+export function mayReadApprovals(principal: Principal, rules: ReadonlyArray<Pick<ApprovalConfig, 'approverNames'>>): boolean {
+  return (
+    (['read', 'approve', 'operator'] as const).some((scope) => hasScope(principal, scope)) ||
+    rules.some((rule) => rule.approverNames.includes(approverName(principal)))
+  );
+}
+
 /** Why the caller may not decide on `record` (403 codes), or undefined when it may. */
 export function approverRefusal(
   rule: Pick<ApprovalConfig, 'approverNames' | 'approverScopes'>,
