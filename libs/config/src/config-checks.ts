@@ -1,7 +1,8 @@
 import { CHIPS, chipByName, schemeOf, type KeyAlgorithm } from '@fleetsign/secure-boot';
 import type { ConfigProblem } from './config-error';
-import type { ConfigFile, ProfileEntry } from './file-schema';
 import { checkIdentities } from './identity-schema';
+import { checkApproval } from './approval-schema';
+import { API_SCOPES, type ConfigFile, type ProfileEntry } from './file-schema';
 
 // Checks across entries, after each entry passed the schema. Key types (e.g. that a
 // sbv2-ecdsa-p384 profile's keys are all P-384) are checked when the signer loads the
@@ -85,6 +86,9 @@ export function crossCheckConfig(file: ConfigFile): ConfigProblem[] {
   duplicates(file.api_keys, (k) => k.token_sha256, named('api_keys', 'token_sha256'));
 
   file.profiles.forEach((profile, i) => checkProfile(profile, `profiles[${i}]`, problems));
+  file.profiles.forEach((profile, i) => {
+    if (profile.approval) problems.push(...checkApproval(profile.approval, `profiles[${i}].approval`, file.api_keys, API_SCOPES));
+  });
 
   const profileNames = new Set(file.profiles.map((p) => p.name));
   const tenantNames = new Set(file.tenants.map((t) => t.name));

@@ -63,7 +63,14 @@ describe('the example configuration file', () => {
       ['ci-pipeline', 'acme-ci', ['fw-prod-rsa', 'fw-c2-kms'], ['sign', 'batch', 'read']],
       ['ota-backend', 'acme-ota', ['fw-c2-kms'], ['read']],
       ['operator', 'ops', ['*'], ['admin', 'read']],
+      ['release-manager', 'acme-ci', ['fw-prod-rsa'], ['read', 'approve']],
     ]);
+    expect(config.profiles[0].approval).toEqual({
+      required: 1,
+      approverNames: ['release-manager'],
+      approverScopes: ['approve'],
+      expiresAfterMs: 24 * 3_600_000,
+    });
   });
 });
 

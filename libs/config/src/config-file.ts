@@ -11,6 +11,7 @@ import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema'
 import { toIdentityConfig, toTenantQuotas } from './identity-schema';
 import { findInlineSecrets } from './inline-secrets';
 import { parseDurationMs, toAntiRollbackConfig, toUsageLimitConfig } from './policy-schema';
+import { toApprovalConfig } from './approval-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
 /** Environment variable holding the configuration file's path. */
@@ -153,6 +154,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
       ...certificatePolicyOf(profile, `profiles[${i}]`, from),
       ...usageLimitsOf(profile),
+      ...(profile.approval ? { approval: toApprovalConfig(profile.approval) } : {}),
     };
   });
   const tenants = file.tenants.map((tenant, i): TenantConfig => {

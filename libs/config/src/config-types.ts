@@ -2,6 +2,7 @@ import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { ApiScope, ProfileState } from './file-schema';
 import type { AntiRollbackConfig, CertificatePolicyConfig, UsageLimitConfig } from './policy-schema';
 import type { IdentityConfig, TenantQuotasConfig } from './identity-schema';
+import type { ApprovalConfig } from './approval-schema';
 import type { SecretRef } from './secret-ref';
 
 export type { ApiScope, ProfileState } from './file-schema';
@@ -54,6 +55,8 @@ export interface ProfileConfig {
   readonly certificates?: CertificatePolicyConfig;
   /** Per key, in key order: its `usage_limit` (undefined: unlimited); undefined when no key of the profile has one. */
   readonly usageLimits?: readonly (UsageLimitConfig | undefined)[];
+  /** Dual control: approvals a job or batch needs before it is signed; undefined: none. */
+  readonly approval?: ApprovalConfig;
 }
 
 /** An API key: only the SHA-256 of its bearer token is configured. */

@@ -136,7 +136,7 @@ const cases: Case[] = [
   [
     'an unknown scope',
     (d) => (d.api_keys[0].scopes = ['sign', 'write']),
-    'api_keys[0].scopes[1]: must be one of sign, read, batch, admin, operator, audit',
+    'api_keys[0].scopes[1]: must be one of sign, read, batch, admin, operator, audit, approve',
   ],
   [
     'an API key without scopes',

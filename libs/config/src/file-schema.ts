@@ -2,12 +2,13 @@ import { SIGNING_SCHEMES, type SigningScheme } from '@fleetsign/secure-boot';
 import { z } from 'zod';
 import { antiRollbackSchema, checkProfileCertificates, keyPolicyFields, profileCertificateFields } from './policy-schema';
 import { identityEntrySchema, tenantQuotasSchema } from './identity-schema';
+import { approvalSchema } from './approval-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
 
 /** Access rights an API key can hold. */
-export const API_SCOPES = ['sign', 'read', 'batch', 'admin', 'operator', 'audit'] as const;
+export const API_SCOPES = ['sign', 'read', 'batch', 'admin', 'operator', 'audit', 'approve'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const PROFILE_STATES = ['active', 'revoked'] as const;
@@ -88,6 +89,8 @@ const profileSchema = z.strictObject({
   description: z.string().optional(),
   /** Signing policy (issue 8): secure_version rules for app images. */
   anti_rollback: antiRollbackSchema.optional(),
+  /** Dual control: jobs and batches wait for approvals before any HSM operation. */
+  approval: approvalSchema.optional(),
   /** Signing policy (issue 8): code-signing certificates of the keys. */
   ...profileCertificateFields,
 }).superRefine(checkProfileCertificates);

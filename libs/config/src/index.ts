@@ -12,3 +12,4 @@ export * from './redis-config';
 export * from './secret-ref';
 export * from './signer-config';
 export * from './storage-config';
+export { APPROVER_SCOPE_PREFIX, type ApprovalConfig, toApprovalConfig } from './approval-schema';

@@ -75,4 +75,17 @@ export enum ErrorCode {
   RateLimited = 'RATE_LIMITED',
   /** The images submitted do not fit in the tenant's signatures for the day: 429, nothing accepted. */
   QuotaExceeded = 'QUOTA_EXCEEDED',
+  // Approvals (issue 8, dual control): a profile's jobs and batches wait for N approvers
+  /** An approver rejected the job or batch: it failed without any HSM operation. */
+  ApprovalRejected = 'APPROVAL_REJECTED',
+  /** Not enough approvals arrived before the approval's expiry: failed without any HSM operation. */
+  ApprovalExpired = 'APPROVAL_EXPIRED',
+  /** The caller is not one of the profile's approvers (not named, lacks the scope, or another tenant). */
+  ApproverNotAllowed = 'APPROVER_NOT_ALLOWED',
+  /** The requester of a job or batch may never approve or reject it (dual control). */
+  ApprovalByRequester = 'APPROVAL_BY_REQUESTER',
+  /** This approver already decided on the job or batch; each approver counts once. */
+  ApprovalAlreadyDecided = 'APPROVAL_ALREADY_DECIDED',
+  /** The approval is over (released, rejected or expired): no decision is taken any more. */
+  ApprovalClosed = 'APPROVAL_CLOSED',
 }

@@ -1,5 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { JobWebhookTarget, SignedBlockInfo, SignJobLogReceipt } from './sign-job';
+import type { SignJobApproval } from './approval';
 import type { SigningPolicyFacts } from './signing-policy';
 
 /** Item counts of a batch. */
@@ -33,6 +34,8 @@ export interface BatchJobResult {
   requester?: string;
   counts: BatchCounts;
   manifestKey: string;
+  /** Profiles with approvals: the batch's one approval (verdict and every decision). */
+  approval?: SignJobApproval;
 }
 
 /** A batch item's failure, as reported per item. */
@@ -101,6 +104,8 @@ export interface BatchManifest {
   createdAt: string;
   completedAt: string;
   counts: BatchCounts;
+  /** Profiles with approvals: the batch's one approval (verdict and every decision). */
+  approval?: SignJobApproval;
   items: BatchManifestItem[];
 }
 
@@ -114,4 +119,6 @@ export interface BatchCompletedEventData {
   state: 'completed';
   counts: BatchCounts;
   manifestKey: string;
+  /** Profiles with approvals: the batch's one approval. */
+  approval?: SignJobApproval;
 }

@@ -1,3 +1,4 @@
+import type { SignJobApproval } from './approval';
 import type { BatchItemEntry, BatchItemOutcome } from './batch-job';
 
 // A batch's state lives in Redis next to its queues (same {hash tag}, so scripts may
@@ -75,6 +76,8 @@ export const BatchField = {
   manifestKey: 'manifestKey',
   /** '1' once the batch.completed webhook is enqueued: a late re-run of the completion adds no second one. */
   eventEnqueued: 'eventEnqueued',
+  /** Profiles with approvals: JSON SignJobApproval, written when the approval ends (before the items are enqueued). */
+  approval: 'approval',
 } as const;
 
 /** A batch record still open; extended while its jobs are added and its items finish. */
@@ -109,6 +112,8 @@ export interface BatchRecord extends NewBatchRecord {
   finishedAt?: string;
   manifestKey?: string;
   eventEnqueued?: boolean;
+  /** The batch's one approval, once it ended (profiles with approvals). */
+  approval?: SignJobApproval;
 }
 
 /** The hash fields of a new record, for HSET. */
@@ -163,6 +168,7 @@ export function parseBatchRecord(batchId: string, hash: Record<string, string>):
     ...(optional(BatchField.finishedAt) ? { finishedAt: hash[BatchField.finishedAt] } : {}),
     ...(optional(BatchField.manifestKey) ? { manifestKey: hash[BatchField.manifestKey] } : {}),
     ...(hash[BatchField.eventEnqueued] === '1' ? { eventEnqueued: true } : {}),
+    ...(optional(BatchField.approval) ? { approval: JSON.parse(hash[BatchField.approval]) as SignJobApproval } : {}),
   };
 }
 

@@ -4,6 +4,8 @@ export * from './sign-job';
 export * from './signing-policy';
 export * from './batch-job';
 export * from './batch-state';
+export * from './approval';
+export * from './approval-store';
 export * from './webhook-job';
 export * from './job-map';
 export * from './job-options';

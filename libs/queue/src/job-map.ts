@@ -1,3 +1,4 @@
+import type { ApprovalJobData, ApprovalJobResult } from './approval';
 import type { BatchJobData, BatchJobResult } from './batch-job';
 import { QueueName } from './queue-name';
 import type { SignJobData, SignJobResult } from './sign-job';
@@ -8,6 +9,7 @@ export interface JobPayloads {
   [QueueName.Sign]: SignJobData;
   [QueueName.Batch]: BatchJobData;
   [QueueName.Webhook]: WebhookJobData;
+  [QueueName.Approval]: ApprovalJobData;
 }
 
 /** Job result type of each queue. */
@@ -15,4 +17,5 @@ export interface JobResults {
   [QueueName.Sign]: SignJobResult;
   [QueueName.Batch]: BatchJobResult;
   [QueueName.Webhook]: WebhookJobResult;
+  [QueueName.Approval]: ApprovalJobResult;
 }

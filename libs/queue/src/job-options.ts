@@ -54,11 +54,22 @@ export const BATCH_JOB_BACKOFF_MS = 10_000;
 export const WEBHOOK_JOB_ATTEMPTS = 10;
 export const WEBHOOK_JOB_BACKOFF_MS = 5_000;
 
+/** Expiry jobs: kept a week for investigation; a failed one (Redis trouble) is kept longer. */
+export const APPROVAL_QUEUE_RETENTION: QueueRetention = {
+  completed: { age: 7 * DAY, count: 10_000 },
+  failed: { age: 30 * DAY, count: 10_000 },
+};
+
+/** Expiry attempts: Redis faults retry 5 s doubling (about 85 min in all). */
+export const APPROVAL_JOB_ATTEMPTS = 10;
+export const APPROVAL_JOB_BACKOFF_MS = 5_000;
+
 /** Retention per queue. */
 export const QUEUE_RETENTION: Readonly<Record<QueueName, QueueRetention>> = {
   [QueueName.Sign]: SIGN_QUEUE_RETENTION,
   [QueueName.Batch]: BATCH_QUEUE_RETENTION,
   [QueueName.Webhook]: WEBHOOK_QUEUE_RETENTION,
+  [QueueName.Approval]: APPROVAL_QUEUE_RETENTION,
 };
 
 function jobOptions(attempts: number, backoffMs: number, retention: QueueRetention, backoffType = 'exponential'): DefaultJobOptions {
@@ -75,4 +86,5 @@ export const DEFAULT_JOB_OPTIONS: Readonly<Record<QueueName, DefaultJobOptions>>
   [QueueName.Sign]: jobOptions(SIGN_JOB_ATTEMPTS, SIGN_JOB_BACKOFF_MS, SIGN_QUEUE_RETENTION, SIGN_RETRY_BACKOFF),
   [QueueName.Batch]: jobOptions(BATCH_JOB_ATTEMPTS, BATCH_JOB_BACKOFF_MS, BATCH_QUEUE_RETENTION),
   [QueueName.Webhook]: jobOptions(WEBHOOK_JOB_ATTEMPTS, WEBHOOK_JOB_BACKOFF_MS, WEBHOOK_QUEUE_RETENTION),
+  [QueueName.Approval]: jobOptions(APPROVAL_JOB_ATTEMPTS, APPROVAL_JOB_BACKOFF_MS, APPROVAL_QUEUE_RETENTION),
 };

@@ -1,4 +1,5 @@
 import type { KeyAlgorithm, SigningScheme } from '@fleetsign/secure-boot';
+import type { SignJobApproval } from './approval';
 import type { SigningPolicyFacts } from './signing-policy';
 
 /** Where the unsigned image lives; the signer streams it from the object store. */
@@ -46,6 +47,12 @@ export interface SignJobData {
   batchId?: string;
   /** Position of the item in its batch (set with `batchId`). */
   batchIndex?: number;
+  /**
+   * Set on jobs of a profile that requires approvals, once the approval is over: the
+   * verdict and every decision. The signer signs only `approved` jobs; rejected and
+   * expired ones fail at once (APPROVAL_REJECTED / APPROVAL_EXPIRED), before any HSM operation.
+   */
+  approval?: SignJobApproval;
 }
 
 /** One signature block the signer produced and verified. */

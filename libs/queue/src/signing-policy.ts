@@ -1,3 +1,4 @@
+import type { ApprovalDecision } from './approval';
 // The policy facts of one signing: who asked and what was signed, as the signer decided
 // on them. They cross the signer -> gateway / notifier / batch manifest boundary in the
 // job result and are a field of the signing's record (audit entry, transparency log leaf).
@@ -59,4 +60,6 @@ export interface SigningPolicyFacts {
   certificates?: CertificateFacts[];
   /** Usage of the keys with a usage_limit, as reserved for this signing (absent when no new signature was made). */
   usage?: KeyUsageFacts[];
+  /** Profiles with approvals: every approver's decision that released the signing. */
+  approvals?: ApprovalDecision[];
 }

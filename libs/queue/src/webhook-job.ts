@@ -5,6 +5,8 @@ export enum WebhookEventType {
   SignCompleted = 'sign.completed',
   SignFailed = 'sign.failed',
   BatchCompleted = 'batch.completed',
+  /** A job or batch of a profile with approvals is held until its approvers decide (one event per batch). */
+  SignAwaitingApproval = 'sign.awaiting_approval',
 }
 
 /**

@@ -49,6 +49,19 @@ export const logEntrySchema = z
     /** When the entry was made (ISO 8601). */
     time: z.string(),
     metadata: z.record(z.string(), z.string()).optional(),
+    /** Profiles with approval: every approver's decision that released the signing (dual control). */
+    approvals: z
+      .array(
+        z
+          .object({
+            approver: z.string().min(1),
+            decision: z.enum(['approve', 'reject']),
+            at: z.string(),
+            comment: z.string().optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Decisions of the signing policy, filled by the policy when one applies. */
     policy: z.record(z.string(), z.unknown()).optional(),
   })

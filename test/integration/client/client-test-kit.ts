@@ -23,6 +23,8 @@ export const CLIENT_PROFILES = {
   rsa: 'cl-rsa',
   /** Two ECDSA P-256 keys on the token. */
   ecdsa: 'cl-p256',
+  /** One P-256 key; every job waits for one approval by the operator key (dual control). */
+  dual: 'cl-dual',
 } as const;
 
 /** Image-header chip ids: ESP32-S3 boots RSA-3072 images, ESP32-C6 ECDSA P-256 ones. */
@@ -68,6 +70,14 @@ export class ClientStack {
         version: 1,
         profiles: [
           { name: CLIENT_PROFILES.rsa, scheme: 'sbv2-rsa3072', keys: [tokenKey('rsa3072', pin)], state: 'active' },
+          // Dual control (console approvals): the operator key approves what client-ci asks for.
+          {
+            name: CLIENT_PROFILES.dual,
+            scheme: 'sbv2-ecdsa-p256',
+            keys: [tokenKey('p256', pin)],
+            state: 'active',
+            approval: { required: 1, approvers: ['client-operator'], expires_after: '1h' },
+          },
           {
             name: CLIENT_PROFILES.ecdsa,
             scheme: 'sbv2-ecdsa-p256',

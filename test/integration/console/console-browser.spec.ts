@@ -137,4 +137,50 @@ describe('operator console in a browser', () => {
     expect(((await forbidden.json()) as { code: string }).code).toBe('FORBIDDEN');
     expect((await overview(stack.operatorToken.token)).status).toBe(200);
   });
+
+  // Last: its rejected job adds a failed one to the sign queue the dashboard spec counts.
+  it('shows pending approvals and approves one and rejects another from the page', async () => {
+    const auth = { authorization: `Bearer ${stack.token.token}` };
+    const submitHeld = async (seed: number): Promise<string> => {
+      const upload = await fetch(`${stack.url}/v1/uploads/direct`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: espImage(seed, { chip: 'esp32c6' }) });
+      const { key } = (await upload.json()) as { key: string };
+      const created = await fetch(`${stack.url}/v1/jobs`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ profile: CLIENT_PROFILES.dual, source: { key } }) });
+      const body = (await created.json()) as { id: string; state: string };
+      expect(body.state).toBe('awaiting_approval');
+      return body.id;
+    };
+    const toApprove = await submitHeld(4201);
+    const toReject = await submitHeld(4202);
+    const jobState = async (id: string) => ((await (await fetch(`${stack.url}/v1/jobs/${id}`, { headers: auth })).json()) as { state: string; error?: { code: string } });
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await page.goto(`${stack.url}/console`);
+    await page.fill('#api-key', stack.operatorToken.token);
+    await page.click('#login-form button[type=submit]');
+    const approveRow = page.locator(`#approvals tr[data-approval="${toApprove}"]`);
+    const rejectRow = page.locator(`#approvals tr[data-approval="${toReject}"]`);
+    await approveRow.waitFor({ timeout: 20_000 });
+    await rejectRow.waitFor({ timeout: 20_000 });
+    expect(await approveRow.innerText()).toContain('client-ci');
+    expect(await approveRow.innerText()).toContain('0 of 1');
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT_DIR, 'approvals.png'), fullPage: true });
+
+    await approveRow.locator('button[data-decide="approve"]').click();
+    await approveRow.waitFor({ state: 'detached', timeout: 20_000 });
+    await rejectRow.locator('.comment').fill('not this build');
+    await rejectRow.locator('button[data-decide="reject"]').click();
+    await rejectRow.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(await page.locator('#approval-error').innerText()).toBe('');
+
+    let approved = await jobState(toApprove);
+    let rejected = await jobState(toReject);
+    for (let attempt = 0; attempt < 600 && !(['succeeded', 'failed'].includes(approved.state) && rejected.state === 'failed'); attempt++) {
+      await new Promise((done) => setTimeout(done, 50));
+      [approved, rejected] = [await jobState(toApprove), await jobState(toReject)];
+    }
+    expect(approved.state).toBe('succeeded');
+    expect(rejected).toMatchObject({ state: 'failed', error: { code: 'APPROVAL_REJECTED' } });
+    await page.close();
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalViewSchema } from '../approvals/approval-view';
 import { signingPolicySchema } from '../jobs/policy-schema';
 
 // Shapes of the batch routes: the items query, and the responses for the OpenAPI document.
@@ -29,7 +30,7 @@ export type BatchItemsQuery = z.output<typeof batchItemsQuerySchema>;
 /** Response of `POST /v1/batches` (202). */
 export const createBatchResponseSchema = z.object({
   id: z.string().describe('Batch id (batch_<32 hex>)'),
-  state: z.enum(['queued', 'running', 'completed']),
+  state: z.enum(['awaiting_approval', 'queued', 'running', 'completed']),
   total: z.number().int().describe('Number of items'),
   links: z.object({ self: z.string().describe('URL of GET /v1/batches/{id}') }),
 });
@@ -38,8 +39,8 @@ export const createBatchResponseSchema = z.object({
 export const batchViewSchema = z.object({
   id: z.string(),
   state: z
-    .enum(['queued', 'running', 'completed'])
-    .describe('completed once every item succeeded or failed and the manifest is written'),
+    .enum(['awaiting_approval', 'queued', 'running', 'completed'])
+    .describe('awaiting_approval while its approval is pending (profiles with approval); completed once every item succeeded or failed and the manifest is written'),
   profile: z.string(),
   requester: z.string().optional().describe('Id of the API key, or subject of the CI identity token, that submitted the batch'),
   requesterIssuer: z.string().optional().describe('OIDC issuer of the token when the requester is a CI identity'),
@@ -67,6 +68,7 @@ export const batchViewSchema = z.object({
       lastError: z.string().optional(),
     })
     .optional(),
+  approval: approvalViewSchema.optional(),
   links: z.object({ self: z.string(), items: z.string() }),
 });
 

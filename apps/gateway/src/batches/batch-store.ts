@@ -7,6 +7,7 @@ import {
   type BatchRecord,
   type BatchRedisKeys,
   type NewBatchRecord,
+  type SignJobApproval,
   batchRedisKeys,
   decodeBatchItem,
   decodeItemOutcome,
@@ -138,6 +139,11 @@ export class BatchStore {
   /** Records that the sign jobs of items `[0, enqueued)` exist. */
   async markEnqueued(batchId: string, enqueued: number): Promise<void> {
     await this.redis.fleetsignBatchEnqueued(this.keys(batchId).record, enqueued);
+  }
+
+  /** Records the batch's ended approval on its record, for the manifest and the batch.completed event. */
+  async recordApproval(batchId: string, approval: SignJobApproval): Promise<void> {
+    await this.redis.hset(this.keys(batchId).record, BatchField.approval, JSON.stringify(approval));
   }
 
   /** The batch record; undefined when unknown (or expired). */

@@ -144,3 +144,13 @@ describe('items cursor', () => {
     expect(() => decodeItemsCursor('!!')).toThrow(FleetSignError);
   });
 });
+
+describe('a batch held for approval', () => {
+  it('is awaiting_approval while its approval is pending, and shows the approval after', () => {
+    const approval = { state: 'pending' as const, required: 1, approved: 0, decisions: [], expiresAt: '2026-01-02T00:00:00.000Z' };
+    const held = buildBatchView({ record: { ...record, enqueued: 0 }, activeCount: 0, selfUrl: 'u', approval });
+    expect(held).toMatchObject({ state: 'awaiting_approval', approval, counts: { queued: 10 } });
+    const released = buildBatchView({ record: { ...record, succeeded: 1 }, activeCount: 0, selfUrl: 'u', approval: { ...approval, state: 'approved' } });
+    expect(released).toMatchObject({ state: 'running', approval: { state: 'approved' } });
+  });
+});

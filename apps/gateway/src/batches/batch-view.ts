@@ -1,10 +1,11 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { BatchRecord, SigningPolicyFacts } from '@fleetsign/queue';
+import type { ApprovalView } from '../approvals/approval-view';
 import type { ApiJobState, JobErrorView, WebhookView } from '../jobs/job-view';
 import type { StoredItem } from './batch-store';
 
 /** Batch states as the API reports them. */
-export type ApiBatchState = 'queued' | 'running' | 'completed';
+export type ApiBatchState = 'awaiting_approval' | 'queued' | 'running' | 'completed';
 
 /** Item counts by state; they add up to the batch total. */
 export interface BatchCountsView {
@@ -32,6 +33,8 @@ export interface BatchView {
   metadata?: Record<string, string>;
   manifest?: { key: string; downloadUrl: string };
   webhook?: WebhookView;
+  /** Profiles with approvals: the batch's one approval (approvals so far or the verdict, expiry). */
+  approval?: ApprovalView;
   links: { self: string; items: string };
 }
 
@@ -86,13 +89,14 @@ export interface BatchViewInput {
   selfUrl: string;
   manifestDownloadUrl?: string;
   webhook?: WebhookView;
+  approval?: ApprovalView;
 }
 
 /** Builds the API's view of a batch. */
 export function buildBatchView(input: BatchViewInput): BatchView {
   const { record } = input;
   const counts = batchCounts(record, input.activeCount);
-  const state = batchState(record, counts);
+  const state = input.approval?.state === 'pending' ? 'awaiting_approval' : batchState(record, counts);
   const view: BatchView = {
     id: record.batchId,
     state,
@@ -111,6 +115,7 @@ export function buildBatchView(input: BatchViewInput): BatchView {
     view.manifest = { key: record.manifestKey, downloadUrl: input.manifestDownloadUrl };
   }
   if (input.webhook) view.webhook = input.webhook;
+  if (input.approval) view.approval = input.approval;
   return view;
 }
 

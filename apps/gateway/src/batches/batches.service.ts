@@ -11,6 +11,8 @@ import {
 } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
+import { approvalViewOfRecord } from '../approvals/approval-view';
+import { ApprovalsService } from '../approvals/approvals.service';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
@@ -65,6 +67,7 @@ export class BatchesService {
     private readonly enqueuer: BatchItemEnqueuer,
     private readonly intents: UploadIntents,
     private readonly quotas: TenantQuotas,
+    private readonly approvals: ApprovalsService,
   ) {}
 
   /** Link to a batch's state. */
@@ -113,8 +116,18 @@ export class BatchesService {
     const record = await this.batches.record(id);
     if (!record)
       throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
+    const rule = this.approvals.ruleOf(request.profile);
+    const held = rule ? await this.approvals.find(id) : undefined;
+    if (rule && (!held || !held.finalised)) {
+      // Dual control: the items wait under the batch's one approval; a replay completes a half-done hold.
+      if (!held) await this.approvals.holdBatch(record, items, rule);
+      else await this.approvals.announce(id);
+      const now = await this.approvals.find(id);
+      const state: ApiBatchState = now?.state === 'pending' ? 'awaiting_approval' : 'queued';
+      return { id, state, total: items.length, replay: !created.created };
+    }
     const startAt = created.created ? 0 : created.enqueued;
-    if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
+    if (!held && startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
     if (created.created) {
       return { id, state: 'queued', total: items.length, replay: false, ...(reservation ? { quota: reservation.state } : {}) };
     }
@@ -164,7 +177,9 @@ export class BatchesService {
         delivery && { state: delivery.state, attemptsMade: delivery.job.attemptsMade, failedReason: delivery.job.failedReason },
       );
     }
-    return buildBatchView({ record, activeCount, selfUrl: this.selfUrl(id), manifestDownloadUrl, webhook });
+    const held = await this.approvals.find(id);
+    const approval = held?.subject === 'batch' ? approvalViewOfRecord(held) : undefined;
+    return buildBatchView({ record, activeCount, selfUrl: this.selfUrl(id), manifestDownloadUrl, webhook, approval });
   }
 
   /** One page of a batch's items in index order, optionally only succeeded or failed ones. */

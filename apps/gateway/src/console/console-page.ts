@@ -47,6 +47,7 @@ export const CONSOLE_HTML = `<!doctype html>
 </section>
 <main id="app" class="hidden">
   <section><h2>Queues and signers</h2><div class="tiles" id="tiles"></div><p id="idle" class="bad"></p></section>
+  <section><h2>Pending approvals</h2><table id="approvals"></table><p id="approval-error" class="bad"></p></section>
   <section><h2>Failures by code (last 5 min)</h2><table id="failures"></table></section>
   <section><h2>Search</h2><form id="search-form"><input id="search" type="search" placeholder="job id, batch id or image SHA-256" aria-label="Search"></form><div id="search-result"></div></section>
   <section><h2>Recent jobs</h2><table id="jobs"></table></section>
@@ -71,6 +72,28 @@ export const CONSOLE_JS = `'use strict';
     if (res.status === 401 || res.status === 403) { logout((await res.json()).detail); throw new Error('unauthorised'); }
     if (!res.ok) throw new Error('HTTP ' + res.status);
     return res.json();
+  }
+
+  async function post(path, body) {
+    const res = await fetch(path, { method: 'POST', headers: { authorization: 'Bearer ' + sessionStorage.getItem(KEY), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = await res.json();
+    if (!res.ok) throw new Error(answer.code + ': ' + answer.detail);
+    return answer;
+  }
+
+  // Dual control: jobs and batches waiting for approvers; the buttons show where this key may decide.
+  function approvalRows(list) {
+    if (list.length === 0) return '<tr><td>none pending</td></tr>';
+    return '<tr><th>job or batch</th><th>tenant</th><th>profile</th><th>requested by</th><th>approvals</th><th>expires</th><th>decide</th></tr>' +
+      list.map((a) => '<tr data-approval="' + text(a.id) + '"><td><code>' + text(a.id) + '</code>' + (a.subject === 'batch' ? ' (' + text(a.total) + ' items)' : '') +
+        '</td><td>' + text(a.tenant) + '</td><td>' + text(a.profile) + '</td><td>' + text(a.requester) + '</td><td>' + a.approval.approved + ' of ' + a.approval.required +
+        (a.approval.decisions.length ? ' (' + a.approval.decisions.map((d) => text(d.approver)).join(', ') + ')' : '') + '</td><td>' + when(a.approval.expiresAt) + '</td><td>' +
+        (a.mayDecide ? '<input class="comment" placeholder="comment" aria-label="comment"> <button type="button" data-decide="approve">Approve</button> <button type="button" data-decide="reject">Reject</button>'
+          : '<span title="requester, not an approver, or another tenant">—</span>') + '</td></tr>').join('');
+  }
+
+  async function refreshApprovals() {
+    try { $('approvals').innerHTML = approvalRows((await call('/v1/approvals')).approvals); } catch (err) { $('approval-error').textContent = String(err.message); }
   }
 
   function jobRows(jobs) {
@@ -107,6 +130,7 @@ export const CONSOLE_JS = `'use strict';
 
   async function refresh() {
     try { render(await call('/v1/console/overview')); } catch (err) { $('status').textContent = String(err.message); }
+    await refreshApprovals();
   }
 
   // The queue dashboard is a page of its own: it gets a session cookie, never the key.
@@ -131,6 +155,19 @@ export const CONSOLE_JS = `'use strict';
     sessionStorage.setItem(KEY, $('api-key').value.trim()); $('api-key').value = ''; start();
   });
   $('logout').addEventListener('click', () => logout());
+  $('approvals').addEventListener('click', async (event) => {
+    const button = event.target.closest('button[data-decide]');
+    if (!button) return;
+    const row = button.closest('tr[data-approval]');
+    const id = row.getAttribute('data-approval');
+    const comment = row.querySelector('.comment').value.trim();
+    $('approval-error').textContent = '';
+    try {
+      await post('/v1/' + (id.startsWith('batch_') ? 'batches' : 'jobs') + '/' + encodeURIComponent(id) + '/approvals',
+        Object.assign({ decision: button.getAttribute('data-decide') }, comment ? { comment } : {}));
+    } catch (err) { $('approval-error').textContent = String(err.message); }
+    refresh();
+  });
   $('search-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const q = $('search').value.trim();

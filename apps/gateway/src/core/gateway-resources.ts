@@ -32,6 +32,10 @@ export interface GatewayResources {
   redis: Redis;
   signQueue: FleetSignQueue<QueueName.Sign>;
   webhookQueue: FleetSignQueue<QueueName.Webhook>;
+  /** Delayed expiry jobs of held approvals (the gateway also runs their worker). */
+  approvalQueue: FleetSignQueue<QueueName.Approval>;
+  /** Connection for the gateway's workers (approval expiry). */
+  workerRedis: Redis;
   store: LazyObjectStore;
   settings: GatewaySettings;
   metrics: GatewayMetrics;
@@ -84,20 +88,26 @@ export async function openGatewayResources(
   }
   const signQueue = createQueue(QueueName.Sign, redis, prefix);
   const webhookQueue = createQueue(QueueName.Webhook, redis, prefix);
-  for (const queue of [signQueue, webhookQueue]) {
+  const approvalQueue = createQueue(QueueName.Approval, redis, prefix);
+  const workerRedis = createRedisConnection(config.redis.url, 'worker');
+  workerRedis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis worker connection error'));
+  for (const queue of [signQueue, webhookQueue, approvalQueue]) {
     queue.on('error', (err: Error) => logger.warn({ err: { message: err.message }, queue: queue.name }, 'queue error'));
   }
   const metrics = new GatewayMetrics([signQueue, webhookQueue]);
 
   let closing: Promise<void> | undefined;
   const close = async () => {
-    await Promise.allSettled([signQueue.close(), webhookQueue.close(), store.close()]);
+    await Promise.allSettled([signQueue.close(), webhookQueue.close(), approvalQueue.close(), store.close()]);
     await redis.quit().catch(() => redis.disconnect());
+    await workerRedis.quit().catch(() => workerRedis.disconnect());
   };
   return {
     redis,
     signQueue,
     webhookQueue,
+    approvalQueue,
+    workerRedis,
     store,
     settings,
     metrics,

@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { FleetSignConfig } from '@fleetsign/config';
+import { ApprovalExpiryWorker } from '../approvals/approval-expiry.worker';
+import { ApprovalsController } from '../approvals/approvals.controller';
+import { ApprovalsService } from '../approvals/approvals.service';
 import { AuditController } from '../audit/audit.controller';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
@@ -26,7 +29,7 @@ import { UploadsController } from '../uploads/uploads.controller';
 import { UploadsService } from '../uploads/uploads.service';
 import type { GatewayResources } from './gateway-resources';
 import { GatewaySettings } from './gateway-settings';
-import { FLEET_CONFIG, OBJECT_STORE, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE } from './gateway.tokens';
+import { APPROVAL_QUEUE, FLEET_CONFIG, OBJECT_STORE, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE, WORKER_REDIS } from './gateway.tokens';
 
 /** The HTTP API. Resources are opened by `createGateway` and handed in, so tests and main share one path. */
 @Module({})
@@ -45,12 +48,15 @@ export class GatewayModule {
         ConsolePageController,
         ConsoleController,
         AuditController,
+        ApprovalsController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
         { provide: REDIS, useValue: resources.redis },
         { provide: SIGN_QUEUE, useValue: resources.signQueue },
         { provide: WEBHOOK_QUEUE, useValue: resources.webhookQueue },
+        { provide: APPROVAL_QUEUE, useValue: resources.approvalQueue },
+        { provide: WORKER_REDIS, useValue: resources.workerRedis },
         { provide: OBJECT_STORE, useValue: resources.store },
         { provide: GatewaySettings, useValue: resources.settings },
         { provide: GatewayMetrics, useValue: resources.metrics },
@@ -74,6 +80,8 @@ export class GatewayModule {
         ProfilesService,
         ConsoleService,
         AuditService,
+        ApprovalsService,
+        ApprovalExpiryWorker,
         { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };

@@ -4,3 +4,6 @@ export const REDIS = Symbol('Redis');
 export const SIGN_QUEUE = Symbol('SignQueue');
 export const WEBHOOK_QUEUE = Symbol('WebhookQueue');
 export const OBJECT_STORE = Symbol('ObjectStore');
+export const APPROVAL_QUEUE = Symbol('ApprovalQueue');
+/** A Redis connection for the gateway's workers (blocking reads: maxRetriesPerRequest null). */
+export const WORKER_REDIS = Symbol('WorkerRedis');

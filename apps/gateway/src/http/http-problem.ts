@@ -55,6 +55,11 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.TokenInvalid]: 401,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.QuotaExceeded]: 429,
+  [ErrorCode.ApproverNotAllowed]: 403,
+  [ErrorCode.ApprovalByRequester]: 403,
+  [ErrorCode.ApprovalAlreadyDecided]: 409,
+  [ErrorCode.ApprovalClosed]: 409,
+  [ErrorCode.ApprovalExpired]: 409,
 };
 
 /** HTTP status for an error code when nothing more specific was said. */

@@ -1,10 +1,11 @@
 import { KEY_ALGORITHMS, SIGNING_SCHEMES } from '@fleetsign/secure-boot/algorithms';
 import { z } from 'zod';
+import { approvalViewSchema } from '../approvals/approval-view';
 import { signingPolicySchema } from './policy-schema';
 
 // Response shapes of the jobs routes, for the OpenAPI document (and for tests that check them).
 
-const jobState = z.enum(['queued', 'active', 'retrying', 'succeeded', 'failed']);
+const jobState = z.enum(['awaiting_approval', 'queued', 'active', 'retrying', 'succeeded', 'failed']);
 
 /** Response of `POST /v1/jobs` (202). */
 export const createJobResponseSchema = z.object({
@@ -78,5 +79,6 @@ export const jobViewSchema = z.object({
       lastError: z.string().optional(),
     })
     .optional(),
+  approval: approvalViewSchema.optional(),
   links: z.object({ self: z.string() }),
 });

@@ -1,5 +1,5 @@
 import type { SignJobData, SignJobResult } from '@fleetsign/queue';
-import { apiJobState, buildJobView, webhookView } from './job-view';
+import { apiJobState, buildJobView, heldJobView, webhookView } from './job-view';
 
 const data: SignJobData = {
   tenant: 'acme',
@@ -117,5 +117,26 @@ describe('buildJobView', () => {
     });
     expect(view).toMatchObject({ state: 'failed', error: { code: 'INVALID_IMAGE', message: 'bad magic' } });
     expect(view.result).toBeUndefined();
+  });
+});
+
+describe('heldJobView', () => {
+  const approval = { state: 'pending' as const, required: 2, approved: 1, decisions: [{ approver: 'alice', decision: 'approve' as const, at: 't' }], expiresAt: '2026-01-03T00:00:00.000Z' };
+
+  it('shows a job held for approval as awaiting_approval with its approvals so far and expiry', () => {
+    expect(heldJobView('job_1', 'http://gw/v1/jobs/job_1', { ...data, requester: 'ci' }, approval)).toEqual({
+      id: 'job_1',
+      state: 'awaiting_approval',
+      profile: 'rel-rsa',
+      requester: 'ci',
+      createdAt: data.requestedAt,
+      attempts: 0,
+      approval,
+      links: { self: 'http://gw/v1/jobs/job_1' },
+    });
+  });
+
+  it('shows an ended approval whose job is not enqueued yet as queued', () => {
+    expect(heldJobView('job_1', 'u', data, { ...approval, state: 'approved' }).state).toBe('queued');
   });
 });

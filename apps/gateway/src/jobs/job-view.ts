@@ -8,12 +8,13 @@ import {
   type SigningPolicyFacts,
 } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
+import type { ApprovalView } from '../approvals/approval-view';
 
 /**
  * Job states as the API reports them; `retrying` is a job waiting to be tried again
  * after an infrastructure fault (its `error` says which).
  */
-export type ApiJobState = 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed';
+export type ApiJobState = 'awaiting_approval' | 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed';
 
 /** Webhook delivery states as the API reports them. */
 export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
@@ -68,7 +69,25 @@ export interface JobView {
   error?: JobErrorView;
   result?: JobResultView;
   webhook?: WebhookView;
+  /** Profiles with approvals: the approvals so far (or the verdict) and the expiry. */
+  approval?: ApprovalView;
   links: { self: string };
+}
+
+/** The view of a job held for approval (not on the sign queue yet). */
+export function heldJobView(id: string, selfUrl: string, data: SignJobData, approval: ApprovalView): JobView {
+  return {
+    id,
+    // An approval that is over but not yet enqueued is about to be queued.
+    state: approval.state === 'pending' ? 'awaiting_approval' : 'queued',
+    profile: data.profile,
+    ...(data.requester ? { requester: data.requester } : {}),
+    createdAt: data.requestedAt,
+    attempts: 0,
+    ...(data.metadata ? { metadata: data.metadata } : {}),
+    approval,
+    links: { self: selfUrl },
+  };
 }
 
 /** What the gateway reads of a BullMQ job (a structural subset, so views are testable without Redis). */

@@ -13,6 +13,8 @@ import {
 } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
+import { approvalViewOfJob, approvalViewOfRecord } from '../approvals/approval-view';
+import { ApprovalsService } from '../approvals/approvals.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
@@ -24,7 +26,7 @@ import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { type CreateJobRequest, requestHash } from './job-request';
-import { type JobView, apiJobState, buildJobView, webhookView } from './job-view';
+import { type JobView, apiJobState, buildJobView, heldJobView, webhookView } from './job-view';
 import { sourceKeyProblem } from './source-key';
 import { readJobWithState } from './job-with-state';
 
@@ -61,6 +63,7 @@ export class JobsService {
     private readonly metrics: GatewayMetrics,
     private readonly audit: AuditService,
     private readonly quotas: TenantQuotas,
+    private readonly approvals: ApprovalsService,
   ) {}
 
   /** Link to a job's state. */
@@ -84,6 +87,8 @@ export class JobsService {
     if (idempotencyKey) {
       const existing = await this.signQueue.getJob(id);
       if (existing) return this.replayOf(existing, fingerprint);
+      const held = await this.approvals.find(id);
+      if (held) return this.replayOfHeld(id, held.requestHash, held.profile, fingerprint);
     }
 
     const head = await this.store.head(sourceKey);
@@ -113,6 +118,17 @@ export class JobsService {
     // One signature of the tenant's day, taken before the job exists and handed back if it is not made.
     const reservation = await this.quotas.reserveSignatures(principal.tenant, 1);
     try {
+      const rule = this.approvals.ruleOf(request.profile);
+      if (rule) {
+        // Dual control: the job waits under its approval, off the sign queue, until released.
+        const held = await this.approvals.holdJob(id, { ...data, requestHash: fingerprint }, rule);
+        if (!held.held) {
+          await this.quotas.release(reservation);
+          return await this.replayOfHeld(id, held.requestHash, request.profile, fingerprint);
+        }
+        this.metrics.jobsSubmitted.inc({ profile: request.profile, replay: 'false' });
+        return { id, state: 'awaiting_approval', replay: false, ...(reservation ? { quota: reservation.state } : {}) };
+      }
       // BullMQ ignores an add whose id exists, so two racing requests still make one job;
       // reading it back tells the loser whether its body matched the winner's. Single
       // jobs are release jobs: their priority puts them ahead of every batch item.
@@ -135,6 +151,12 @@ export class JobsService {
   /** The view of one of the caller's jobs; 404 for unknown ids and other tenants' jobs alike. */
   async get(principal: Principal, id: string): Promise<JobView> {
     const read = JOB_ID.test(id) ? await readJobWithState(this.signQueue, id) : undefined;
+    if (!read && JOB_ID.test(id)) {
+      const held = await this.approvals.find(id);
+      if (held?.subject === 'job' && held.job && held.tenant === principal.tenant) {
+        return heldJobView(id, this.selfUrl(id), held.job, approvalViewOfRecord(held));
+      }
+    }
     if (!read || read.job.data.tenant !== principal.tenant) {
       throw new FleetSignError(ErrorCode.NotFound, `Job "${id}" not found`);
     }
@@ -156,6 +178,7 @@ export class JobsService {
       );
     }
     const view = buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });
+    if (job.data.approval) view.approval = approvalViewOfJob(job.data.approval);
     if (view.result) view.result.log = await this.audit.completeReceipt(view.result.log);
     return view;
   }
@@ -171,6 +194,19 @@ export class JobsService {
       throw new FleetSignError(ErrorCode.Forbidden, `source.key ${problem.message}`, { prefix: problem.prefix });
     }
     return key;
+  }
+
+  /** A replay of a request whose job is held for approval. */
+  private async replayOfHeld(id: string, heldHash: string, profile: string, fingerprint: string): Promise<CreatedJob> {
+    if (heldHash !== fingerprint) {
+      throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body');
+    }
+    // Re-announces (expiry job, awaiting event: fixed ids) in case the first request stopped half way.
+    await this.approvals.announce(id);
+    const signJob = await this.signQueue.getJob(id);
+    this.metrics.jobsSubmitted.inc({ profile, replay: 'true' });
+    if (signJob) return this.replayOf(signJob, fingerprint);
+    return { id, state: 'awaiting_approval', replay: true };
   }
 
   private async replayOf(job: FleetSignJob<QueueName.Sign>, fingerprint: string): Promise<CreatedJob> {

@@ -51,5 +51,16 @@ export const signingPolicySchema = z
       )
       .optional()
       .describe('Usage of the keys with a usage_limit, as reserved for this signature (absent when an earlier signature was reused)'),
+    approvals: z
+      .array(
+        z.object({
+          approver: z.string(),
+          decision: z.enum(['approve', 'reject']),
+          at: z.string(),
+          comment: z.string().optional(),
+        }),
+      )
+      .optional()
+      .describe('Profiles with approval: the decisions that released the signing'),
   })
   .describe('Policy facts of the signing, as recorded');

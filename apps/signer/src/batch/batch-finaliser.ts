@@ -69,6 +69,7 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
       ...(record.requester ? { requester: record.requester } : {}),
       counts,
       manifestKey,
+      ...(record.approval ? { approval: record.approval } : {}),
     };
     if (record.state === 'completed' && (record.eventEnqueued || !job.data.webhook)) {
       // A late re-run (the last item delivered again after the batch job was removed).
@@ -84,6 +85,7 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
       createdAt: record.createdAt,
       completedAt: record.lastItemAt ?? new Date().toISOString(),
       counts,
+      ...(record.approval ? { approval: record.approval } : {}),
     };
     const bytes = await writeManifest(deps.store, manifestKey, header, (start, count) =>
       deps.items.finishedItems(batchId, start, count),

@@ -22,6 +22,7 @@ function eventPayload(job: SignJob, state: 'succeeded' | 'failed', extra: JsonOb
       profile: data.profile,
       ...(data.batchId ? { batchId: data.batchId } : {}),
       ...extra,
+      ...(data.approval ? { approval: data.approval } : {}),
       ...(data.metadata ? { metadata: data.metadata } : {}),
     }),
   ) as JsonObject;

@@ -35,6 +35,12 @@ export interface SigningFacts {
   policy?: SigningPolicyFacts;
 }
 
+/** The approvals are a field of the entry of their own; the policy copy leaves them out (one place per fact). */
+function policyWithoutApprovals(policy: SigningPolicyFacts): Record<string, unknown> {
+  const { approvals: _approvals, ...rest } = policy;
+  return { ...rest };
+}
+
 /** The transparency log entry of a signing (TransparencyLog.append gives it its `seq`). */
 export function logEntryFor(facts: SigningFacts, now = new Date()): UnsequencedEntry {
   const { data, profile, image } = facts;
@@ -70,6 +76,7 @@ export function logEntryFor(facts: SigningFacts, now = new Date()): UnsequencedE
     requestedAt: data.requestedAt,
     time: now.toISOString(),
     ...(data.metadata ? { metadata: data.metadata } : {}),
-    ...(facts.policy ? { policy: { ...facts.policy } } : {}),
+    ...(data.approval ? { approvals: data.approval.decisions.map((d) => ({ ...d })) } : {}),
+    ...(facts.policy ? { policy: policyWithoutApprovals(facts.policy) } : {}),
   };
 }

@@ -240,7 +240,9 @@ function resultOf({ logged, reused }: Recorded, steps: StepTimer): SignJobResult
     log: { index: entry.seq, leafHash: logged.leafHash.toString('hex') },
     timings: { fetchMs: steps.ms('fetch'), signMs: steps.ms('sign'), storeMs: steps.ms('store'), totalMs: steps.totalMs() },
     ...(reused ? { reused: true } : {}),
-    // The signer wrote the entry's policy object from SigningPolicyFacts.
-    ...(entry.policy ? { policy: entry.policy as SigningPolicyFacts } : {}),
+    // The signer wrote the entry's policy object from SigningPolicyFacts; the approvals are an entry field of their own.
+    ...(entry.policy || entry.approvals
+      ? { policy: { ...(entry.policy as SigningPolicyFacts | undefined), ...(entry.approvals ? { approvals: entry.approvals } : {}) } }
+      : {}),
   };
 }

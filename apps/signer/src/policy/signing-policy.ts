@@ -30,7 +30,7 @@ export class SigningPolicy {
   constructor(private readonly deps: SigningPolicyDeps) {}
 
   async decide(
-    data: Pick<SignJobData, 'profile' | 'requester'>,
+    data: Pick<SignJobData, 'profile' | 'requester' | 'approval'>,
     image: Pick<EspImage, 'appDescription'>,
     profile: Pick<OpenProfile, 'keys'>,
   ): Promise<SigningPolicyFacts> {
@@ -43,6 +43,7 @@ export class SigningPolicy {
       ...(app ? { app } : {}),
       ...rollback,
       ...(certificates ? { certificates } : {}),
+      ...(data.approval ? { approvals: data.approval.decisions } : {}),
     };
   }
 

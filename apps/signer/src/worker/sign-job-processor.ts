@@ -6,6 +6,7 @@ import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
 import type { WebhookEnqueuer } from '../notify/webhook-enqueuer';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { SignPipeline } from '../pipeline/sign-pipeline';
+import { checkApprovalReleased } from '../policy/approval-gate';
 import { classifyJobError, isLastAttempt, jobError } from './job-failure';
 
 /** What the sign job processor needs. */
@@ -37,6 +38,8 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
     const start = performance.now();
     try {
       await deps.batches?.started(job);
+      // Held jobs that were rejected or expired fail here, before the pipeline touches a key.
+      checkApprovalReleased(job.data);
       const result = await deps.pipeline.run(job);
       deps.profiles?.reportSigning(job.data.profile, { ok: true });
       await deps.webhooks.jobSucceeded(job, result);

@@ -37,6 +37,10 @@ export class StallWatch {
       return undefined;
     }
     const quietMs = this.now() - this.quietSince;
+    // Dual control: nothing moves until the approvers decide; that is not a missing signer.
+    if (batch.state === 'awaiting_approval' && batch.approval) {
+      return `awaiting approval: ${batch.approval.approved} of ${batch.approval.required} approvals, expires ${batch.approval.expiresAt}`;
+    }
     if (quietMs < this.stallAfterMs) return undefined;
     return (
       `nothing processed for ${formatDuration(quietMs / 1000)}: ${batch.counts.queued} queued, ` +

@@ -1,7 +1,7 @@
 // Shapes of the gateway's answers, as far as the client reads them.
 
 /** Job and batch item states. */
-export type ItemState = 'queued' | 'active' | 'succeeded' | 'failed';
+export type ItemState = 'awaiting_approval' | 'queued' | 'active' | 'succeeded' | 'failed';
 
 /** A failure as the service reports it. */
 export interface ServiceFailure {
@@ -95,6 +95,7 @@ export interface JobView {
     policy?: SigningPolicyView;
   };
   webhook?: WebhookView;
+  approval?: ApprovalView;
 }
 
 /** `POST /v1/batches` body. */
@@ -117,7 +118,7 @@ export interface BatchCountsView {
 /** `GET /v1/batches/:id` answer. */
 export interface BatchView {
   id: string;
-  state: 'queued' | 'running' | 'completed';
+  state: 'awaiting_approval' | 'queued' | 'running' | 'completed';
   profile: string;
   requester?: string;
   requesterIssuer?: string;
@@ -128,6 +129,7 @@ export interface BatchView {
   finishedAt?: string;
   manifest?: { key: string; downloadUrl: string };
   webhook?: WebhookView;
+  approval?: ApprovalView;
 }
 
 /** One entry of `GET /v1/batches/:id/items`. */
@@ -197,4 +199,44 @@ export interface AuditProofView {
   entry: unknown;
   checkpoint?: AuditCheckpointView;
   inclusionProof?: string[];
+}
+
+/** One approver's decision on a job or batch. */
+export interface ApprovalDecisionView {
+  approver: string;
+  decision: 'approve' | 'reject';
+  at: string;
+  comment?: string;
+}
+
+/** The `approval` of a job or batch of a profile with dual control. */
+export interface ApprovalView {
+  state: 'pending' | 'approved' | 'rejected' | 'expired';
+  required: number;
+  approved: number;
+  approvers?: string[];
+  decisions: ApprovalDecisionView[];
+  expiresAt: string;
+  decidedAt?: string;
+}
+
+/** One entry of `GET /v1/approvals` (and `GET /v1/approvals/:id`). */
+export interface ApprovalEntryView {
+  id: string;
+  subject: 'job' | 'batch';
+  tenant: string;
+  profile: string;
+  requester: string;
+  createdAt: string;
+  total?: number;
+  metadata?: Record<string, string>;
+  mayDecide: boolean;
+  approval: ApprovalView;
+}
+
+/** Answer of `POST /v1/{jobs,batches}/:id/approvals`. */
+export interface ApprovalDecisionOutcome {
+  id: string;
+  subject: 'job' | 'batch';
+  approval: ApprovalView;
 }

@@ -1,5 +1,7 @@
 import type {
   Accepted,
+  ApprovalDecisionOutcome,
+  ApprovalEntryView,
   AuditCheckpointView,
   AuditEntriesPage,
   AuditProofView,
@@ -102,6 +104,26 @@ export class FleetSignApi {
       method: 'GET',
       path: `/v1/profiles/${encodeURIComponent(profile)}/public-keys`,
       idempotent: true,
+    });
+  }
+
+  /** Pending approvals of the caller's tenant (every tenant's for an operator key). */
+  listApprovals(): Promise<{ approvals: ApprovalEntryView[] }> {
+    return this.http.request({ method: 'GET', path: '/v1/approvals', idempotent: true });
+  }
+
+  /** The approval of a job or batch. */
+  getApproval(id: string): Promise<ApprovalEntryView> {
+    return this.http.request({ method: 'GET', path: `/v1/approvals/${encodeURIComponent(id)}`, idempotent: true });
+  }
+
+  /** Approves or rejects a held job or batch; never retried (a lost answer shows in the approval). */
+  decide(id: string, decision: 'approve' | 'reject', comment?: string): Promise<ApprovalDecisionOutcome> {
+    const kind = id.startsWith('batch_') ? 'batches' : 'jobs';
+    return this.http.request({
+      method: 'POST',
+      path: `/v1/${kind}/${encodeURIComponent(id)}/approvals`,
+      body: { decision, ...(comment ? { comment } : {}) },
     });
   }
 

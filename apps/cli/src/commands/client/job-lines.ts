@@ -1,9 +1,10 @@
-import type { BatchView, JobView } from '../../client/http/api-types';
+import type { ApprovalView, BatchView, JobView } from '../../client/http/api-types';
 
 /** Human-readable lines describing a job. */
 export function jobLines(job: JobView): string[] {
   const lines = [`Job ${job.id}: ${job.state} (profile ${job.profile})`, `Created ${job.createdAt}${job.finishedAt ? `, finished ${job.finishedAt}` : ''}; attempts ${job.attempts}`];
   if (job.requester) lines.push(requesterLine(job));
+  if (job.approval) lines.push(...approvalLines(job.approval));
   if (job.error) lines.push(`Error: ${job.error.code}: ${job.error.message}`);
   if (job.result) {
     const { result } = job;
@@ -31,6 +32,7 @@ export function batchLines(batch: BatchView): string[] {
     `Created ${batch.createdAt}${batch.finishedAt ? `, finished ${batch.finishedAt}` : ''}`,
   ];
   if (batch.requester) lines.push(requesterLine(batch));
+  if (batch.approval) lines.push(...approvalLines(batch.approval));
   if (batch.manifest) lines.push(`Manifest: ${batch.manifest.key}`);
   if (batch.webhook) lines.push(webhookLine(batch.webhook));
   return lines;
@@ -50,4 +52,12 @@ function requesterLine(view: { requester?: string; requesterIssuer?: string }): 
 
 function webhookLine(webhook: NonNullable<JobView['webhook']>): string {
   return `Webhook ${webhook.eventId}: ${webhook.state} (${webhook.attempts} attempts)${webhook.lastError ? `, last error: ${webhook.lastError}` : ''}`;
+}
+
+/** Lines of an approval: where it stands, then one line per decision. */
+export function approvalLines(approval: ApprovalView): string[] {
+  const when = approval.state === 'pending' ? `expires ${approval.expiresAt}` : `decided ${approval.decidedAt ?? ''}`.trim();
+  const lines = [`Approval: ${approval.state}, ${approval.approved} of ${approval.required} approvals, ${when}`];
+  for (const d of approval.decisions) lines.push(`  ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.approver} at ${d.at}${d.comment ? `: ${d.comment}` : ''}`);
+  return lines;
 }
