@@ -29,6 +29,7 @@ import { problemClientErrorHandler } from './http/client-error';
 import { ProblemFilter } from './http/problem.filter';
 import { registerStreamBodyParser } from './http/stream-body';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
+import { AutoReconcile } from './reconcile/auto-reconcile';
 
 /** Version of the HTTP API, shown in the OpenAPI document. */
 export const API_VERSION = '1.0.0';
@@ -129,6 +130,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
     const url = listeningUrl(app);
     resources.settings.useListeningUrl(url);
+    app.get(AutoReconcile).start();
     const running = app;
     return { app: running, url, close: () => running.close() };
   } catch (err) {

@@ -66,4 +66,6 @@ export enum ErrorCode {
   CertificateUsage = 'CERTIFICATE_USAGE',
   // the request line or headers (a long query string counts) are past the gateway's limit: 431
   RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
+  // Redis loss (issue 7): POST /v1/admin/reconcile while another gateway runs one: 409
+  ReconcileRunning = 'RECONCILE_RUNNING',
 }

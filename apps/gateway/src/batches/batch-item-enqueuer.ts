@@ -73,8 +73,10 @@ export class BatchItemEnqueuer {
     jobId: string,
   ): Promise<SignJobData> {
     // A declared upload's digest and size travel with the job, so the signer refuses a swapped object.
-    const intent = item.sha256 ? undefined : await this.intents.recall(item.sourceKey);
+    const known = item.sha256 !== undefined || item.size !== undefined;
+    const intent = known ? undefined : await this.intents.recall(item.sourceKey);
     const sha256 = item.sha256 ?? intent?.sha256;
+    const size = item.size ?? intent?.size;
     const metadata = batch.metadata || item.metadata ? { ...batch.metadata, ...item.metadata } : undefined;
     return {
       tenant: batch.tenant,
@@ -83,7 +85,7 @@ export class BatchItemEnqueuer {
       source: {
         key: item.sourceKey,
         ...(sha256 ? { sha256 } : {}),
-        ...(intent?.size !== undefined ? { size: intent.size } : {}),
+        ...(size !== undefined ? { size } : {}),
       },
       signedKey: signedObjectKey(batch.tenant, jobId),
       requestedAt: batch.createdAt,

@@ -4,6 +4,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type BatchRecord,
   type FleetSignQueue,
+  type NewBatchRecord,
   type QueueName,
   batchItemJobId,
   deterministicBatchId,
@@ -19,6 +20,7 @@ import { readJobWithState } from '../jobs/job-with-state';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
+import { BatchIntake, batchIntakeRecord } from './batch-intake';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
 import { type CreateBatchRequest, type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
 import type { BatchItemsQuery } from './batch-schemas';
@@ -37,6 +39,10 @@ import {
 
 /** Batch ids the API hands out: `batch_<32 hex>`. */
 const BATCH_ID = /^batch_[0-9a-f]{32}$/;
+
+function idempotencyConflict(): FleetSignError {
+  return new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body');
+}
 
 /** Outcome of `POST /v1/batches`. */
 export interface CreatedBatch {
@@ -60,6 +66,7 @@ export class BatchesService {
     private readonly batches: BatchStore,
     private readonly enqueuer: BatchItemEnqueuer,
     private readonly intents: UploadIntents,
+    private readonly intake: BatchIntake,
   ) {}
 
   /** Link to a batch's state. */
@@ -78,33 +85,51 @@ export class BatchesService {
     idempotencyKey?: string,
   ): Promise<CreatedBatch> {
     checkProfileAccess(this.fleet, principal, request.profile);
-    const items = planBatchItems(principal.tenant, request.items);
-    await this.checkItemChips(request.profile, items);
+    const planned = planBatchItems(principal.tenant, request.items);
+    await this.checkItemChips(request.profile, planned);
     const fingerprint = batchRequestHash(request);
     const id = idempotencyKey
       ? deterministicBatchId(principal.tenant, idempotencyKey)
       : `batch_${randomUUID().replace(/-/g, '')}`;
-    const created = await this.batches.create(id, {
+    const replayed = idempotencyKey ? await this.batches.record(id) : undefined;
+    if (replayed && replayed.requestHash !== fingerprint) throw idempotencyConflict();
+    // The intake record (kept in the store before the 202) is what a Redis loss cannot take.
+    const items = await this.intake.withUploadFacts(planned);
+    const newRecord: NewBatchRecord = {
       tenant: principal.tenant,
       profile: request.profile,
       total: items.length,
-      createdAt: new Date().toISOString(),
+      createdAt: replayed?.createdAt ?? new Date().toISOString(),
       requestHash: fingerprint,
       requester: principal.keyId,
       ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh ? { fresh: true } : {}),
-    });
-    if (!created.created && created.requestHash !== fingerprint) {
-      throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body',
-      );
+    };
+    const intake = await this.intake.writeBatch(batchIntakeRecord(id, newRecord, items));
+    if (!intake.created && intake.existing.requestHash !== fingerprint) throw idempotencyConflict();
+    if (!intake.created && intake.existing.kind === 'batch') newRecord.createdAt = intake.existing.createdAt;
+    let created;
+    try {
+      created = await this.batches.create(id, newRecord);
+    } catch (err) {
+      await this.intake.withdraw(intake);
+      throw err;
     }
+    if (!created.created && created.requestHash !== fingerprint) throw idempotencyConflict();
+    return this.enqueueRest(id, items, created.created ? 0 : created.enqueued, !created.created);
+  }
+
+  /**
+   * Adds the item jobs of a stored batch from `startAt` on and reports it: used by a new
+   * request, a replayed one, and the reconcile step after a Redis loss.
+   */
+  async enqueueRest(id: string, items: readonly PlannedItem[], startAt: number, replay: boolean): Promise<CreatedBatch> {
     const record = await this.batches.record(id);
     if (!record)
       throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
-    const startAt = created.created ? 0 : created.enqueued;
     if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
-    if (created.created) return { id, state: 'queued', total: items.length, replay: false };
+    if (!replay) return { id, state: 'queued', total: items.length, replay: false };
     const counts = batchCounts(record, await this.batches.activeCount(id));
     return { id, state: batchState(record, counts), total: record.total, replay: true };
   }

@@ -4,6 +4,7 @@ import type { FleetSignConfig } from '@fleetsign/config';
 import { AuditController } from '../audit/audit.controller';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
+import { BatchIntake } from '../batches/batch-intake';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
 import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
@@ -12,6 +13,7 @@ import { ConsoleController, ConsolePageController } from '../console/console.con
 import { ConsoleSessions } from '../console/console-sessions';
 import { ConsoleService } from '../console/console.service';
 import { HealthController } from '../health/health.controller';
+import { IntakeStore } from '../intake/intake-store';
 import { JobsController } from '../jobs/jobs.controller';
 import { JobsService } from '../jobs/jobs.service';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -19,6 +21,9 @@ import { MetricsController } from '../metrics/metrics.controller';
 import { ObjectsController } from '../objects/objects.controller';
 import { ProfilesController } from '../profiles/profiles.controller';
 import { ProfilesService } from '../profiles/profiles.service';
+import { AutoReconcile } from '../reconcile/auto-reconcile';
+import { ReconcileController } from '../reconcile/reconcile.controller';
+import { Reconciler } from '../reconcile/reconciler';
 import { UploadIntents } from '../uploads/upload-intents';
 import { UploadsController } from '../uploads/uploads.controller';
 import { UploadsService } from '../uploads/uploads.service';
@@ -43,6 +48,7 @@ export class GatewayModule {
         ConsolePageController,
         ConsoleController,
         AuditController,
+        ReconcileController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
@@ -62,6 +68,10 @@ export class GatewayModule {
         ProfilesService,
         ConsoleService,
         AuditService,
+        IntakeStore,
+        BatchIntake,
+        Reconciler,
+        AutoReconcile,
         { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };

@@ -4,6 +4,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type FleetSignJob,
   type FleetSignQueue,
+  INTAKE_RECORD_VERSION,
   QueueName,
   RELEASE_JOB_PRIORITY,
   type SignJobData,
@@ -17,6 +18,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
+import { IntakeStore } from '../intake/intake-store';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
@@ -56,6 +58,7 @@ export class JobsService {
     private readonly intents: UploadIntents,
     private readonly metrics: GatewayMetrics,
     private readonly audit: AuditService,
+    private readonly intake: IntakeStore,
   ) {}
 
   /** Link to a job's state. */
@@ -104,10 +107,21 @@ export class JobsService {
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh !== undefined ? { fresh: request.fresh } : {}),
     };
+    // The intake record (kept in the store before the 202) is what a Redis loss cannot take.
+    const { requestHash: _fingerprint, ...jobData } = data;
+    const intake = await this.intake.writeJob({ version: INTAKE_RECORD_VERSION, kind: 'job', jobId: id, requestHash: fingerprint, data: jobData });
+    if (!intake.created && intake.existing.requestHash !== fingerprint) {
+      throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body');
+    }
     // BullMQ ignores an add whose id exists, so two racing requests still make one job;
     // reading it back tells the loser whether its body matched the winner's. Single
     // jobs are release jobs: their priority puts them ahead of every batch item.
-    await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
+    try {
+      await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
+    } catch (err) {
+      await this.intake.withdraw(intake);
+      throw err;
+    }
     if (idempotencyKey) {
       const stored = await this.signQueue.getJob(id);
       if (stored && (stored.data as GatewaySignJobData).requestHash !== fingerprint) {
