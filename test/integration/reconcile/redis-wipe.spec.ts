@@ -5,6 +5,7 @@ import { pollUntil } from '@fleetsign/devstack';
 import { type BatchManifest, WebhookEventType, batchItemJobId, batchManifestKey, deterministicBatchId } from '@fleetsign/queue';
 import { buildEspImage } from '@fleetsign/secure-boot';
 import type { Redis } from 'ioredis';
+import { runCli } from '../../../apps/cli/src/cli';
 import { E2eStack } from '../../e2e/support/e2e-stack';
 import type { SigningClient } from '../../e2e/support/signing-client';
 
@@ -56,6 +57,15 @@ const stack = E2eStack.create('reconcile', 'fs', [{ name: PROFILE, scheme: 'sbv2
   scopes: ['sign', 'batch', 'read', 'operator'],
 });
 let client: SigningClient;
+
+/** Runs `fleetsign` in this process against the stack's gateway. */
+async function fleetsign(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: (text: string) => void (stdout += text), stderr: (text: string) => void (stderr += text) };
+  const code = await runCli([...args, '--url', client.baseUrl, '--api-key', stack.config.token], io);
+  return { code, stdout, stderr };
+}
 
 async function batchView(id: string): Promise<{ status: number; body: BatchView }> {
   const res = await client.api(`/v1/batches/${id}`);
@@ -114,11 +124,13 @@ describe('a Redis wipe during a batch', () => {
     // The gateway reconciles by itself at start-up; the batch answers again once it has.
     await stack.startGateway();
     client = stack.client();
-    await pollUntil(async () => ((await batchView(batchId)).status === 200 ? true : undefined), {
+    // Batches are reconciled first, then single jobs; the marker is written last.
+    await pollUntil(async () => ((await stack.redis.exists(`${stack.prefix}:state-marker`)) === 1 ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 50,
-      description: 'the batch re-created by the reconcile step',
+      description: 'the reconcile step to finish',
     });
+    expect((await batchView(batchId)).body).toMatchObject({ state: 'queued', total: ITEMS, counts: { succeeded: 0, queued: ITEMS } });
     const restoredJob = await stack.signQueue.getJob(queuedJob);
     expect(restoredJob?.data.source).toEqual({ key: uploads[1].key, sha256: sha256(images[1]), size: images[1].length });
 
@@ -165,16 +177,19 @@ describe('a Redis wipe during a batch', () => {
     expect(new Set(jobIds).size).toBe(jobIds.length);
     expect(jobIds.sort()).toEqual([doneJob, queuedJob, ...manifest.items.map((item) => item.jobId)].sort());
 
-    // Running it again changes nothing.
-    const again = await client.api('/v1/admin/reconcile', { method: 'POST' });
-    expect(again.status).toBe(200);
-    const report = (await again.json()) as { batches: Record<string, number>; items: Record<string, number>; jobs: Record<string, number>; problems: unknown[] };
-    expect(report).toMatchObject({
+    // Running it again (fleetsign admin reconcile, the operator's way) changes nothing.
+    const json = await fleetsign(['admin', 'reconcile', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
       batches: { seen: 1, intact: 1, restored: 0, resumed: 0 },
       items: { enqueued: 0 },
       jobs: { seen: 2, intact: 2, restored: 0 },
       problems: [],
     });
+    const lines = await fleetsign(['admin', 'reconcile']);
+    expect(lines).toMatchObject({ code: 0, stderr: '' });
+    expect(lines.stdout).toContain('Batches: 1 accepted; 0 re-created, 0 enqueue completed, 1 intact');
+    expect(lines.stdout).toContain('Single jobs: 2 accepted; 0 re-created (0 already in the log), 2 intact');
   });
 
   it('answers 503 and accepts nothing while the store cannot keep the intake record', async () => {

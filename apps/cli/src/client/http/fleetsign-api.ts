@@ -11,6 +11,7 @@ import type {
   CreateJobBody,
   JobView,
   ProfilePublicKeysView,
+  ReconcileReportView,
   UploadGrant,
 } from './api-types';
 import { ServiceClient, type ServiceClientOptions } from './service-client';
@@ -126,5 +127,10 @@ export class FleetSignApi {
 
   auditProof(jobId: string): Promise<AuditProofView> {
     return this.http.request({ method: 'GET', path: `/v1/audit/proofs/${encodeURIComponent(jobId)}`, idempotent: true });
+  }
+
+  /** Re-creates job and batch state Redis lost from the intake records (operator scope); idempotent, so a lost answer is retried. */
+  reconcile(): Promise<ReconcileReportView> {
+    return this.http.request({ method: 'POST', path: '/v1/admin/reconcile', idempotent: true });
   }
 }
