@@ -190,6 +190,13 @@ describe('a Redis wipe during a batch', () => {
     expect(lines).toMatchObject({ code: 0, stderr: '' });
     expect(lines.stdout).toContain('Batches: 1 accepted; 0 re-created, 0 enqueue completed, 1 intact');
     expect(lines.stdout).toContain('Single jobs: 2 accepted; 0 re-created (0 already in the log), 2 intact');
+
+    // A record that cannot be read is reported (exit 1); the others are still reconciled.
+    await stack.store.put(`${stack.env.FLEETSIGN_INTAKE_PREFIX}jobs/job_unreadable.json`, Buffer.from('{"version":1,'));
+    const unreadable = await fleetsign(['admin', 'reconcile']);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stdout).toContain(`Unreadable intake record ${stack.env.FLEETSIGN_INTAKE_PREFIX}jobs/job_unreadable.json`);
+    expect(unreadable.stdout).toContain('Single jobs: 3 accepted; 0 re-created (0 already in the log), 2 intact');
   });
 
   it('answers 503 and accepts nothing while the store cannot keep the intake record', async () => {

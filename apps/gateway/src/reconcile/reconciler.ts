@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
-import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { ErrorCode, FleetSignError, isFleetSignError, isTransientError } from '@fleetsign/errors';
 import {
   BATCH_PENDING_TTL_SECONDS,
   type BatchIntakeRecord,
   type FleetSignQueue,
-  type JobIntakeRecord,
   QueueName,
   RELEASE_JOB_PRIORITY,
   SIGN_QUEUE_RETENTION,
@@ -93,23 +92,21 @@ export class Reconciler {
     let seen = 0;
     const { intake } = this.settings;
     for await (const key of this.store.list(intake.batchesPrefix)) {
-      if (!intake.idOf(key, intake.batchesPrefix)) continue;
-      await this.guard(report, key, async () => {
-        const record = await this.intake.read(key);
-        if (record?.kind === 'batch') await this.reconcileBatch(record, now, report);
-      });
+      const id = intake.idOf(key, intake.batchesPrefix);
+      if (!id) continue;
+      await this.guard(report, key, () => this.reconcileBatch(key, id, now, report));
       if (++seen % PROGRESS_EVERY === 0) this.logger.log(`reconcile progress: ${JSON.stringify({ batches: report.batches, items: report.items })}`);
     }
     for await (const key of this.store.list(intake.jobsPrefix)) {
-      if (!intake.idOf(key, intake.jobsPrefix)) continue;
-      await this.guard(report, key, async () => {
-        const record = await this.intake.read(key);
-        if (record?.kind === 'job') await this.reconcileJob(record, now, report);
-      });
+      const id = intake.idOf(key, intake.jobsPrefix);
+      if (!id) continue;
+      await this.guard(report, key, () => this.reconcileJob(key, id, now, report));
       if (++seen % PROGRESS_EVERY === 0) this.logger.log(`reconcile progress: ${JSON.stringify({ jobs: report.jobs })}`);
     }
-    // Written only when nothing failed: a failed record is tried again by the next run.
-    if (report.problems.length === 0) await this.redis.set(stateMarkerKey(this.settings.prefix), report.startedAt);
+    // A record that cannot be read stays unreadable: it is reported, and the marker is written
+    // anyway so the automatic check does not read every record again every 30 s. An outage of
+    // Redis or the store throws before this line, and the next check runs it again.
+    await this.redis.set(stateMarkerKey(this.settings.prefix), report.startedAt);
     report.finishedAt = new Date().toISOString();
     this.logger.log(`reconcile finished: ${JSON.stringify({ batches: report.batches, items: report.items, jobs: report.jobs, problems: report.problems.length })}`);
     return report;
@@ -120,22 +117,32 @@ export class Reconciler {
     try {
       await work();
     } catch (err) {
-      if (!(err instanceof TypeError || err instanceof SyntaxError)) throw err;
+      // A record that cannot be read or used; anything transient (Redis, the store) fails the run.
+      const unusable = err instanceof TypeError || err instanceof SyntaxError || (isFleetSignError(err) && !isTransientError(err));
+      if (!unusable) throw err;
       if (report.problems.length < MAX_REPORTED_PROBLEMS) report.problems.push({ key, reason: err.message });
       this.logger.warn(`intake record ${key} skipped: ${err.message}`);
     }
   }
 
-  private async reconcileBatch(intake: BatchIntakeRecord, now: Date, report: ReconcileReport): Promise<void> {
+  /** The batch's intake record; a record naming another id than its key is refused. */
+  private async readBatch(key: string, id: string): Promise<BatchIntakeRecord | undefined> {
+    const record = await this.intake.read(key);
+    if (record && (record.kind !== 'batch' || record.batchId !== id)) throw new TypeError(`intake record ${key} is not the record of batch ${id}`);
+    return record;
+  }
+
+  private async reconcileBatch(key: string, id: string, now: Date, report: ReconcileReport): Promise<void> {
     report.batches.seen++;
-    const id = intake.batchId;
     const existing = await this.batches.record(id);
+    if (existing && (existing.state === 'completed' || existing.enqueued >= existing.total)) {
+      report.batches.intact++;
+      return;
+    }
+    const intake = await this.readBatch(key, id);
+    if (!intake) return;
     const { record, items } = batchOfIntake(intake);
     if (existing) {
-      if (existing.state === 'completed' || existing.enqueued >= existing.total) {
-        report.batches.intact++;
-        return;
-      }
       await this.batchesService.enqueueRest(id, items, existing.enqueued, true);
       report.batches.resumed++;
       report.items.enqueued += items.length - existing.enqueued;
@@ -158,13 +165,15 @@ export class Reconciler {
     this.logger.log(`batch ${id} re-created from its intake record: ${items.length} items, ${logged} already in the log`);
   }
 
-  private async reconcileJob(intake: JobIntakeRecord, now: Date, report: ReconcileReport): Promise<void> {
+  private async reconcileJob(key: string, id: string, now: Date, report: ReconcileReport): Promise<void> {
     report.jobs.seen++;
-    const id = intake.jobId;
     if (await this.signQueue.getJob(id)) {
       report.jobs.intact++;
       return;
     }
+    const intake = await this.intake.read(key);
+    if (!intake) return;
+    if (intake.kind !== 'job' || intake.jobId !== id) throw new TypeError(`intake record ${key} is not the record of job ${id}`);
     const age = ageSeconds(intake.data.requestedAt, now);
     const logged = (await this.countLogged([id])) === 1;
     // Redis keeps a finished job only so long: re-adding an older one would only repeat its webhook.
