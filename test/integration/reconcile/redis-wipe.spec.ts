@@ -199,6 +199,35 @@ describe('a Redis wipe during a batch', () => {
     expect(unreadable.stdout).toContain('Single jobs: 3 accepted; 0 re-created (0 already in the log), 2 intact');
   });
 
+  it('adds back the item jobs Redis lost while it kept the batch record', async () => {
+    await stack.signer?.close();
+    const images = Array.from({ length: 6 }, (_, i) => buildEspImage({ chipId: ESP32_S3, size: 8 * 1024, seed: 700 + i }));
+    const uploads = [];
+    for (const image of images) uploads.push(await client.upload(image));
+    const posted = await client.api('/v1/batches', {
+      method: 'POST',
+      json: { profile: PROFILE, items: uploads.map((upload) => ({ source: { key: upload.key } })) },
+    });
+    expect(posted.status).toBe(202);
+    const batchId = ((await posted.json()) as { id: string }).id;
+    for (const index of [1, 4]) await (await stack.signQueue.getJob(batchItemJobId(batchId, index)))?.remove();
+
+    const report = await fleetsign(['admin', 'reconcile', '--json']);
+    expect(report.code).toBe(1); // the unreadable record of the first test is still there
+    expect(JSON.parse(report.stdout)).toMatchObject({ batches: { resumed: 1, restored: 0 }, items: { enqueued: 2, logged: 0 } });
+    expect(await stack.signQueue.getJob(batchItemJobId(batchId, 4))).toBeDefined();
+
+    await stack.startSigner();
+    const done = await pollUntil(
+      async () => {
+        const view = await batchView(batchId);
+        return view.body.state === 'completed' ? view.body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, description: 'the batch to complete' },
+    );
+    expect(done.counts).toEqual({ queued: 0, active: 0, succeeded: 6, failed: 0 });
+  });
+
   it('answers 503 and accepts nothing while the store cannot keep the intake record', async () => {
     const root = join(stack.config.dir, 'objects');
     const upload = await client.upload(buildEspImage({ chipId: ESP32_S3, size: 8 * 1024, seed: 999 }));
@@ -219,7 +248,7 @@ describe('a Redis wipe during a batch', () => {
     // Nothing was accepted: no batch record and no intake record under that key's id.
     const keys: string[] = [];
     for await (const key of stack.store.list(`${stack.env.FLEETSIGN_INTAKE_PREFIX}batches/`)) keys.push(key);
-    expect(keys).toHaveLength(1);
+    expect(keys).toHaveLength(2);
     expect((await client.api(`/v1/batches/${deterministicBatchId(stack.tenant, 'store-away-1')}`)).status).toBe(404);
   });
 });

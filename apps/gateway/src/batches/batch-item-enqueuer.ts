@@ -66,6 +66,27 @@ export class BatchItemEnqueuer {
     }
   }
 
+  /**
+   * Adds again the jobs of items `indexes` (already in the item list) that Redis lost while
+   * keeping the batch record; an item whose job exists is left as it is (same job id).
+   */
+  async readd(batch: BatchRecord, items: readonly PlannedItem[], indexes: readonly number[]): Promise<void> {
+    const slice = this.settings.batch.fairShareSlice;
+    for (let from = 0; from < indexes.length; from += BATCH_ENQUEUE_CHUNK) {
+      const jobs = await Promise.all(
+        indexes.slice(from, from + BATCH_ENQUEUE_CHUNK).map(async (index) => {
+          const jobId = batchItemJobId(batch.batchId, index);
+          return {
+            name: QueueName.Sign as const,
+            data: await this.itemJobData(batch, items[index], index, jobId),
+            opts: { jobId, priority: batchItemPriority(index, slice) },
+          };
+        }),
+      );
+      await this.signQueue.addBulk(jobs);
+    }
+  }
+
   private async itemJobData(
     batch: BatchRecord,
     item: PlannedItem,

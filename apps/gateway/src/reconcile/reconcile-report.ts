@@ -7,7 +7,7 @@ export interface ReconcileReport {
     seen: number;
     /** State in Redis, nothing to do. */
     intact: number;
-    /** State in Redis, but not every item job was added: the enqueue was completed. */
+    /** State in Redis, but item jobs missing (an enqueue cut short, or jobs Redis lost): added again. */
     resumed: number;
     /** No state in Redis: record, items and item jobs re-created. */
     restored: number;

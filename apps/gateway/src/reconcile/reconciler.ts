@@ -16,6 +16,7 @@ import { LogLayout } from '@fleetsign/tlog';
 import type { KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { batchOfIntake } from '../batches/batch-intake';
+import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
 import { BatchStore } from '../batches/batch-store';
 import { BatchesService } from '../batches/batches.service';
 import { GatewaySettings } from '../core/gateway-settings';
@@ -27,6 +28,8 @@ import { MAX_REPORTED_PROBLEMS, type ReconcileReport, emptyReport } from './reco
 
 /** Store reads in flight at once when checking items against the log. */
 const LOG_CHECK_CONCURRENCY = 16;
+/** Items whose jobs are looked up at once when a batch record survived. */
+const ITEM_CHECK_CHUNK = 500;
 /** A progress line every this many intake records. */
 const PROGRESS_EVERY = 100;
 
@@ -68,6 +71,7 @@ export class Reconciler {
     private readonly intake: IntakeStore,
     private readonly batches: BatchStore,
     private readonly batchesService: BatchesService,
+    private readonly enqueuer: BatchItemEnqueuer,
   ) {
     this.layout = new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/');
     this.lease = new ReconcileLease(redis, `${settings.prefix}:reconcile:lease`);
@@ -135,13 +139,27 @@ export class Reconciler {
   private async reconcileBatch(key: string, id: string, now: Date, report: ReconcileReport): Promise<void> {
     report.batches.seen++;
     const existing = await this.batches.record(id);
-    if (existing && (existing.state === 'completed' || existing.enqueued >= existing.total)) {
+    if (existing?.state === 'completed') {
+      report.batches.intact++;
+      return;
+    }
+    const lost = existing && existing.enqueued >= existing.total ? await this.lostItemJobs(id, existing.total) : [];
+    if (existing && existing.enqueued >= existing.total && lost.length === 0) {
       report.batches.intact++;
       return;
     }
     const intake = await this.readBatch(key, id);
     if (!intake) return;
     const { record, items } = batchOfIntake(intake);
+    if (existing && lost.length > 0) {
+      // Redis kept the record but not every item job (e.g. the last second before a crash).
+      await this.enqueuer.readd(existing, items, lost);
+      report.batches.resumed++;
+      report.items.enqueued += lost.length;
+      report.items.logged += await this.countLogged(lost.map((index) => batchItemJobId(id, index)));
+      this.logger.log(`batch ${id}: ${lost.length} item jobs added again`);
+      return;
+    }
     if (existing) {
       await this.batchesService.enqueueRest(id, items, existing.enqueued, true);
       report.batches.resumed++;
@@ -187,6 +205,19 @@ export class Reconciler {
     report.jobs.restored++;
     if (logged) report.jobs.logged++;
     this.logger.log(`sign job ${id} re-created from its intake record${logged ? ' (already in the log)' : ''}`);
+  }
+
+  /** Indexes of items without an outcome whose sign job Redis no longer has, a chunk of job reads at a time. */
+  private async lostItemJobs(batchId: string, total: number): Promise<number[]> {
+    const lost: number[] = [];
+    for (let start = 0; start < total; start += ITEM_CHECK_CHUNK) {
+      const open = (await this.batches.itemsFrom(batchId, start, ITEM_CHECK_CHUNK)).filter((item) => !item.outcome);
+      const jobs = await Promise.all(open.map((item) => this.signQueue.getJob(batchItemJobId(batchId, item.index))));
+      open.forEach((item, i) => {
+        if (!jobs[i]) lost.push(item.index);
+      });
+    }
+    return lost;
   }
 
   /** How many of these jobs the transparency log holds (their pointer objects), a bounded number of reads at a time. */
