@@ -30,6 +30,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { writeQuotaHeaders } from './quotas/quota-headers';
 import { registerStreamBodyParser } from './http/stream-body';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
+import { AutoReconcile } from './reconcile/auto-reconcile';
 
 /** Version of the HTTP API, shown in the OpenAPI document. */
 export const API_VERSION = '1.0.0';
@@ -132,6 +133,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     await app.listen({ host: options.listen?.host ?? '127.0.0.1', port: options.listen?.port ?? 0 });
     const url = listeningUrl(app);
     resources.settings.useListeningUrl(url);
+    app.get(AutoReconcile).start();
     const running = app;
     return { app: running, url, close: () => running.close() };
   } catch (err) {

@@ -46,6 +46,7 @@ describe('gateway settings', () => {
       publicBaseUrl: 'http://127.0.0.1:3000',
       batchBodyLimit: 8 * 1024 * 1024,
       batchFairShareSlice: 100,
+      intakePrefix: 'intake/',
     });
   });
 
@@ -58,6 +59,7 @@ describe('gateway settings', () => {
       FLEETSIGN_PUBLIC_BASE_URL: 'https://sign.example.com/',
       FLEETSIGN_GATEWAY_BATCH_BODY_LIMIT: '16MiB',
       FLEETSIGN_BATCH_FAIR_SHARE_SLICE: '250',
+      FLEETSIGN_INTAKE_PREFIX: 'fleetsign/intake/',
     };
     expect(loadGatewayConfig(env)).toEqual({
       port: 8443,
@@ -67,6 +69,7 @@ describe('gateway settings', () => {
       publicBaseUrl: 'https://sign.example.com',
       batchBodyLimit: 16 * 1024 * 1024,
       batchFairShareSlice: 250,
+      intakePrefix: 'fleetsign/intake/',
     });
   });
 

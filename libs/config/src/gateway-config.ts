@@ -27,6 +27,8 @@ export interface GatewayConfig {
   batchBodyLimit: number;
   /** Batch items per fair-share slice: each slice of a tenant's backlog waits one priority step longer. */
   batchFairShareSlice: number;
+  /** Object store folder of the intake records of accepted jobs and batches (reconciled after a Redis loss). */
+  intakePrefix: string;
 }
 
 export const GATEWAY_ENV = {
@@ -37,6 +39,7 @@ export const GATEWAY_ENV = {
   publicBaseUrl: 'FLEETSIGN_PUBLIC_BASE_URL',
   batchBodyLimit: 'FLEETSIGN_GATEWAY_BATCH_BODY_LIMIT',
   batchFairShareSlice: 'FLEETSIGN_BATCH_FAIR_SHARE_SLICE',
+  intakePrefix: 'FLEETSIGN_INTAKE_PREFIX',
 } as const;
 
 const gatewaySchema = z.object({
@@ -47,13 +50,17 @@ const gatewaySchema = z.object({
   publicBaseUrl: httpUrl().optional(),
   batchBodyLimit: byteSize(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   batchFairShareSlice: wholeNumber(1, 1_000_000).default(100),
+  intakePrefix: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, 'must be folder names each ending in "/"')
+    .default('intake/'),
 });
 
 /**
  * Gateway settings from FLEETSIGN_GATEWAY_PORT (3000), FLEETSIGN_GATEWAY_HOST (0.0.0.0),
  * FLEETSIGN_GATEWAY_BODY_LIMIT (1MiB), FLEETSIGN_MAX_IMAGE_BYTES (16MiB),
  * FLEETSIGN_PUBLIC_BASE_URL (http://127.0.0.1:<port>), FLEETSIGN_GATEWAY_BATCH_BODY_LIMIT (8MiB)
- * and FLEETSIGN_BATCH_FAIR_SHARE_SLICE (100).
+ * FLEETSIGN_BATCH_FAIR_SHARE_SLICE (100) and FLEETSIGN_INTAKE_PREFIX (intake/).
  */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const settings = parseEnvSettings(gatewaySchema, GATEWAY_ENV, env);

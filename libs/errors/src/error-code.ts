@@ -88,4 +88,6 @@ export enum ErrorCode {
   ApprovalAlreadyDecided = 'APPROVAL_ALREADY_DECIDED',
   /** The approval is over (released, rejected or expired): no decision is taken any more. */
   ApprovalClosed = 'APPROVAL_CLOSED',
+  // Redis loss (issue 7): POST /v1/admin/reconcile while another gateway runs one: 409
+  ReconcileRunning = 'RECONCILE_RUNNING',
 }

@@ -104,6 +104,8 @@ export function gatewayTestEnv(configPath: string, prefix: string): Record<strin
     FLEETSIGN_CONFIG: configPath,
     REDIS_URL: requireTestEnv('redisUrl'),
     FLEETSIGN_REDIS_PREFIX: prefix,
+    // Stacks share one bucket: each reconciles only the intake records of its own prefix.
+    FLEETSIGN_INTAKE_PREFIX: `intake/${prefix.replace(/[^A-Za-z0-9._-]/g, '')}/`,
     FLEETSIGN_STORAGE_DRIVER: 's3',
     FLEETSIGN_S3_ENDPOINT: requireTestEnv('s3Endpoint'),
     FLEETSIGN_S3_BUCKET: requireTestEnv('s3Bucket'),

@@ -67,6 +67,27 @@ export class BatchItemEnqueuer {
     }
   }
 
+  /**
+   * Adds again the jobs of items `indexes` (already in the item list) that Redis lost while
+   * keeping the batch record; an item whose job exists is left as it is (same job id).
+   */
+  async readd(batch: BatchRecord, items: readonly PlannedItem[], indexes: readonly number[]): Promise<void> {
+    const slice = this.settings.batch.fairShareSlice;
+    for (let from = 0; from < indexes.length; from += BATCH_ENQUEUE_CHUNK) {
+      const jobs = await Promise.all(
+        indexes.slice(from, from + BATCH_ENQUEUE_CHUNK).map(async (index) => {
+          const jobId = batchItemJobId(batch.batchId, index);
+          return {
+            name: QueueName.Sign as const,
+            data: await this.itemJobData(batch, items[index], index, jobId),
+            opts: { jobId, priority: batchItemPriority(index, slice) },
+          };
+        }),
+      );
+      await this.signQueue.addBulk(jobs);
+    }
+  }
+
   private async itemJobData(
     batch: BatchRecord,
     item: PlannedItem,
@@ -74,8 +95,10 @@ export class BatchItemEnqueuer {
     jobId: string,
   ): Promise<SignJobData> {
     // A declared upload's digest and size travel with the job, so the signer refuses a swapped object.
-    const intent = item.sha256 ? undefined : await this.intents.recall(item.sourceKey);
+    const known = item.sha256 !== undefined || item.size !== undefined;
+    const intent = known ? undefined : await this.intents.recall(item.sourceKey);
     const sha256 = item.sha256 ?? intent?.sha256;
+    const size = item.size ?? intent?.size;
     const metadata = batch.metadata || item.metadata ? { ...batch.metadata, ...item.metadata } : undefined;
     return {
       tenant: batch.tenant,
@@ -85,7 +108,7 @@ export class BatchItemEnqueuer {
       source: {
         key: item.sourceKey,
         ...(sha256 ? { sha256 } : {}),
-        ...(intent?.size !== undefined ? { size: intent.size } : {}),
+        ...(size !== undefined ? { size } : {}),
       },
       signedKey: signedObjectKey(batch.tenant, jobId),
       requestedAt: batch.createdAt,

@@ -54,6 +54,8 @@ export interface PlannedItem {
   name: string;
   sourceKey: string;
   sha256?: string;
+  /** The upload's declared size, when known at intake. */
+  size?: number;
   metadata?: Record<string, string>;
 }
 

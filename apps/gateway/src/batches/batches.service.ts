@@ -4,6 +4,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type BatchRecord,
   type FleetSignQueue,
+  type NewBatchRecord,
   type QueueName,
   batchItemJobId,
   deterministicBatchId,
@@ -23,6 +24,7 @@ import type { QuotaState } from '../quotas/quota-headers';
 import { type SignatureReservation, TenantQuotas } from '../quotas/tenant-quotas';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
+import { BatchIntake, batchIntakeRecord } from './batch-intake';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
 import { type CreateBatchRequest, type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
 import type { BatchItemsQuery } from './batch-schemas';
@@ -41,6 +43,10 @@ import {
 
 /** Batch ids the API hands out: `batch_<32 hex>`. */
 const BATCH_ID = /^batch_[0-9a-f]{32}$/;
+
+function idempotencyConflict(): FleetSignError {
+  return new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body');
+}
 
 /** Outcome of `POST /v1/batches`. */
 export interface CreatedBatch {
@@ -68,6 +74,7 @@ export class BatchesService {
     private readonly intents: UploadIntents,
     private readonly quotas: TenantQuotas,
     private readonly approvals: ApprovalsService,
+    private readonly intake: BatchIntake,
   ) {}
 
   /** Link to a batch's state. */
@@ -86,51 +93,73 @@ export class BatchesService {
     idempotencyKey?: string,
   ): Promise<CreatedBatch> {
     checkProfileAccess(this.fleet, principal, request.profile);
-    const items = planBatchItems(principal.tenant, request.items);
-    await this.checkItemChips(request.profile, items);
+    const planned = planBatchItems(principal.tenant, request.items);
+    await this.checkItemChips(request.profile, planned);
     const fingerprint = batchRequestHash(request);
     const id = idempotencyKey
       ? deterministicBatchId(principal.tenant, idempotencyKey)
       : `batch_${randomUUID().replace(/-/g, '')}`;
+    const replayed = idempotencyKey ? await this.batches.record(id) : undefined;
+    if (replayed && replayed.requestHash !== fingerprint) throw idempotencyConflict();
+    const items = await this.intake.withUploadFacts(planned);
     // Every item is a signature of the tenant's day: reserved whole before the batch exists, or
     // refused whole (429) with nothing stored. A replay of an accepted batch reserves nothing.
-    const known = idempotencyKey ? await this.batches.record(id) : undefined;
-    const reservation = known ? undefined : await this.quotas.reserveSignatures(principal.tenant, items.length);
-    const created = await this.storeBatch(id, {
-      tenant: principal.tenant,
-      profile: request.profile,
-      total: items.length,
-      createdAt: new Date().toISOString(),
-      requestHash: fingerprint,
-      requester: principal.name,
-      ...(principal.oidc ? { requesterIssuer: principal.oidc.issuer } : {}),
-      ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
-      ...(request.metadata ? { metadata: request.metadata } : {}),
-      ...(request.fresh ? { fresh: true } : {}),
-    }, reservation);
-    if (!created.created) await this.quotas.release(reservation);
-    if (!created.created && created.requestHash !== fingerprint) {
-      throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body',
-      );
+    const reservation = replayed ? undefined : await this.quotas.reserveSignatures(principal.tenant, items.length);
+    let created;
+    try {
+      const newRecord: NewBatchRecord = {
+        tenant: principal.tenant,
+        profile: request.profile,
+        total: items.length,
+        createdAt: replayed?.createdAt ?? new Date().toISOString(),
+        requestHash: fingerprint,
+        requester: principal.name,
+        ...(principal.oidc ? { requesterIssuer: principal.oidc.issuer } : {}),
+        ...(request.webhook ? { webhookUrl: request.webhook.url } : {}),
+        ...(request.metadata ? { metadata: request.metadata } : {}),
+        ...(request.fresh ? { fresh: true } : {}),
+      };
+      // The intake record (kept in the store before the 202) is what a Redis loss cannot take.
+      const intake = await this.intake.writeBatch(batchIntakeRecord(id, newRecord, items));
+      if (!intake.created && intake.existing.requestHash !== fingerprint) throw idempotencyConflict();
+      if (!intake.created && intake.existing.kind === 'batch') newRecord.createdAt = intake.existing.createdAt;
+      try {
+        created = await this.batches.create(id, newRecord);
+      } catch (err) {
+        await this.intake.withdraw(intake);
+        throw err;
+      }
+    } catch (err) {
+      await this.quotas.release(reservation).catch(() => undefined);
+      throw err;
     }
+    if (!created.created) await this.quotas.release(reservation);
+    if (!created.created && created.requestHash !== fingerprint) throw idempotencyConflict();
+    const answer = await this.enqueueRest(id, items, created.created ? 0 : created.enqueued, !created.created);
+    return created.created && reservation ? { ...answer, quota: reservation.state } : answer;
+  }
+
+  /**
+   * Adds the item jobs of a stored batch from `startAt` on and reports it: used by a new
+   * request, a replayed one, and the reconcile step after a Redis loss. A profile with
+   * approvals holds the items under the batch's one approval instead (a replay, or a
+   * reconcile after Redis lost the approval, holds them again: nothing is signed unapproved).
+   */
+  async enqueueRest(id: string, items: readonly PlannedItem[], startAt: number, replay: boolean): Promise<CreatedBatch> {
     const record = await this.batches.record(id);
     if (!record)
       throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
-    const rule = this.approvals.ruleOf(request.profile);
+    const rule = this.approvals.ruleOf(record.profile);
     const held = rule ? await this.approvals.find(id) : undefined;
     if (rule && (!held || !held.finalised)) {
-      // Dual control: the items wait under the batch's one approval; a replay completes a half-done hold.
       if (!held) await this.approvals.holdBatch(record, items, rule);
       else await this.approvals.announce(id);
       const now = await this.approvals.find(id);
       const state: ApiBatchState = now?.state === 'pending' ? 'awaiting_approval' : 'queued';
-      return { id, state, total: items.length, replay: !created.created };
+      return { id, state, total: items.length, replay };
     }
-    const startAt = created.created ? 0 : created.enqueued;
     if (!held && startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
-    if (created.created) {
-      return { id, state: 'queued', total: items.length, replay: false, ...(reservation ? { quota: reservation.state } : {}) };
-    }
+    if (!replay) return { id, state: 'queued', total: items.length, replay: false };
     const counts = batchCounts(record, await this.batches.activeCount(id));
     return { id, state: batchState(record, counts), total: record.total, replay: true };
   }

@@ -8,7 +8,7 @@ import {
   readEnv,
   resolveSecret,
 } from '@fleetsign/config';
-import { checkRedisPersistence, type FleetSignQueue, QueueName, createQueue, createRedisConnection, queuePrefix } from '@fleetsign/queue';
+import { DEFAULT_INTAKE_PREFIX, IntakeLayout, checkRedisPersistence, type FleetSignQueue, QueueName, createQueue, createRedisConnection, queuePrefix } from '@fleetsign/queue';
 import { objectStoreConfig, waitForRedis } from '@fleetsign/process-kit';
 import { createObjectStore } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
@@ -58,6 +58,7 @@ export async function openGatewayResources(
     fsSigningSecret,
     config.publicBaseUrl,
     { bodyLimit: config.gateway.batchBodyLimit, fairShareSlice: config.gateway.batchFairShareSlice },
+    new IntakeLayout(config.gateway.intakePrefix ?? DEFAULT_INTAKE_PREFIX),
   );
   // fs download URLs point at the gateway unless configured otherwise.
   const store = new LazyObjectStore(() =>

@@ -1,3 +1,5 @@
+import { IntakeLayout } from '@fleetsign/queue';
+
 /** Lifetime of presigned upload URLs: long enough for a slow link to send 16 MiB. */
 export const UPLOAD_URL_TTL_SEC = 15 * 60;
 /** Lifetime of the presigned download URL in a job's result. */
@@ -28,6 +30,8 @@ export class GatewaySettings {
     readonly fsSigningSecret: string | undefined,
     configuredBaseUrl: string | undefined,
     readonly batch: BatchSettings,
+    /** Where intake records of accepted requests live in the object store. */
+    readonly intake: IntakeLayout = new IntakeLayout(),
   ) {
     this.baseUrl = configuredBaseUrl?.replace(/\/+$/, '');
   }

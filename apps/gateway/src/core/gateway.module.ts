@@ -8,6 +8,7 @@ import { AuditController } from '../audit/audit.controller';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { OidcVerifier } from '../auth/oidc-verifier';
+import { BatchIntake } from '../batches/batch-intake';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
 import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
@@ -16,6 +17,7 @@ import { ConsoleController, ConsolePageController } from '../console/console.con
 import { ConsoleSessions } from '../console/console-sessions';
 import { ConsoleService } from '../console/console.service';
 import { HealthController } from '../health/health.controller';
+import { IntakeStore } from '../intake/intake-store';
 import { JobsController } from '../jobs/jobs.controller';
 import { JobsService } from '../jobs/jobs.service';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -24,6 +26,9 @@ import { ObjectsController } from '../objects/objects.controller';
 import { ProfilesController } from '../profiles/profiles.controller';
 import { ProfilesService } from '../profiles/profiles.service';
 import { TenantQuotas } from '../quotas/tenant-quotas';
+import { AutoReconcile } from '../reconcile/auto-reconcile';
+import { ReconcileController } from '../reconcile/reconcile.controller';
+import { Reconciler } from '../reconcile/reconciler';
 import { UploadIntents } from '../uploads/upload-intents';
 import { UploadsController } from '../uploads/uploads.controller';
 import { UploadsService } from '../uploads/uploads.service';
@@ -49,6 +54,7 @@ export class GatewayModule {
         ConsoleController,
         AuditController,
         ApprovalsController,
+        ReconcileController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
@@ -82,6 +88,10 @@ export class GatewayModule {
         AuditService,
         ApprovalsService,
         ApprovalExpiryWorker,
+        IntakeStore,
+        BatchIntake,
+        Reconciler,
+        AutoReconcile,
         { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };

@@ -44,6 +44,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.SourceNotFound]: 422,
   [ErrorCode.ChipNotAllowed]: 422,
   [ErrorCode.IdempotencyConflict]: 409,
+  [ErrorCode.ReconcileRunning]: 409,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.ImageTooLarge]: 413,
   [ErrorCode.MalformedRequest]: 400,

@@ -4,6 +4,7 @@ import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
 import {
   type FleetSignJob,
   type FleetSignQueue,
+  INTAKE_RECORD_VERSION,
   QueueName,
   RELEASE_JOB_PRIORITY,
   type SignJobData,
@@ -19,6 +20,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { DOWNLOAD_URL_TTL_SEC, GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
+import { IntakeStore } from '../intake/intake-store';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { QuotaState } from '../quotas/quota-headers';
 import { TenantQuotas } from '../quotas/tenant-quotas';
@@ -64,6 +66,7 @@ export class JobsService {
     private readonly audit: AuditService,
     private readonly quotas: TenantQuotas,
     private readonly approvals: ApprovalsService,
+    private readonly intake: IntakeStore,
   ) {}
 
   /** Link to a job's state. */
@@ -118,6 +121,12 @@ export class JobsService {
     // One signature of the tenant's day, taken before the job exists and handed back if it is not made.
     const reservation = await this.quotas.reserveSignatures(principal.tenant, 1);
     try {
+      // The intake record (kept in the store before the 202) is what a Redis loss cannot take.
+      const { requestHash: _fingerprint, ...jobData } = data;
+      const intake = await this.intake.writeJob({ version: INTAKE_RECORD_VERSION, kind: 'job', jobId: id, requestHash: fingerprint, data: jobData });
+      if (!intake.created && intake.existing.requestHash !== fingerprint) {
+        throw new FleetSignError(ErrorCode.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body');
+      }
       const rule = this.approvals.ruleOf(request.profile);
       if (rule) {
         // Dual control: the job waits under its approval, off the sign queue, until released.
@@ -132,7 +141,12 @@ export class JobsService {
       // BullMQ ignores an add whose id exists, so two racing requests still make one job;
       // reading it back tells the loser whether its body matched the winner's. Single
       // jobs are release jobs: their priority puts them ahead of every batch item.
-      await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
+      try {
+        await this.signQueue.add(QueueName.Sign, data, { jobId: id, priority: RELEASE_JOB_PRIORITY });
+      } catch (err) {
+        await this.intake.withdraw(intake);
+        throw err;
+      }
       if (idempotencyKey) {
         const stored = await this.signQueue.getJob(id);
         if (stored && (stored.data as GatewaySignJobData).requestHash !== fingerprint) {

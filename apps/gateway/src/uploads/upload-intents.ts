@@ -51,6 +51,17 @@ export class UploadIntents {
     return chips;
   }
 
+  /** The intents recorded for these objects (one round trip); objects without one are absent. */
+  async recallAll(objectKeys: readonly string[]): Promise<Map<string, UploadIntent>> {
+    const intents = new Map<string, UploadIntent>();
+    if (objectKeys.length === 0) return intents;
+    const texts = await this.redis.mget(...objectKeys.map((key) => this.keyOf(key)));
+    texts.forEach((text, i) => {
+      if (text) intents.set(objectKeys[i], this.parse(text));
+    });
+    return intents;
+  }
+
   /** The intent recorded for an object, if any. */
   async recall(objectKey: string): Promise<UploadIntent | undefined> {
     const text = await this.redis.get(this.keyOf(objectKey));

@@ -240,3 +240,13 @@ export interface ApprovalDecisionOutcome {
   subject: 'job' | 'batch';
   approval: ApprovalView;
 }
+
+/** Answer of POST /v1/admin/reconcile (apps/gateway/src/reconcile/reconcile-report.ts). */
+export interface ReconcileReportView {
+  startedAt: string;
+  finishedAt: string;
+  batches: { seen: number; intact: number; resumed: number; restored: number; completedBefore: number; expired: number };
+  items: { enqueued: number; logged: number };
+  jobs: { seen: number; intact: number; restored: number; logged: number; expired: number };
+  problems: Array<{ key: string; reason: string }>;
+}

@@ -13,6 +13,7 @@ import type {
   CreateJobBody,
   JobView,
   ProfilePublicKeysView,
+  ReconcileReportView,
   UploadGrant,
 } from './api-types';
 import { ServiceClient, type ServiceClientOptions } from './service-client';
@@ -148,5 +149,10 @@ export class FleetSignApi {
 
   auditProof(jobId: string): Promise<AuditProofView> {
     return this.http.request({ method: 'GET', path: `/v1/audit/proofs/${encodeURIComponent(jobId)}`, idempotent: true });
+  }
+
+  /** Re-creates job and batch state Redis lost from the intake records (operator scope); idempotent, so a lost answer is retried. */
+  reconcile(): Promise<ReconcileReportView> {
+    return this.http.request({ method: 'POST', path: '/v1/admin/reconcile', idempotent: true });
   }
 }
