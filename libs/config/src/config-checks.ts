@@ -54,7 +54,8 @@ function checkProfile(profile: ProfileEntry, at: string, problems: ConfigProblem
   }
   duplicates(
     profile.keys,
-    (key) => JSON.stringify(key),
+    // The same key twice is a duplicate whatever lifecycle each entry gives it.
+    ({ state: _state, revoked_at: _revokedAt, not_before: _notBefore, not_after: _notAfter, ...locator }) => JSON.stringify(locator),
     (k, first) => problems.push({ setting: `${at}.keys[${k}]`, problem: `same key as keys[${first}]` }),
   );
   profile.keys.forEach((key, k) => {

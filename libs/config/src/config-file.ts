@@ -9,6 +9,7 @@ import type { FleetSignConfig, KeyConfig, ProfileConfig, TenantConfig } from './
 import { type Env, ENV_SOURCE, readEnv } from './env-settings';
 import { type ConfigFile, configFileSchema, type KeyEntry } from './file-schema';
 import { findInlineSecrets } from './inline-secrets';
+import { toLifecycleConfig } from './lifecycle-schema';
 import { parseDurationMs, toAntiRollbackConfig } from './policy-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
@@ -84,10 +85,13 @@ function secretRef(
   return undefined;
 }
 
-function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource): KeyConfig {
-  if (key.provider === 'pem') return { provider: 'pem', path: absolutePath(key.path, from.baseDir) };
+function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource, withLifecycle = true): KeyConfig {
+  // An active key with no validity bounds (every key before lifecycles existed) carries none.
+  const configured = withLifecycle ? toLifecycleConfig(key) : undefined;
+  const lifecycle = configured && (configured.state !== 'active' || Object.keys(configured).length > 1) ? { lifecycle: configured } : {};
+  if (key.provider === 'pem') return { provider: 'pem', path: absolutePath(key.path, from.baseDir), ...lifecycle };
   if (key.provider === 'aws-kms') {
-    return { provider: 'aws-kms', keyId: key.key_id, region: key.region, endpoint: key.endpoint };
+    return { provider: 'aws-kms', keyId: key.key_id, region: key.region, endpoint: key.endpoint, ...lifecycle };
   }
   // The schema guarantees exactly one of pin_file / pin_env.
   const pin = secretRef(key.pin_file, key.pin_env, at, 'pin_file', 'pin_env', from) as SecretRef;
@@ -101,6 +105,7 @@ function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource): Ke
     publicKeyLabel: key.pub_label,
     pin,
     sessions: key.sessions,
+    ...lifecycle,
   };
 }
 
@@ -142,6 +147,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       keys,
       allowedChips: chips && [...new Set(chips)],
       state: profile.state,
+      ...(profile.revoked_at !== undefined ? { revokedAt: Date.parse(profile.revoked_at) } : {}),
       description: profile.description,
       ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
       ...certificatePolicyOf(profile, `profiles[${i}]`, from),
@@ -171,7 +177,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
   const log = file.transparency_log;
   const transparencyLog = log && {
     origin: log.origin,
-    key: toKeyConfig(log.key, 'transparency_log.key', from),
+    key: toKeyConfig(log.key, 'transparency_log.key', from, false),
     checkpointEvery: log.checkpoint_every,
     checkpointIntervalMs: log.checkpoint_interval_s * 1000,
     storePrefix: log.store_prefix,

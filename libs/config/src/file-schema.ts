@@ -1,5 +1,6 @@
 import { SIGNING_SCHEMES, type SigningScheme } from '@fleetsign/secure-boot';
 import { z } from 'zod';
+import { checkLifecycle, keyLifecycleFields, LIFECYCLE_STATES, profileLifecycleFields } from './lifecycle-schema';
 import { antiRollbackSchema, checkProfileCertificates, keyCertificateFields, profileCertificateFields } from './policy-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
@@ -9,7 +10,8 @@ import { antiRollbackSchema, checkProfileCertificates, keyCertificateFields, pro
 export const API_SCOPES = ['sign', 'read', 'batch', 'admin', 'operator', 'audit'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-export const PROFILE_STATES = ['active', 'revoked'] as const;
+/** A profile's states (the key lifecycle's): `retiring` still signs and is reported as retiring. */
+export const PROFILE_STATES = LIFECYCLE_STATES;
 export type ProfileState = (typeof PROFILE_STATES)[number];
 
 /** Most signing keys one profile may use: Secure Boot V2 holds at most 3 signature blocks. */
@@ -50,8 +52,10 @@ const pkcs11KeySchema = z
     pin_env: envName.optional(),
     sessions: z.number().int().min(1).max(64).optional(),
     ...keyCertificateFields,
+    ...keyLifecycleFields,
   })
   .superRefine((key, ctx) => {
+    checkLifecycle(key, ctx);
     oneOf(key, ctx, ['slot', 'token_label']);
     if (key.key_label === undefined && key.key_id === undefined) {
       ctx.addIssue({ code: 'custom', path: [], message: 'needs key_label or key_id (or both)' });
@@ -59,7 +63,9 @@ const pkcs11KeySchema = z
     oneOf(key, ctx, ['pin_file', 'pin_env']);
   });
 
-const pemKeySchema = z.strictObject({ provider: z.literal('pem'), path: text, ...keyCertificateFields });
+const pemKeySchema = z
+  .strictObject({ provider: z.literal('pem'), path: text, ...keyCertificateFields, ...keyLifecycleFields })
+  .superRefine(checkLifecycle);
 
 const awsKmsKeySchema = z.strictObject({
   provider: z.literal('aws-kms'),
@@ -68,7 +74,8 @@ const awsKmsKeySchema = z.strictObject({
   region: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as eu-west-1'),
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   ...keyCertificateFields,
-});
+  ...keyLifecycleFields,
+}).superRefine(checkLifecycle);
 
 const keySchema = z.discriminatedUnion('provider', [pkcs11KeySchema, pemKeySchema, awsKmsKeySchema]);
 
@@ -84,12 +91,17 @@ const profileSchema = z.strictObject({
     .min(1, 'must list at least one chip, or be left out to allow every chip')
     .optional(),
   state: z.enum(PROFILE_STATES),
+  /** Key lifecycle (issue 8): with state revoked, from when. */
+  ...profileLifecycleFields,
   description: z.string().optional(),
   /** Signing policy (issue 8): secure_version rules for app images. */
   anti_rollback: antiRollbackSchema.optional(),
   /** Signing policy (issue 8): code-signing certificates of the keys. */
   ...profileCertificateFields,
-}).superRefine(checkProfileCertificates);
+}).superRefine((profile, ctx) => {
+  checkProfileCertificates(profile, ctx);
+  checkLifecycle(profile, ctx);
+});
 
 const apiKeySchema = z.strictObject({
   id: name,

@@ -42,4 +42,12 @@ export interface SigningPolicyFacts {
   previousSecureVersion?: number;
   /** The keys' code-signing certificates, for profiles with trust_anchors_file. */
   certificates?: CertificateFacts[];
+  /** Key lifecycle: the states the signing was made under; absent when the profile and every key were active. */
+  lifecycle?: LifecycleFacts;
+}
+
+/** The profile's and each key's state at a signing (`retiring` signs; a revoked one never does). */
+export interface LifecycleFacts {
+  profileState: 'active' | 'retiring';
+  keyStates: Array<{ index: number; state: 'active' | 'retiring' }>;
 }
