@@ -19,6 +19,8 @@ import { MetricsController } from '../metrics/metrics.controller';
 import { ObjectsController } from '../objects/objects.controller';
 import { ProfilesController } from '../profiles/profiles.controller';
 import { ProfilesService } from '../profiles/profiles.service';
+import { SignatureStatusService } from '../signatures/signature-status.service';
+import { SignaturesController } from '../signatures/signatures.controller';
 import { UploadIntents } from '../uploads/upload-intents';
 import { UploadsController } from '../uploads/uploads.controller';
 import { UploadsService } from '../uploads/uploads.service';
@@ -43,6 +45,7 @@ export class GatewayModule {
         ConsolePageController,
         ConsoleController,
         AuditController,
+        SignaturesController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
@@ -62,6 +65,7 @@ export class GatewayModule {
         ProfilesService,
         ConsoleService,
         AuditService,
+        SignatureStatusService,
         { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };
