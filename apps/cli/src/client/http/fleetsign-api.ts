@@ -11,6 +11,7 @@ import type {
   CreateJobBody,
   JobView,
   ProfilePublicKeysView,
+  SignatureStatusView,
   UploadGrant,
 } from './api-types';
 import { ServiceClient, type ServiceClientOptions } from './service-client';
@@ -95,6 +96,11 @@ export class FleetSignApi {
       if (answer.items.length === 0 || items.length > total) break;
     }
     throw new Error(`GET /v1/batches/${id}/items: the pages do not end after the ${total} items of the batch`);
+  }
+
+  /** Which signings produced the file or image with this SHA-256, and whether a key or profile of one is revoked now. */
+  signatureStatus(sha256: string): Promise<SignatureStatusView> {
+    return this.http.request({ method: 'GET', path: `/v1/signatures/status?sha256=${encodeURIComponent(sha256)}`, idempotent: true });
   }
 
   profilePublicKeys(profile: string): Promise<ProfilePublicKeysView> {

@@ -2,6 +2,7 @@ import type { CommandRegistration } from '../../command-context';
 import type { ClientRuntime } from '../../client/client-runtime';
 import { batchCommand } from './batch';
 import { publicKeysCommand } from './public-keys';
+import { signaturesCommand } from './signatures-status';
 import { statusCommand } from './status';
 import { submitCommand } from './submit';
 
@@ -12,7 +13,7 @@ export type { ClientEvent, ClientRuntime } from '../../client/client-runtime';
  * order, bound to a runtime; tests pass one with an AbortSignal and plain progress.
  */
 export function createClientCommands(runtime: ClientRuntime = {}): CommandRegistration[] {
-  return [submitCommand(runtime), batchCommand(runtime), statusCommand(runtime), publicKeysCommand(runtime)];
+  return [submitCommand(runtime), batchCommand(runtime), statusCommand(runtime), publicKeysCommand(runtime), signaturesCommand(runtime)];
 }
 
 /** The service-client subcommands as the `fleetsign` binary runs them (Ctrl-C aborts cleanly). */
