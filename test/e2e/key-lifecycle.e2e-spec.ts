@@ -4,6 +4,8 @@ import { findFreePort, pollUntil, type ServiceProcess } from '@fleetsign/devstac
 import { ErrorCode } from '@fleetsign/errors';
 import { buildEspImage } from '@fleetsign/secure-boot';
 import { parse, stringify } from 'yaml';
+import { runCli } from '../../apps/cli/src/cli';
+import { createClientCommands } from '../../apps/cli/src/commands/client';
 import { createGateway, type Gateway } from '../../apps/gateway/src';
 import { E2eStack } from './support/e2e-stack';
 import { startService, waitForLogMessage } from './support/node-service';
@@ -69,6 +71,19 @@ function image(): Buffer {
 async function status(sha256: string, as: SigningClient = client) {
   const res = await as.api(`/v1/signatures/status?sha256=${sha256}`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { jobs: Array<Record<string, unknown>>; revoked: boolean; revokedAt?: string } };
+}
+
+/** Runs `fleetsign signatures status <sha>` in-process against the stack's gateway. */
+async function cliStatus(sha256: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const commands = createClientCommands({ progress: 'lines', handleInterrupts: false });
+  const code = await runCli(
+    ['signatures', 'status', sha256, '--url', client.baseUrl, '--api-key', stack.config.token],
+    { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) },
+    commands,
+  );
+  return { code, stdout, stderr };
 }
 
 beforeAll(async () => {
@@ -157,6 +172,11 @@ describe('retiring and revoked keys, and the revocation status', () => {
       jobs: [],
       revoked: false,
     });
+    const cli = await cliStatus(signed.signedSha256);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain(`Job ${signed.id}`);
+    expect(cli.stdout).toMatch(/Key 0 [0-9a-f]{64}: retiring\n/);
+    expect(cli.stdout).toContain('Not revoked');
     const malformed = await client.api('/v1/signatures/status?sha256=xyz');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ code: ErrorCode.ValidationFailed });
@@ -191,5 +211,8 @@ describe('retiring and revoked keys, and the revocation status', () => {
     expect(after.body.jobs).toEqual([
       expect.objectContaining({ jobId: signed.id, revoked: true, keys: [expect.objectContaining({ state: 'revoked', revokedAt: revokedAt.replace('Z', '.000Z') })] }),
     ]);
+    const cli = await cliStatus(signed.signedSha256);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain(`REVOKED since ${revokedAt.replace('Z', '.000Z')}: do not publish`);
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { CommandRegistration } from '../../command-context';
-import { ClientExit, EXIT_ITEMS_FAILED, EXIT_OK } from '../../client/client-exit';
+import { EXIT_ITEMS_FAILED, EXIT_OK } from '../../client/client-exit';
 import type { ClientRuntime } from '../../client/client-runtime';
 import { type ClientSession, openSession } from '../../client/client-session';
 import type { ConnectionFlags } from '../../client/connection';
@@ -54,8 +54,7 @@ export async function signatureStatus(subject: string, flags: SignatureStatusFla
   const status = await session.api.signatureStatus(sha256);
   if (flags.json) session.print(JSON.stringify(status, null, 2));
   else printStatus(status, session);
-  if (status.revoked || status.jobs.length === 0) throw new ClientExit(EXIT_ITEMS_FAILED);
-  return EXIT_OK;
+  return status.revoked || status.jobs.length === 0 ? EXIT_ITEMS_FAILED : EXIT_OK;
 }
 
 function printStatus(status: SignatureStatusView, session: ClientSession): void {
