@@ -88,14 +88,14 @@ export function startConfigReloader(options: ConfigReloaderOptions): ConfigReloa
     for (const { setting } of changed) {
       logger.warn({ setting }, `configuration reload: ${setting} changed and needs a restart; the old value stays in force until then`);
     }
+    metrics.successes.inc();
+    metrics.lastSuccess.setToCurrentTime();
     try {
       await live.replace(config);
     } catch (err) {
       // The new configuration is in force; a part that failed to follow (e.g. keys that did not open) says so itself.
       logger.warn({ err }, 'configuration reload: a part did not follow the new configuration');
     }
-    metrics.successes.inc();
-    metrics.lastSuccess.setToCurrentTime();
     logger.info(
       { reason, profiles: config.profiles.length, apiKeys: config.apiKeys.length, tenants: config.tenants.length },
       'configuration reloaded',
