@@ -86,6 +86,13 @@ export function crossCheckConfig(file: ConfigFile): ConfigProblem[] {
 
   file.profiles.forEach((profile, i) => checkProfile(profile, `profiles[${i}]`, problems));
 
+  // The log key signs checkpoints, not firmware: a lifecycle there would be silently ignored.
+  const logKey = file.transparency_log?.key;
+  for (const setting of ['revoked_at', 'not_before', 'not_after'] as const) {
+    if (logKey?.[setting] !== undefined) problems.push({ setting: `transparency_log.key.${setting}`, problem: 'applies to signing keys only' });
+  }
+  if (logKey && logKey.state !== 'active') problems.push({ setting: 'transparency_log.key.state', problem: 'applies to signing keys only' });
+
   const profileNames = new Set(file.profiles.map((p) => p.name));
   const tenantNames = new Set(file.tenants.map((t) => t.name));
   file.api_keys.forEach((key, i) => {

@@ -36,6 +36,7 @@ describe('key and profile lifecycle settings', () => {
     ['revoked_at on an active profile', (d) => Object.assign(d.profiles[0], { revoked_at: '2026-12-01T00:00:00Z' }), 'profiles[0].revoked_at: needs state: revoked (or leave revoked_at out)'],
     ['not_after before not_before', (d) => Object.assign(d.profiles[1].keys[0], { not_before: '2027-01-01T00:00:00Z', not_after: '2026-01-01T00:00:00Z' }), 'profiles[1].keys[0].not_after: must be after not_before'],
     ['an unknown key state', (d) => Object.assign(d.profiles[1].keys[0], { state: 'paused' }), 'profiles[1].keys[0].state: must be one of active, retiring, revoked'],
+    ['a lifecycle on the transparency log key', (d) => (d.transparency_log = { origin: 'a.example/log', key: { provider: 'pem', path: 'log.pem', state: 'retiring' } }), 'transparency_log.key.state: applies to signing keys only'],
     ['the same key twice with different states', (d) => d.profiles[0].keys.push({ ...d.profiles[0].keys[0], state: 'retiring' }), 'profiles[0].keys[2]: same key as keys[0]'],
   ])('refuses %s, naming the setting', (_name, breakIt, expected) => {
     const data = validConfigData();
