@@ -80,6 +80,11 @@ export class LogLayout {
     return `${this.root}by-sha256/${sha256}/`;
   }
 
+  /** Written once every entry of the log had its digest pointers (after a full reindex); signers keep them since. */
+  get digestIndexCompleteKey(): string {
+    return `${this.root}by-sha256.complete`;
+  }
+
   /** Object key of the pointer to entry `seq` under a digest. */
   digestKey(sha256: string, seq: number): string {
     return `${this.digestPrefix(sha256)}${position(seq)}.json`;

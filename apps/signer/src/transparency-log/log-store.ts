@@ -90,6 +90,20 @@ export class LogStore {
     }
   }
 
+  /**
+   * Makes sure every entry has its digest pointers: unless the marker says a full reindex
+   * was done, reindexes from leaf 0 and writes the marker. Returns the entries reindexed
+   * (0 when the marker was there). Signers write the pointers with every group, so once
+   * is enough; a log written before the index existed gets them here.
+   */
+  async completeDigestIndex(): Promise<number> {
+    const marker = this.layout.digestIndexCompleteKey;
+    if (await this.store.exists(marker)) return 0;
+    const entries = await this.reindex();
+    await this.putPointer(marker, Buffer.from(JSON.stringify({ entries, at: new Date().toISOString() }), 'utf8'));
+    return entries;
+  }
+
   private async putPointer(key: string, pointer: Buffer): Promise<void> {
     try {
       await this.store.put(key, pointer, { contentType: 'application/json', ifNoneMatch: true });
