@@ -1,8 +1,9 @@
-import { keyLocator, type ProfileConfig, profileStateAt } from '@fleetsign/config';
+import type { ProfileConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError, isFleetSignError, isTransientError } from '@fleetsign/errors';
 import type { Logger } from 'pino';
 import type { KeyOpener } from './key-opener';
 import { closeProfileKeys, type OpenProfile, openProfileKeys, type ProfileKey } from './profile-keys';
+import { revokedNow, sameKeys } from './profile-reload';
 
 /** What the registry knows about one configured profile. */
 export type ProfileStatus =
@@ -32,16 +33,7 @@ type Entry =
   | { state: 'unavailable'; config: ProfileConfig; error: FleetSignError; failedAt: number; retry?: Promise<void> }
   | { state: 'revoked'; config: ProfileConfig };
 
-/** True when the profile is revoked now (revoked_at passed, or none set): its keys are not opened. */
-function revokedNow(config: ProfileConfig, now: number): boolean {
-  return profileStateAt(config, now).state === 'revoked';
-}
 
-/** True when `config` names the keys `profile` has open, for the same scheme. */
-function sameKeys(profile: OpenProfile, config: ProfileConfig): boolean {
-  const locators = config.keys.map(keyLocator);
-  return profile.scheme === config.scheme && profile.locators?.length === locators.length && locators.every((locator, i) => profile.locators?.[i] === locator);
-}
 
 function asFleetSignError(err: unknown, profile: string): FleetSignError {
   if (isFleetSignError(err)) return err;
