@@ -3,7 +3,9 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
+  CONFIG_PATH_ENV,
   type Env,
+  LiveConfig,
   type FleetSignConfig,
   GATEWAY_ENV,
   type GatewayConfig,
@@ -15,7 +17,8 @@ import {
   loadStorageConfig,
   readEnv,
 } from '@fleetsign/config';
-import { NestPinoLogger, createProcessLogger } from '@fleetsign/process-kit';
+import { configReloadMetricsOf } from '@fleetsign/observability';
+import { type ConfigReloader, NestPinoLogger, type ReloadOutcome, createProcessLogger, startConfigReloader } from '@fleetsign/process-kit';
 import type { AddressInfo } from 'node:net';
 import type { Logger, LevelWithSilent } from 'pino';
 import { applyBatchBodyLimit } from './batches/batch-body-limit';
@@ -51,6 +54,8 @@ export interface CreateGatewayOptions {
   /** Logger to use; otherwise a pino logger at `logLevel` (default 'info') on stdout. */
   logger?: Logger;
   logLevel?: LevelWithSilent;
+  /** Reload the configuration file on SIGHUP and when it changes on disk (default true; never with `config.fleet`). */
+  reloadConfig?: boolean;
 }
 
 /** A running gateway. */
@@ -60,6 +65,8 @@ export interface Gateway {
   url: string;
   /** Stops accepting requests, lets running ones finish, then releases Redis and the store. */
   close(): Promise<void>;
+  /** Reloads the configuration file now, as SIGHUP does (undefined when the configuration is not from a file). */
+  reloadConfig?: () => Promise<ReloadOutcome>;
 }
 
 const RESOURCES = Symbol('GatewayResources');
@@ -111,7 +118,9 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
       bodyLimit: config.gateway.bodyLimit,
       clientErrorHandler: problemClientErrorHandler,
     });
-    const module = GatewayModule.register(resources, config.fleet);
+    // Every reader of the configuration gets the live view: API keys, tenants and profiles follow reloads.
+    const live = new LiveConfig(config.fleet);
+    const module = GatewayModule.register(resources, live.view);
     module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
     app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
       logger: new NestPinoLogger(logger),
@@ -134,8 +143,27 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
     const url = listeningUrl(app);
     resources.settings.useListeningUrl(url);
     app.get(AutoReconcile).start();
+    const configPath = readEnv(env, CONFIG_PATH_ENV);
+    let reloader: ConfigReloader | undefined;
+    if (!options.config?.fleet && configPath && options.reloadConfig !== false) {
+      reloader = startConfigReloader({
+        path: configPath,
+        live,
+        load: (path) => loadFleetSignConfig(path, env),
+        logger,
+        metrics: configReloadMetricsOf(resources.metrics.registry),
+      });
+    }
     const running = app;
-    return { app: running, url, close: () => running.close() };
+    return {
+      app: running,
+      url,
+      close: () => {
+        reloader?.close();
+        return running.close();
+      },
+      ...(reloader ? { reloadConfig: () => (reloader as ConfigReloader).reload('requested') } : {}),
+    };
   } catch (err) {
     if (app) await app.close().catch(() => undefined);
     await resources.close();

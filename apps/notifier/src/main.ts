@@ -1,4 +1,4 @@
-import { loadFleetSignConfig, loadNotifierConfig, loadRedisConfig } from '@fleetsign/config';
+import { CONFIG_PATH_ENV, loadFleetSignConfig, loadNotifierConfig, loadRedisConfig, readEnv } from '@fleetsign/config';
 import { createProcessLogger, runProcess } from '@fleetsign/process-kit';
 import { NOTIFIER_LOGGER } from './logging/notifier-logger';
 import { loadNotifierProcessSettings } from './notifier-process-settings';
@@ -12,11 +12,13 @@ void runProcess({
   async start(env) {
     const settings = loadNotifierProcessSettings(env);
     const logger = createProcessLogger({ ...NOTIFIER_LOGGER, level: settings.logLevel });
-    const config = loadFleetSignConfig(undefined, env, { checkWebhookSecrets: true });
+    const load = (path?: string) => loadFleetSignConfig(path, env, { checkWebhookSecrets: true });
+    const config = load();
     const notifier = await startNotifier({
       redis: loadRedisConfig(env),
       notifier: loadNotifierConfig(env),
       tenants: config.tenants,
+      configFile: { path: readEnv(env, CONFIG_PATH_ENV) as string, initial: config, load },
       env,
       concurrency: settings.concurrency,
       metrics: settings.metricsPort === 0 ? undefined : { port: settings.metricsPort, host: settings.metricsHost },

@@ -1,5 +1,6 @@
-import type { Env, NotifierConfig, RedisConfig, TenantConfig } from '@fleetsign/config';
-import { createProcessLogger } from '@fleetsign/process-kit';
+import { type Env, type FleetSignConfig, LiveConfig, type NotifierConfig, type RedisConfig, type TenantConfig } from '@fleetsign/config';
+import { configReloadMetricsOf } from '@fleetsign/observability';
+import { type ConfigReloader, createProcessLogger, type ReloadOutcome, startConfigReloader } from '@fleetsign/process-kit';
 import { checkRedisPersistence, createRedisConnection, createWorker, QueueName } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import { createWebhookProcessor } from './delivery/deliver-webhook';
@@ -19,8 +20,13 @@ export interface NotifierOptions {
   redis: RedisConfig;
   /** Timeout, attempts and private-target allow-list. */
   notifier: NotifierConfig;
-  /** Tenants and their webhook secret references (read on each delivery, never logged). */
+  /** Tenants and their webhook secret references (read on each delivery, never logged); ignored with `configFile`. */
   tenants: readonly TenantConfig[];
+  /**
+   * The configuration file the tenants come from, reloaded on SIGHUP and when it changes
+   * on disk: `initial` is its validated content, `load` reads and validates it again.
+   */
+  configFile?: { path: string; initial: FleetSignConfig; load(path: string): FleetSignConfig };
   /** Environment for `webhook_secret_env` references (default process.env). */
   env?: Env;
   concurrency?: number;
@@ -40,6 +46,8 @@ export interface Notifier {
   metrics: NotifierMetrics;
   /** Stops taking jobs, lets running deliveries finish, then closes the listener and Redis. Safe to call twice. */
   close(): Promise<void>;
+  /** Reloads the configuration file now, as SIGHUP does (with `configFile`). */
+  reloadConfig?: () => Promise<ReloadOutcome>;
 }
 
 /**
@@ -49,12 +57,14 @@ export interface Notifier {
 export async function startNotifier(options: NotifierOptions): Promise<Notifier> {
   const logger = options.logger ?? createProcessLogger(NOTIFIER_LOGGER);
   const metrics = new NotifierMetrics();
+  const { configFile } = options;
+  const live = configFile && new LiveConfig(configFile.initial);
   const connection = createRedisConnection(options.redis.url, 'worker');
   connection.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
 
   const processor = createWebhookProcessor({
     policy: new TargetPolicy(options.notifier.allowPrivateTargets),
-    secrets: new TenantSecretStore(options.tenants, options.env),
+    secrets: new TenantSecretStore(live ? () => live.current().tenants : options.tenants, options.env),
     timeoutMs: options.notifier.timeoutMs,
     maxAttempts: options.notifier.attempts,
     userAgent: webhookUserAgent(options.version),
@@ -70,7 +80,9 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
   worker.on('error', (err) => logger.error({ err }, 'webhook worker error'));
 
   let health: HealthServer | undefined;
+  let reloader: ConfigReloader | undefined;
   const shutDown = async () => {
+    reloader?.close();
     await worker.close();
     await health?.close();
     await connection.quit().catch(() => connection.disconnect());
@@ -92,6 +104,9 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
         readinessProbes: { redis: () => connection.ping() },
       });
     }
+    if (configFile && live) {
+      reloader = startConfigReloader({ path: configFile.path, live, load: configFile.load, logger, metrics: configReloadMetricsOf(metrics.registry) });
+    }
   } catch (err) {
     await shutDown();
     throw err;
@@ -105,6 +120,7 @@ export async function startNotifier(options: NotifierOptions): Promise<Notifier>
   return {
     metricsUrl: health?.url,
     metrics,
+    ...(reloader ? { reloadConfig: () => (reloader as ConfigReloader).reload('requested') } : {}),
     close() {
       closing ??= shutDown().then(() => logger.info('notifier stopped'));
       return closing;

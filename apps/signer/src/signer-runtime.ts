@@ -20,6 +20,7 @@ import { SignPipeline } from './pipeline/sign-pipeline';
 import type { SignerSettings } from './settings/signer-settings';
 import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 import type { Checkpointer } from './transparency-log/checkpointer';
+import { TransparencyLog } from './transparency-log/transparency-log';
 import { createSignJobProcessor } from './worker/sign-job-processor';
 import { KeyUsageGuard } from './usage/key-usage-guard';
 
@@ -71,6 +72,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     @Inject(SignerMetrics) private readonly metrics: SignerMetrics,
     @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
     @Inject(KeyUsageGuard) private readonly usage: KeyUsageGuard,
+    @Inject(TransparencyLog) private readonly log: TransparencyLog,
   ) {
     for (const [role, connection] of Object.entries(redis)) {
       connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
@@ -170,9 +172,18 @@ export class SignerRuntime implements BeforeApplicationShutdown {
       });
     }
     this.ready = true;
+    this.indexLogInBackground();
     this.logger.info(
       { queue: QueueName.Sign, prefix: redis.prefix, concurrency: signer.concurrency, metricsUrl: this.health?.url, profiles: this.registry.status() },
       'signer started',
+    );
+  }
+
+  /** Gives a log written before the revocation status index its pointers, without holding up signing. */
+  private indexLogInBackground(): void {
+    this.log.completeDigestIndex().then(
+      (entries) => entries > 0 && this.logger.info({ entries }, 'transparency log indexed by SHA-256 for the revocation status'),
+      (err: unknown) => this.logger.warn({ err }, 'indexing the transparency log by SHA-256 failed; the next start tries again'),
     );
   }
 

@@ -130,8 +130,11 @@ export class SignerModule {
         {
           provide: SigningPolicy,
           useFactory: (redis: SignerRedis) => {
-            const profiles = new Map(settings.fleet.profiles.map((profile) => [profile.name, profile]));
-            return new SigningPolicy({ ledger: new SecureVersionLedger(redis.commands, settings.redis.prefix), profileConfig: (name) => profiles.get(name) });
+            // Read at every signing: a configuration reload applies to the next job.
+            return new SigningPolicy({
+              ledger: new SecureVersionLedger(redis.commands, settings.redis.prefix),
+              profileConfig: (name) => settings.fleet.profiles.find((profile) => profile.name === name),
+            });
           },
           inject: [REDIS_CONNECTIONS],
         },

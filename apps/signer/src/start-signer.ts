@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { Env } from '@fleetsign/config';
+import { CONFIG_PATH_ENV, type Env, LiveConfig, loadFleetSignConfig, readEnv } from '@fleetsign/config';
+import { configReloadMetricsOf } from '@fleetsign/observability';
 import type { FleetSignWorker, QueueName } from '@fleetsign/queue';
-import { NestPinoLogger, createProcessLogger, objectStoreConfig } from '@fleetsign/process-kit';
+import { type ConfigReloader, NestPinoLogger, type ReloadOutcome, createProcessLogger, objectStoreConfig, startConfigReloader } from '@fleetsign/process-kit';
 import type { Logger } from 'pino';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { SIGNER_LOGGER } from './observability/signer-logger';
@@ -22,6 +23,8 @@ export interface StartSignerOptions {
   config?: SignerSettingsOverrides;
   /** Default: a pino logger at FLEETSIGN_LOG_LEVEL. */
   logger?: Logger;
+  /** Reload the configuration file on SIGHUP and when it changes on disk (default true; never with `config.fleet`). */
+  reloadConfig?: boolean;
 }
 
 /** A running signer. */
@@ -40,6 +43,8 @@ export interface Signer {
   settings: SignerSettings;
   /** True once keys are loaded and the worker takes jobs. */
   isReady(): boolean;
+  /** Reloads the configuration file now, as SIGHUP does (undefined when the configuration is not from a file). */
+  reloadConfig?: () => Promise<ReloadOutcome>;
 }
 
 /**
@@ -48,7 +53,10 @@ export interface Signer {
  * starts the `sign` worker and the metrics/health listener. Resolves when it takes jobs.
  */
 export async function startSigner(options: StartSignerOptions = {}): Promise<Signer> {
-  const settings = loadSignerSettings({ configPath: options.configPath, env: options.env, overrides: options.config });
+  const loaded = loadSignerSettings({ configPath: options.configPath, env: options.env, overrides: options.config });
+  // The file's configuration is live: every part reads settings.fleet at use, so a reload applies to the next job.
+  const live = new LiveConfig(loaded.fleet);
+  const settings = { ...loaded, fleet: live.view };
   const storage = objectStoreConfig(settings.storage, settings.env);
   const logger = options.logger ?? createProcessLogger({ ...SIGNER_LOGGER, level: settings.process.logLevel });
   const app = await NestFactory.createApplicationContext(SignerModule.register(settings, storage, logger), {
@@ -62,13 +70,28 @@ export async function startSigner(options: StartSignerOptions = {}): Promise<Sig
     await app.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'cleanup after a failed start failed'));
     throw err;
   }
+  const registry = app.get(ProfileKeyRegistry);
+  live.onChange((next) => registry.reconcile(next.profiles));
+  const configPath = options.configPath ?? readEnv(settings.env, CONFIG_PATH_ENV);
+  let reloader: ConfigReloader | undefined;
+  if (!options.config?.fleet && configPath && options.reloadConfig !== false) {
+    reloader = startConfigReloader({
+      path: configPath,
+      live,
+      load: (path) => loadFleetSignConfig(path, settings.env, { checkKeyReferences: true }),
+      logger,
+      metrics: configReloadMetricsOf(app.get(SignerMetrics).registry),
+    });
+  }
   let closing: Promise<void> | undefined;
   return {
     close() {
+      reloader?.close();
       closing ??= app.close();
       return closing;
     },
-    registry: app.get(ProfileKeyRegistry),
+    ...(reloader ? { reloadConfig: () => (reloader as ConfigReloader).reload('requested') } : {}),
+    registry,
     worker: runtime.worker as FleetSignWorker<QueueName.Sign>,
     metrics: app.get(SignerMetrics),
     log: app.get(TransparencyLog),

@@ -56,7 +56,8 @@ function checkProfile(profile: ProfileEntry, at: string, problems: ConfigProblem
   }
   duplicates(
     profile.keys,
-    (key) => JSON.stringify(key),
+    // The same key twice is a duplicate whatever lifecycle each entry gives it.
+    ({ state: _state, revoked_at: _revokedAt, not_before: _notBefore, not_after: _notAfter, ...locator }) => JSON.stringify(locator),
     (k, first) => problems.push({ setting: `${at}.keys[${k}]`, problem: `same key as keys[${first}]` }),
   );
   profile.keys.forEach((key, k) => {
@@ -89,6 +90,13 @@ export function crossCheckConfig(file: ConfigFile): ConfigProblem[] {
   file.profiles.forEach((profile, i) => {
     if (profile.approval) problems.push(...checkApproval(profile.approval, `profiles[${i}].approval`, file.api_keys, API_SCOPES));
   });
+
+  // The log key signs checkpoints, not firmware: a lifecycle there would be silently ignored.
+  const logKey = file.transparency_log?.key;
+  for (const setting of ['revoked_at', 'not_before', 'not_after'] as const) {
+    if (logKey?.[setting] !== undefined) problems.push({ setting: `transparency_log.key.${setting}`, problem: 'applies to signing keys only' });
+  }
+  if (logKey && logKey.state !== 'active') problems.push({ setting: 'transparency_log.key.state', problem: 'applies to signing keys only' });
 
   const profileNames = new Set(file.profiles.map((p) => p.name));
   const tenantNames = new Set(file.tenants.map((t) => t.name));

@@ -12,6 +12,7 @@ import { toIdentityConfig, toTenantQuotas } from './identity-schema';
 import { findInlineSecrets } from './inline-secrets';
 import { parseDurationMs, toAntiRollbackConfig, toUsageLimitConfig } from './policy-schema';
 import { toApprovalConfig } from './approval-schema';
+import { toLifecycleConfig } from './lifecycle-schema';
 import { assertReadableFile, assertSecretAvailable, type SecretRef } from './secret-ref';
 
 /** Environment variable holding the configuration file's path. */
@@ -86,10 +87,13 @@ function secretRef(
   return undefined;
 }
 
-function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource): KeyConfig {
-  if (key.provider === 'pem') return { provider: 'pem', path: absolutePath(key.path, from.baseDir) };
+function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource, withLifecycle = true): KeyConfig {
+  // An active key with no validity bounds (every key before lifecycles existed) carries none.
+  const configured = withLifecycle ? toLifecycleConfig(key) : undefined;
+  const lifecycle = configured && (configured.state !== 'active' || Object.keys(configured).length > 1) ? { lifecycle: configured } : {};
+  if (key.provider === 'pem') return { provider: 'pem', path: absolutePath(key.path, from.baseDir), ...lifecycle };
   if (key.provider === 'aws-kms') {
-    return { provider: 'aws-kms', keyId: key.key_id, region: key.region, endpoint: key.endpoint };
+    return { provider: 'aws-kms', keyId: key.key_id, region: key.region, endpoint: key.endpoint, ...lifecycle };
   }
   // The schema guarantees exactly one of pin_file / pin_env.
   const pin = secretRef(key.pin_file, key.pin_env, at, 'pin_file', 'pin_env', from) as SecretRef;
@@ -103,6 +107,7 @@ function toKeyConfig(key: KeyEntry, at: string, from: FleetSignConfigSource): Ke
     publicKeyLabel: key.pub_label,
     pin,
     sessions: key.sessions,
+    ...lifecycle,
   };
 }
 
@@ -150,6 +155,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
       keys,
       allowedChips: chips && [...new Set(chips)],
       state: profile.state,
+      ...(profile.revoked_at !== undefined ? { revokedAt: Date.parse(profile.revoked_at) } : {}),
       description: profile.description,
       ...(profile.anti_rollback ? { antiRollback: toAntiRollbackConfig(profile.anti_rollback) } : {}),
       ...certificatePolicyOf(profile, `profiles[${i}]`, from),
@@ -186,7 +192,7 @@ function toFleetSignConfig(file: ConfigFile, from: FleetSignConfigSource): Fleet
   const log = file.transparency_log;
   const transparencyLog = log && {
     origin: log.origin,
-    key: toKeyConfig(log.key, 'transparency_log.key', from),
+    key: toKeyConfig(log.key, 'transparency_log.key', from, false),
     checkpointEvery: log.checkpoint_every,
     checkpointIntervalMs: log.checkpoint_interval_s * 1000,
     storePrefix: log.store_prefix,

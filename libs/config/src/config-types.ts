@@ -3,6 +3,7 @@ import type { ApiScope, ProfileState } from './file-schema';
 import type { AntiRollbackConfig, CertificatePolicyConfig, UsageLimitConfig } from './policy-schema';
 import type { IdentityConfig, TenantQuotasConfig } from './identity-schema';
 import type { ApprovalConfig } from './approval-schema';
+import type { LifecycleConfig } from './lifecycle-schema';
 import type { SecretRef } from './secret-ref';
 
 export type { ApiScope, ProfileState } from './file-schema';
@@ -10,6 +11,8 @@ export type { ApiScope, ProfileState } from './file-schema';
 /** A key on a PKCS#11 token; fields match `Pkcs11KeyRef` of @fleetsign/keys except the PIN, read via resolveSecret. */
 export interface Pkcs11KeyConfig {
   readonly provider: 'pkcs11';
+  /** When the key may sign (state, revoked_at, not_before, not_after); absent on the log key. */
+  readonly lifecycle?: LifecycleConfig;
   readonly modulePath: string;
   readonly slot?: number;
   readonly tokenLabel?: string;
@@ -24,6 +27,8 @@ export interface Pkcs11KeyConfig {
 /** A software key in a PEM file (development, espsecure parity). */
 export interface PemKeyConfig {
   readonly provider: 'pem';
+  /** When the key may sign (state, revoked_at, not_before, not_after); absent on the log key. */
+  readonly lifecycle?: LifecycleConfig;
   /** Absolute path of the private key PEM. */
   readonly path: string;
 }
@@ -31,6 +36,8 @@ export interface PemKeyConfig {
 /** An asymmetric SIGN_VERIFY key in AWS KMS; AWS credentials come from the SDK's default chain. */
 export interface AwsKmsKeyConfig {
   readonly provider: 'aws-kms';
+  /** When the key may sign (state, revoked_at, not_before, not_after); absent on the log key. */
+  readonly lifecycle?: LifecycleConfig;
   /** Key id, key ARN, alias name or alias ARN. */
   readonly keyId: string;
   readonly region: string;
@@ -48,6 +55,8 @@ export interface ProfileConfig {
   /** Canonical chip names ('ESP32-S3'); undefined allows every chip the scheme can boot. */
   readonly allowedChips?: readonly string[];
   readonly state: ProfileState;
+  /** With state revoked: from when (epoch ms); undefined means since always. */
+  readonly revokedAt?: number;
   readonly description?: string;
   /** secure_version rules for app images; undefined signs any secure_version. */
   readonly antiRollback?: AntiRollbackConfig;

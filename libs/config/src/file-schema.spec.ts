@@ -50,7 +50,7 @@ const cases: Case[] = [
   [
     'an unknown state',
     (d) => (d.profiles[0].state = 'disabled'),
-    'profiles[0].state: must be one of active, revoked',
+    'profiles[0].state: must be one of active, retiring, revoked',
   ],
   [
     'an empty chip list',

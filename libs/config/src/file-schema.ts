@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { antiRollbackSchema, checkProfileCertificates, keyPolicyFields, profileCertificateFields } from './policy-schema';
 import { identityEntrySchema, tenantQuotasSchema } from './identity-schema';
 import { approvalSchema } from './approval-schema';
+import { checkLifecycle, keyLifecycleFields, LIFECYCLE_STATES, profileLifecycleFields } from './lifecycle-schema';
 
 // The shape of the FleetSign configuration file (FLEETSIGN_CONFIG), as written in YAML:
 // snake_case keys, unknown keys refused so a typo cannot silently drop a setting.
@@ -11,7 +12,8 @@ import { approvalSchema } from './approval-schema';
 export const API_SCOPES = ['sign', 'read', 'batch', 'admin', 'operator', 'audit', 'approve'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-export const PROFILE_STATES = ['active', 'revoked'] as const;
+/** A profile's states (the key lifecycle's): `retiring` still signs and is reported as retiring. */
+export const PROFILE_STATES = LIFECYCLE_STATES;
 export type ProfileState = (typeof PROFILE_STATES)[number];
 
 /** Most signing keys one profile may use: Secure Boot V2 holds at most 3 signature blocks. */
@@ -52,8 +54,10 @@ const pkcs11KeySchema = z
     pin_env: envName.optional(),
     sessions: z.number().int().min(1).max(64).optional(),
     ...keyPolicyFields,
+    ...keyLifecycleFields,
   })
   .superRefine((key, ctx) => {
+    checkLifecycle(key, ctx);
     oneOf(key, ctx, ['slot', 'token_label']);
     if (key.key_label === undefined && key.key_id === undefined) {
       ctx.addIssue({ code: 'custom', path: [], message: 'needs key_label or key_id (or both)' });
@@ -61,7 +65,9 @@ const pkcs11KeySchema = z
     oneOf(key, ctx, ['pin_file', 'pin_env']);
   });
 
-const pemKeySchema = z.strictObject({ provider: z.literal('pem'), path: text, ...keyPolicyFields });
+const pemKeySchema = z
+  .strictObject({ provider: z.literal('pem'), path: text, ...keyPolicyFields, ...keyLifecycleFields })
+  .superRefine(checkLifecycle);
 
 const awsKmsKeySchema = z.strictObject({
   provider: z.literal('aws-kms'),
@@ -70,7 +76,8 @@ const awsKmsKeySchema = z.strictObject({
   region: z.string().regex(/^[a-z0-9-]+$/, 'must be a region name such as eu-west-1'),
   endpoint: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   ...keyPolicyFields,
-});
+  ...keyLifecycleFields,
+}).superRefine(checkLifecycle);
 
 const keySchema = z.discriminatedUnion('provider', [pkcs11KeySchema, pemKeySchema, awsKmsKeySchema]);
 
@@ -86,6 +93,8 @@ const profileSchema = z.strictObject({
     .min(1, 'must list at least one chip, or be left out to allow every chip')
     .optional(),
   state: z.enum(PROFILE_STATES),
+  /** Key lifecycle (issue 8): with state revoked, from when. */
+  ...profileLifecycleFields,
   description: z.string().optional(),
   /** Signing policy (issue 8): secure_version rules for app images. */
   anti_rollback: antiRollbackSchema.optional(),
@@ -93,7 +102,10 @@ const profileSchema = z.strictObject({
   approval: approvalSchema.optional(),
   /** Signing policy (issue 8): code-signing certificates of the keys. */
   ...profileCertificateFields,
-}).superRefine(checkProfileCertificates);
+}).superRefine((profile, ctx) => {
+  checkProfileCertificates(profile, ctx);
+  checkLifecycle(profile, ctx);
+});
 
 const apiKeySchema = z.strictObject({
   id: name,

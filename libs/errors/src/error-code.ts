@@ -64,6 +64,10 @@ export enum ErrorCode {
   CertificateUntrusted = 'CERTIFICATE_UNTRUSTED',
   CertificateRevoked = 'CERTIFICATE_REVOKED',
   CertificateUsage = 'CERTIFICATE_USAGE',
+  // Key lifecycle (issue 8): a key outside its validity or revoked signs nothing (never retried)
+  KeyRevoked = 'KEY_REVOKED',
+  KeyNotYetValid = 'KEY_NOT_YET_VALID',
+  KeyExpired = 'KEY_EXPIRED',
   // the request line or headers (a long query string counts) are past the gateway's limit: 431
   RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
   // Key usage limits (issue 8): a key's usage_limit has no signature left (total, or in its window); never retried

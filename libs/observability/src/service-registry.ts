@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { registerConfigReloadMetrics } from './config-reload-metrics';
 
 /**
  * prom-client's gauges named like counters (promtool: "non-counter metrics should not
@@ -22,5 +23,6 @@ export function createServiceRegistry(service: FleetSignService): Registry {
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  registerConfigReloadMetrics(registry);
   return registry;
 }

@@ -7,3 +7,4 @@ export * from './nest-pino-logger';
 export * from './wait-for-redis';
 export * from './object-store-config';
 export * from './run-process';
+export * from './config-reloader';

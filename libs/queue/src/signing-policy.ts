@@ -62,4 +62,12 @@ export interface SigningPolicyFacts {
   usage?: KeyUsageFacts[];
   /** Profiles with approvals: every approver's decision that released the signing. */
   approvals?: ApprovalDecision[];
+  /** Key lifecycle: the states the signing was made under; absent when the profile and every key were active. */
+  lifecycle?: LifecycleFacts;
+}
+
+/** The profile's and each key's state at a signing (`retiring` signs; a revoked one never does). */
+export interface LifecycleFacts {
+  profileState: 'active' | 'retiring';
+  keyStates: Array<{ index: number; state: 'active' | 'retiring' }>;
 }

@@ -69,6 +69,31 @@ export class LogLayout {
   jobKey(jobId: string): string {
     return `${this.root}jobs/${jobId}.json`;
   }
+
+  /**
+   * Folder of the pointers to every entry whose signed file or signed image has this hex
+   * SHA-256 (the revocation status index): one create-only object per entry, so an
+   * answer lists the folder instead of scanning the log. Rebuildable from the entries.
+   */
+  digestPrefix(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('a digest pointer needs a lower-case hex SHA-256');
+    return `${this.root}by-sha256/${sha256}/`;
+  }
+
+  /** Written once every entry of the log had its digest pointers (after a full reindex); signers keep them since. */
+  get digestIndexCompleteKey(): string {
+    return `${this.root}by-sha256.complete`;
+  }
+
+  /** Object key of the pointer to entry `seq` under a digest. */
+  digestKey(sha256: string, seq: number): string {
+    return `${this.digestPrefix(sha256)}${position(seq)}.json`;
+  }
+
+  /** The digests an entry is found under: its signed file's and its signed image's SHA-256. */
+  static digestsOf(entry: Pick<LogEntry, 'imageSha256' | 'signed'>): string[] {
+    return [...new Set([entry.signed.sha256, entry.imageSha256])];
+  }
 }
 
 /** One group of consecutive entries, as stored. */

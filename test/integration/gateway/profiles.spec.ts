@@ -27,15 +27,16 @@ describe('gateway profiles', () => {
     expect(res.status).toBe(200);
     const { profiles } = (await res.json()) as { profiles: Array<Record<string, unknown>> };
     expect(profiles).toEqual([
-      { name: PROFILES.rsa, scheme: 'sbv2-rsa3072', state: 'active', allowedChips: ['ESP32-S3'], keyCount: 1 },
+      { name: PROFILES.rsa, scheme: 'sbv2-rsa3072', state: 'active', keys: [{ index: 0, state: 'active' }], allowedChips: ['ESP32-S3'], keyCount: 1 },
       {
         name: PROFILES.p256,
         scheme: 'sbv2-ecdsa-p256',
         state: 'active',
+        keys: [{ index: 0, state: 'active' }, { index: 1, state: 'active' }],
         allowedChips: expect.arrayContaining(['ESP32-C2', 'ESP32-C6', 'ESP32-H2']),
         keyCount: 2,
       },
-      { name: PROFILES.revoked, scheme: 'sbv1-ecdsa-p256', state: 'revoked', allowedChips: ['ESP32'], keyCount: 1 },
+      { name: PROFILES.revoked, scheme: 'sbv1-ecdsa-p256', state: 'revoked', keys: [{ index: 0, state: 'active' }], allowedChips: ['ESP32'], keyCount: 1 },
     ]);
     const text = JSON.stringify(profiles);
     expect(text).not.toMatch(/softhsm|pkcs11|fw-ec-p256|pin/i);

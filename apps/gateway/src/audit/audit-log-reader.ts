@@ -132,6 +132,17 @@ export class AuditLogReader {
     return lo;
   }
 
+  /** The entry a stored pointer (a job's or a digest's) leads to; undefined when the pointer or its group is missing. */
+  async entryAtPointer(key: string): Promise<LocatedEntry | undefined> {
+    const pointerData = await this.readObject(key, MAX_POINTER_BYTES);
+    if (!pointerData) return undefined;
+    const pointer = decodeLogJobPointer(pointerData);
+    const group = await this.readGroup(pointer.group);
+    const entry = group?.entries[pointer.seq - pointer.group];
+    if (!entry || entry.seq !== pointer.seq) throw new FleetSignError(ErrorCode.Internal, `transparency log pointer ${key} does not lead to an entry`);
+    return { entry, leafHash: entryLeafHash(entry) };
+  }
+
   /** The entry of job `jobId` through its pointer object (two reads); undefined when the log has none. */
   async findJob(jobId: string): Promise<LocatedEntry | undefined> {
     const pointerData = await this.readObject(this.layout.jobKey(jobId), MAX_POINTER_BYTES);

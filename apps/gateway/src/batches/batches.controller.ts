@@ -56,7 +56,7 @@ export class BatchesController {
     409: [ErrorCode.IdempotencyConflict],
     413: [ErrorCode.PayloadTooLarge],
     415: [ErrorCode.MalformedRequest],
-    422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.ChipNotAllowed],
+    422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.KeyRevoked, ErrorCode.KeyNotYetValid, ErrorCode.KeyExpired, ErrorCode.ChipNotAllowed],
     429: [ErrorCode.RateLimited, ErrorCode.QuotaExceeded],
   })
   async create(

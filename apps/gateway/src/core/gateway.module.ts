@@ -29,6 +29,8 @@ import { TenantQuotas } from '../quotas/tenant-quotas';
 import { AutoReconcile } from '../reconcile/auto-reconcile';
 import { ReconcileController } from '../reconcile/reconcile.controller';
 import { Reconciler } from '../reconcile/reconciler';
+import { SignatureStatusService } from '../signatures/signature-status.service';
+import { SignaturesController } from '../signatures/signatures.controller';
 import { UploadIntents } from '../uploads/upload-intents';
 import { UploadsController } from '../uploads/uploads.controller';
 import { UploadsService } from '../uploads/uploads.service';
@@ -55,6 +57,7 @@ export class GatewayModule {
         AuditController,
         ApprovalsController,
         ReconcileController,
+        SignaturesController,
       ],
       providers: [
         { provide: FLEET_CONFIG, useValue: fleet },
@@ -92,6 +95,7 @@ export class GatewayModule {
         BatchIntake,
         Reconciler,
         AutoReconcile,
+        SignatureStatusService,
         { provide: ConsoleSessions, useValue: new ConsoleSessions(resources.redis, resources.settings.prefix, fleet) },
       ],
     };

@@ -42,7 +42,7 @@ export class JobsController {
     409: [ErrorCode.IdempotencyConflict],
     413: [ErrorCode.PayloadTooLarge],
     415: [ErrorCode.MalformedRequest],
-    422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.SourceNotFound, ErrorCode.ChipNotAllowed],
+    422: [ErrorCode.UnknownProfile, ErrorCode.ProfileRevoked, ErrorCode.KeyRevoked, ErrorCode.KeyNotYetValid, ErrorCode.KeyExpired, ErrorCode.SourceNotFound, ErrorCode.ChipNotAllowed],
     429: [ErrorCode.RateLimited, ErrorCode.QuotaExceeded],
   })
   async create(

@@ -62,5 +62,12 @@ export const signingPolicySchema = z
       )
       .optional()
       .describe('Profiles with approval: the decisions that released the signing'),
+    lifecycle: z
+      .object({
+        profileState: z.enum(['active', 'retiring']),
+        keyStates: z.array(z.object({ index: z.number().int(), state: z.enum(['active', 'retiring']) })),
+      })
+      .optional()
+      .describe('States the signing was made under; absent when the profile and every key were active'),
   })
   .describe('Policy facts of the signing, as recorded');

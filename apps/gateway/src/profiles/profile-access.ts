@@ -1,13 +1,15 @@
-import { type FleetSignConfig, findProfile } from '@fleetsign/config';
+import { type FleetSignConfig, findProfile, profileRefusalAt } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { type Principal, mayUseProfile } from '../auth/principal';
 
 /**
  * Checks that a profile exists (422 UNKNOWN_PROFILE), that the caller's API key may use
- * it (403 FORBIDDEN) and that it is active (422 PROFILE_REVOKED); used by every route
+ * it (403 FORBIDDEN) and that it and its keys may sign now (422 PROFILE_REVOKED,
+ * KEY_REVOKED, KEY_NOT_YET_VALID, KEY_EXPIRED: what the gateway already knows is refused
+ * at submission; the signer checks again before every signing); used by every route
  * that enqueues signing.
  */
-export function checkProfileAccess(fleet: FleetSignConfig, principal: Principal, name: string): void {
+export function checkProfileAccess(fleet: FleetSignConfig, principal: Principal, name: string, now = Date.now()): void {
   const profile = findProfile(fleet, name);
   if (!profile)
     throw new FleetSignError(ErrorCode.UnknownProfile, `Unknown signing profile "${name}"`, {
@@ -18,9 +20,6 @@ export function checkProfileAccess(fleet: FleetSignConfig, principal: Principal,
       profile: name,
     });
   }
-  if (profile.state !== 'active') {
-    throw new FleetSignError(ErrorCode.ProfileRevoked, `Signing profile "${name}" is ${profile.state}`, {
-      profile: name,
-    });
-  }
+  const refusal = profileRefusalAt(profile, now);
+  if (refusal) throw refusal;
 }

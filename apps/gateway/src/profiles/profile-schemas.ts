@@ -19,12 +19,25 @@ export const keyUsageSchema = z.object({
     .optional(),
 });
 export type KeyUsageView = z.output<typeof keyUsageSchema>;
+/** A profile's or key's state now: `retiring` still signs (also before a scheduled revoked_at). */
+export const lifecycleStateSchema = z.enum(['active', 'retiring', 'revoked']);
+
+/** A key's lifecycle as configured, evaluated now. */
+const keyLifecycleSchema = z.object({
+  index: z.number().int().describe('Signature block index (0-2)'),
+  state: lifecycleStateSchema,
+  revokedAt: z.string().optional().describe('When the key is (or will be) revoked, ISO 8601'),
+  notBefore: z.string().optional().describe('The key signs nothing before this instant'),
+  notAfter: z.string().optional().describe('The key signs nothing from this instant on'),
+});
 
 /** One entry of `GET /v1/profiles`. */
 export const profileSummarySchema = z.object({
   name: z.string(),
   scheme,
-  state: z.enum(['active', 'revoked']),
+  state: lifecycleStateSchema,
+  revokedAt: z.string().optional().describe('When the profile is (or will be) revoked, ISO 8601'),
+  keys: z.array(keyLifecycleSchema).optional().describe("Each key's lifecycle now"),
   allowedChips: z.array(z.string()).describe('Chips whose images the profile signs (configured, else every chip that boots the scheme)'),
   keyCount: z.number().int().describe('Signature blocks each signed image gets'),
   description: z.string().optional(),
@@ -39,7 +52,7 @@ export const profileListSchema = z.object({ profiles: z.array(profileSummarySche
 export const profilePublicKeysSchema = z.object({
   profile: z.string(),
   scheme,
-  state: z.enum(['active', 'revoked']),
+  state: lifecycleStateSchema,
   publishedAt: z.string().describe('When a signer last published the keys it opened'),
   keys: z.array(
     z.object({

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type FleetSignConfig, type ProfileConfig, findProfile } from '@fleetsign/config';
+import { type FleetSignConfig, type ProfileConfig, findProfile, keyStateAt, profileStateAt } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { schemeOf } from '@fleetsign/secure-boot/schemes';
@@ -17,11 +17,22 @@ export function chipsForScheme(scheme: ProfileConfig['scheme']): string[] {
 }
 
 /** The API's summary of a configured profile (no key locators: those are operator detail). */
-export function profileSummary(profile: ProfileConfig): ProfileSummary {
+export function profileSummary(profile: ProfileConfig, now = Date.now()): ProfileSummary {
+  const own = profileStateAt(profile, now);
+  const keys = profile.keys.map((key, index) => {
+    const { lifecycle } = key;
+    return {
+      index,
+      ...keyStateAt(key, now),
+      ...(lifecycle?.notBefore !== undefined ? { notBefore: new Date(lifecycle.notBefore).toISOString() } : {}),
+      ...(lifecycle?.notAfter !== undefined ? { notAfter: new Date(lifecycle.notAfter).toISOString() } : {}),
+    };
+  });
   return {
     name: profile.name,
     scheme: profile.scheme,
-    state: profile.state,
+    ...own,
+    keys,
     allowedChips: profile.allowedChips ? [...profile.allowedChips] : chipsForScheme(profile.scheme),
     keyCount: profile.keys.length,
     ...(profile.description ? { description: profile.description } : {}),
@@ -67,7 +78,7 @@ export class ProfilesService {
     return {
       profile: name,
       scheme: record.scheme,
-      state: profile.state,
+      state: profileStateAt(profile, Date.now()).state,
       publishedAt: record.publishedAt,
       keys: record.keys.map((key) => ({
         index: key.index,

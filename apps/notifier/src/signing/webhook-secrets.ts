@@ -37,18 +37,19 @@ export function parseWebhookSecrets(value: string, what: string): string[] {
  * every lookup, so a rotated secret applies to the next delivery without a restart.
  */
 export class TenantSecretStore {
-  private readonly tenants: ReadonlyMap<string, TenantConfig>;
+  private readonly tenants: () => readonly TenantConfig[];
 
+  /** `tenants`: the list, or a function giving the list in force (configuration reloads). */
   constructor(
-    tenants: readonly TenantConfig[],
+    tenants: readonly TenantConfig[] | (() => readonly TenantConfig[]),
     private readonly env: Env = process.env,
   ) {
-    this.tenants = new Map(tenants.map((tenant) => [tenant.name, tenant]));
+    this.tenants = typeof tenants === 'function' ? tenants : () => tenants;
   }
 
   /** The tenant's current secrets (see parseWebhookSecrets); InvalidConfig when it has none. */
   secretsFor(tenant: string): string[] {
-    const config = this.tenants.get(tenant);
+    const config = this.tenants().find((candidate) => candidate.name === tenant);
     if (!config) throw new FleetSignError(ErrorCode.InvalidConfig, `tenant '${tenant}' is not configured`);
     if (!config.webhookSecret) {
       throw new FleetSignError(

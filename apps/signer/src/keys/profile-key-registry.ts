@@ -2,7 +2,8 @@ import type { ProfileConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError, isFleetSignError, isTransientError } from '@fleetsign/errors';
 import type { Logger } from 'pino';
 import type { KeyOpener } from './key-opener';
-import { closeProfileKeys, type OpenProfile, openProfileKeys } from './profile-keys';
+import { closeProfileKeys, type OpenProfile, openProfileKeys, type ProfileKey } from './profile-keys';
+import { revokedNow, sameKeys } from './profile-reload';
 
 /** What the registry knows about one configured profile. */
 export type ProfileStatus =
@@ -28,9 +29,11 @@ export interface ProfileKeyRegistryOptions {
 }
 
 type Entry =
-  | { state: 'available'; profile: OpenProfile }
+  | { state: 'available'; config: ProfileConfig; profile: OpenProfile }
   | { state: 'unavailable'; config: ProfileConfig; error: FleetSignError; failedAt: number; retry?: Promise<void> }
-  | { state: 'revoked' };
+  | { state: 'revoked'; config: ProfileConfig };
+
+
 
 function asFleetSignError(err: unknown, profile: string): FleetSignError {
   if (isFleetSignError(err)) return err;
@@ -54,6 +57,10 @@ export class ProfileKeyRegistry {
   private readonly retryIntervalMs: number;
   private readonly now: () => number;
   private closed = false;
+  /** Jobs signing with a key set now (by the set's array), so a reload closes replaced keys only once they finish. */
+  private readonly inFlight = new Map<readonly ProfileKey[], number>();
+  /** Key sets a reload replaced or removed, closed once no job uses them. */
+  private readonly retired = new Set<OpenProfile>();
 
   private constructor(
     private readonly openKey: KeyOpener,
@@ -72,14 +79,94 @@ export class ProfileKeyRegistry {
     const registry = new ProfileKeyRegistry(openKey, options);
     await Promise.all(
       profiles.map((config) => {
-        if (config.state === 'revoked') {
-          registry.entries.set(config.name, { state: 'revoked' });
+        if (revokedNow(config, registry.now())) {
+          registry.entries.set(config.name, { state: 'revoked', config });
           return undefined;
         }
         return registry.openOne(config);
       }),
     );
     return registry;
+  }
+
+  /**
+   * Brings the registry to a reloaded configuration: opens the keys of new profiles (and
+   * of profiles whose keys or scheme changed, the old keys serving until the new ones are
+   * open), marks revoked ones, forgets removed ones. Keys no longer configured are closed
+   * once the jobs signing with them finish. Never throws for one profile's keys.
+   */
+  async reconcile(profiles: readonly ProfileConfig[]): Promise<void> {
+    if (this.closed) return;
+    const names = new Set(profiles.map((config) => config.name));
+    for (const [name, entry] of [...this.entries]) {
+      if (names.has(name)) continue;
+      this.entries.delete(name);
+      this.keyFaults.delete(name);
+      if (entry.state === 'available') this.retire(entry.profile);
+      this.options.logger?.info({ profile: name }, 'profile removed by a configuration reload');
+    }
+    const opening: Array<Promise<void>> = [];
+    for (const config of profiles) {
+      const entry = this.entries.get(config.name);
+      if (revokedNow(config, this.now())) {
+        if (entry?.state === 'available') this.retire(entry.profile);
+        this.keyFaults.delete(config.name);
+        this.entries.set(config.name, { state: 'revoked', config });
+        continue;
+      }
+      if (entry?.state === 'available' && sameKeys(entry.profile, config)) {
+        // Same keys: the open sessions stay; chips and policy come from the new entry.
+        const { allowedChips: _chips, ...rest } = entry.profile;
+        const profile: OpenProfile = { ...rest, ...(config.allowedChips ? { allowedChips: config.allowedChips } : {}) };
+        this.entries.set(config.name, { state: 'available', config, profile });
+        continue;
+      }
+      if (entry?.state === 'unavailable' && entry.retry) {
+        opening.push(entry.retry.then(() => this.reconcileOne(config)));
+        continue;
+      }
+      opening.push(this.openOne(config, entry?.state === 'available' ? entry.profile : undefined));
+    }
+    await Promise.all(opening);
+    this.stateChanged();
+  }
+
+  /** After a retry that was running during a reload: open again when the keys it opened are not the configured ones. */
+  private async reconcileOne(config: ProfileConfig): Promise<void> {
+    const entry = this.entries.get(config.name);
+    if (entry?.state === 'available' && sameKeys(entry.profile, config)) return;
+    await this.openOne(config, entry?.state === 'available' ? entry.profile : undefined);
+  }
+
+  /**
+   * Marks a job done with keys acquire() gave it; a key set a reload replaced is closed
+   * when its last job releases it.
+   */
+  release(profile: OpenProfile): void {
+    const count = (this.inFlight.get(profile.keys) ?? 1) - 1;
+    if (count > 0) {
+      this.inFlight.set(profile.keys, count);
+      return;
+    }
+    this.inFlight.delete(profile.keys);
+    for (const retired of this.retired) if (retired.keys === profile.keys) void this.closeRetired(retired);
+  }
+
+  /** Takes keys out of service; they are closed at once when no job uses them, else by the last release. */
+  private retire(profile: OpenProfile): void {
+    if ([...this.entries.values()].some((entry) => entry.state === 'available' && entry.profile.keys === profile.keys)) return;
+    this.retired.add(profile);
+    if (!this.inFlight.has(profile.keys)) void this.closeRetired(profile);
+  }
+
+  private async closeRetired(profile: OpenProfile): Promise<void> {
+    if (!this.retired.delete(profile)) return;
+    try {
+      await closeProfileKeys(profile);
+      this.options.logger?.info({ profile: profile.name }, 'keys no longer configured closed');
+    } catch (err) {
+      this.options.logger?.warn({ profile: profile.name, err }, 'closing keys no longer configured failed');
+    }
   }
 
   /** Registers a listener for profiles whose keys open later (after a transient failure). */
@@ -127,8 +214,13 @@ export class ProfileKeyRegistry {
       await entry.retry;
       entry = this.entries.get(name) as Entry;
     }
-    if (entry.state === 'revoked') throw new FleetSignError(ErrorCode.ProfileRevoked, `profile '${name}' is revoked`, { profile: name });
-    if (entry.state === 'available') return entry.profile;
+    if (entry.state === 'revoked' || revokedNow(entry.config, this.now())) {
+      throw new FleetSignError(ErrorCode.ProfileRevoked, `profile '${name}' is revoked`, { profile: name });
+    }
+    if (entry.state === 'available') {
+      this.inFlight.set(entry.profile.keys, (this.inFlight.get(entry.profile.keys) ?? 0) + 1);
+      return entry.profile;
+    }
     throw new FleetSignError(entry.error.code, `profile '${name}' is unavailable: ${entry.error.message}`, {
       profile: name,
       ...entry.error.details,
@@ -139,11 +231,11 @@ export class ProfileKeyRegistry {
   status(): ProfileStatus[] {
     return [...this.entries].map(([name, entry]): ProfileStatus => {
       const fault = this.keyFaults.get(name);
+      if (entry.state === 'revoked' || revokedNow(entry.config, this.now())) return { name, state: 'revoked' };
       if (entry.state === 'available' && fault) return { name, state: 'unavailable', error: fault };
       if (entry.state === 'available') {
         return { name, state: 'available', scheme: entry.profile.scheme, keys: entry.profile.keys.length };
       }
-      if (entry.state === 'revoked') return { name, state: 'revoked' };
       return { name, state: 'unavailable', error: { code: entry.error.code, message: entry.error.message } };
     });
   }
@@ -156,14 +248,16 @@ export class ProfileKeyRegistry {
   /** Closes every open key (PKCS#11 sessions and modules). Later acquires fail. */
   async close(): Promise<void> {
     this.closed = true;
-    const open = this.availableProfiles();
+    const open = [...this.availableProfiles(), ...this.retired];
+    this.retired.clear();
     const results = await Promise.allSettled(open.map((profile) => closeProfileKeys(profile)));
     for (const [i, result] of results.entries()) {
       if (result.status === 'rejected') this.options.logger?.warn({ profile: open[i].name, err: result.reason }, 'closing profile keys failed');
     }
   }
 
-  private async openOne(config: ProfileConfig): Promise<void> {
+  /** Opens a profile's keys; `serving` (keys a reload replaces) keeps serving until then and is retired after. */
+  private async openOne(config: ProfileConfig, serving?: OpenProfile): Promise<void> {
     // Reserve the profile's place so status() lists profiles in configuration order.
     if (!this.entries.has(config.name)) {
       this.entries.set(config.name, this.unavailable(config, new FleetSignError(ErrorCode.HsmUnavailable, 'keys are being opened')));
@@ -174,6 +268,7 @@ export class ProfileKeyRegistry {
     } catch (err) {
       const error = asFleetSignError(err, config.name);
       this.entries.set(config.name, this.unavailable(config, error));
+      if (serving) this.retire(serving);
       this.options.logger?.error({ profile: config.name, code: error.code, reason: error.message }, 'profile unavailable: its keys did not open');
       return;
     }
@@ -181,7 +276,8 @@ export class ProfileKeyRegistry {
       await closeProfileKeys(profile).catch(() => undefined);
       return;
     }
-    this.entries.set(config.name, { state: 'available', profile });
+    this.entries.set(config.name, { state: 'available', config, profile });
+    if (serving) this.retire(serving);
     const keys = profile.keys.map((key) => key.signer.description);
     this.options.logger?.info({ profile: config.name, scheme: config.scheme, keys }, 'profile keys opened');
     for (const listener of this.listeners) {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { ProfileConfig } from '@fleetsign/config';
+import { keyLocator, type ProfileConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { KeySigner } from '@fleetsign/keys';
 import type { ProfileKeysRecord } from '@fleetsign/queue/profile-key-directory';
@@ -29,6 +29,8 @@ export interface OpenProfile {
   scheme: SigningScheme;
   allowedChips?: readonly string[];
   keys: readonly ProfileKey[];
+  /** keyLocator of each configured key the keys were opened from: a reload that changes one reopens them. */
+  locators?: readonly string[];
 }
 
 /** The key algorithm every key of a scheme must have. */
@@ -88,6 +90,7 @@ export async function openProfileKeys(profile: ProfileConfig, openKey: KeyOpener
     name: profile.name,
     scheme: profile.scheme,
     ...(profile.allowedChips ? { allowedChips: profile.allowedChips } : {}),
+    locators: profile.keys.map(keyLocator),
     keys: signers.map((signer, index) => ({
       index,
       signer,

@@ -89,13 +89,18 @@ export class SignPipeline {
   private async signAndRecord(job: SignJob, jobId: string, steps: StepTimer): Promise<Recorded> {
     const { data } = job;
     const profile = await this.deps.registry.acquire(data.profile);
-    const { buffers } = this.deps;
-    const source = await steps.run('fetch', () => fetchSource(this.deps.store, data.source, this.deps.maxImageBytes, buffers));
     try {
-      return await this.signSource(job, jobId, profile, source, steps);
+      const { buffers } = this.deps;
+      const source = await steps.run('fetch', () => fetchSource(this.deps.store, data.source, this.deps.maxImageBytes, buffers));
+      try {
+        return await this.signSource(job, jobId, profile, source, steps);
+      } finally {
+        // Every step that reads the image has finished (stores are awaited), so the buffer can serve the next job.
+        buffers?.release(source.data);
+      }
     } finally {
-      // Every step that reads the image has finished (stores are awaited), so the buffer can serve the next job.
-      buffers?.release(source.data);
+      // Keys a configuration reload replaced are closed once no job signs with them.
+      this.deps.registry.release(profile);
     }
   }
 

@@ -1,4 +1,5 @@
-import type { CertificatePolicyConfig, ProfileConfig } from '@fleetsign/config';
+import { type CertificatePolicyConfig, keyLocator, lifecycleFactsAt, type ProfileConfig, profileRefusalAt } from '@fleetsign/config';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { SigningPolicyFacts, SignJobData } from '@fleetsign/queue';
 import type { EspImage } from '@fleetsign/secure-boot';
 import type { OpenProfile } from '../keys/profile-keys';
@@ -12,7 +13,7 @@ import type { SecureVersionLedger } from './secure-version-ledger';
 export interface SigningPolicyDeps {
   ledger: Pick<SecureVersionLedger, 'checkAndRaise'>;
   /** The configuration of a profile by name, as now in force. */
-  profileConfig(name: string): Pick<ProfileConfig, 'antiRollback' | 'certificates'> | undefined;
+  profileConfig(name: string): Partial<Pick<ProfileConfig, 'name' | 'state' | 'revokedAt' | 'keys'>> & Pick<ProfileConfig, 'antiRollback' | 'certificates'> | undefined;
   /** The clock certificates are checked against. */
   now?: () => Date;
 }
@@ -32,9 +33,10 @@ export class SigningPolicy {
   async decide(
     data: Pick<SignJobData, 'profile' | 'requester' | 'approval'>,
     image: Pick<EspImage, 'appDescription'>,
-    profile: Pick<OpenProfile, 'keys'>,
+    profile: Pick<OpenProfile, 'keys' | 'locators'>,
   ): Promise<SigningPolicyFacts> {
     const config = this.deps.profileConfig(data.profile);
+    const lifecycle = this.checkLifecycle(data.profile, config, profile);
     const certificates = config?.certificates ? await this.checkCertificates(data.profile, config.certificates, profile) : undefined;
     const app = appDescriptorFacts(image);
     const rollback = await checkAntiRollback(this.deps.ledger, data.profile, config?.antiRollback, app);
@@ -44,7 +46,29 @@ export class SigningPolicy {
       ...rollback,
       ...(certificates ? { certificates } : {}),
       ...(data.approval ? { approvals: data.approval.decisions } : {}),
+      ...(lifecycle ? { lifecycle } : {}),
     };
+  }
+
+  /**
+   * The authoritative lifecycle check, against the configuration in force now: a revoked
+   * profile or key, or a key outside not_before / not_after, signs nothing. Returns the
+   * states the signing is made under when one is not active (retiring), for the record.
+   */
+  private checkLifecycle(name: string, config: ReturnType<SigningPolicyDeps['profileConfig']>, profile: Pick<OpenProfile, 'keys' | 'locators'>): SigningPolicyFacts['lifecycle'] {
+    if (!config?.keys || !config.state) return undefined;
+    const now = (this.deps.now?.() ?? new Date()).getTime();
+    const live = { name, state: config.state, revokedAt: config.revokedAt, keys: config.keys };
+    const refusal = profileRefusalAt(live, now);
+    if (refusal) throw refusal;
+    const locators = config.keys.map(keyLocator);
+    if (profile.locators && (profile.locators.length !== locators.length || profile.locators.some((locator, i) => locator !== locators[i]))) {
+      // A reload changed the profile's keys and the new ones are still being opened: retry shortly.
+      throw new FleetSignError(ErrorCode.HsmUnavailable, `profile '${name}': its keys changed with a configuration reload and are being opened`, { profile: name });
+    }
+    const facts = lifecycleFactsAt(live, now);
+    if (facts.profileState === 'active' && facts.keyStates.every((key) => key.state === 'active')) return undefined;
+    return { profileState: facts.profileState as 'active' | 'retiring', keyStates: facts.keyStates as Array<{ index: number; state: 'active' | 'retiring' }> };
   }
 
   private async checkCertificates(name: string, config: CertificatePolicyConfig, profile: Pick<OpenProfile, 'keys'>) {

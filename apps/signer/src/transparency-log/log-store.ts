@@ -62,20 +62,54 @@ export class LogStore {
     }
   }
 
-  /** Writes the job -> position pointer of every entry of the group (create-only; an existing one is kept). */
+  /**
+   * Writes the pointers of every entry of the group, create-only (an existing one is kept):
+   * job -> position, and signed-file / image SHA-256 -> position (the revocation status
+   * index, `by-sha256/<sha>/<seq>.json`). Every group is written under the append lease
+   * before the next, and a head rebuild writes the last group's again, so no entry lacks them.
+   */
   async writeJobPointers(group: LogGroup): Promise<void> {
     await Promise.all(
-      group.entries.map(async (entry) => {
-        try {
-          await this.store.put(this.layout.jobKey(entry.jobId), encodeLogJobPointer({ seq: entry.seq, group: group.start }), {
-            contentType: 'application/json',
-            ifNoneMatch: true,
-          });
-        } catch (err) {
-          if (!isFleetSignError(err, ErrorCode.FileExists)) throw err;
-        }
+      group.entries.flatMap((entry) => {
+        const pointer = encodeLogJobPointer({ seq: entry.seq, group: group.start });
+        const keys = [this.layout.jobKey(entry.jobId), ...LogLayout.digestsOf(entry).map((sha) => this.layout.digestKey(sha, entry.seq))];
+        return keys.map((key) => this.putPointer(key, pointer));
       }),
     );
+  }
+
+  /** Writes every pointer of every group from leaf 0 (the index after a restore, or of a log older than it); returns the entries seen. */
+  async reindex(): Promise<number> {
+    let entries = 0;
+    for (let start = 0; ; ) {
+      const group = await this.readGroup(start);
+      if (!group) return entries;
+      await this.writeJobPointers(group);
+      entries += group.entries.length;
+      start = group.start + group.entries.length;
+    }
+  }
+
+  /**
+   * Makes sure every entry has its digest pointers: unless the marker says a full reindex
+   * was done, reindexes from leaf 0 and writes the marker. Returns the entries reindexed
+   * (0 when the marker was there). Signers write the pointers with every group, so once
+   * is enough; a log written before the index existed gets them here.
+   */
+  async completeDigestIndex(): Promise<number> {
+    const marker = this.layout.digestIndexCompleteKey;
+    if (await this.store.exists(marker)) return 0;
+    const entries = await this.reindex();
+    await this.putPointer(marker, Buffer.from(JSON.stringify({ entries, at: new Date().toISOString() }), 'utf8'));
+    return entries;
+  }
+
+  private async putPointer(key: string, pointer: Buffer): Promise<void> {
+    try {
+      await this.store.put(key, pointer, { contentType: 'application/json', ifNoneMatch: true });
+    } catch (err) {
+      if (!isFleetSignError(err, ErrorCode.FileExists)) throw err;
+    }
   }
 
   /** The entry of job `jobId`, when the log has one. */

@@ -42,6 +42,11 @@ export class TransparencyLog {
     return this.store.findJob(jobId);
   }
 
+  /** Gives every entry its revocation status pointers once (see LogStore.completeDigestIndex); the entries reindexed. */
+  completeDigestIndex(): Promise<number> {
+    return this.store.completeDigestIndex();
+  }
+
   /** Where the log ends now (size and compact range), from Redis or, when Redis lost it, from the store. */
   async head(): Promise<CompactRange> {
     // Redis away: the store still says where the log ends.

@@ -250,3 +250,26 @@ export interface ReconcileReportView {
   jobs: { seen: number; intact: number; restored: number; logged: number; expired: number };
   problems: Array<{ key: string; reason: string }>;
 }
+
+/** `GET /v1/signatures/status`: the signings that produced a file or image and whether any is revoked now. */
+export interface SignatureStatusView {
+  sha256: string;
+  jobs: Array<{
+    jobId: string;
+    tenant: string;
+    profile: string;
+    profileState: string;
+    profileRevokedAt?: string;
+    kind: string;
+    matched: string[];
+    signedSha256: string;
+    imageSha256: string;
+    keys: Array<{ index: number; keyDigestSha256: string; keyRef: string; state: string; revokedAt?: string }>;
+    signedAt: string;
+    logIndex: number;
+    revoked: boolean;
+  }>;
+  revoked: boolean;
+  revokedAt?: string;
+  truncated?: boolean;
+}

@@ -14,6 +14,7 @@ import type {
   JobView,
   ProfilePublicKeysView,
   ReconcileReportView,
+  SignatureStatusView,
   UploadGrant,
 } from './api-types';
 import { ServiceClient, type ServiceClientOptions } from './service-client';
@@ -98,6 +99,11 @@ export class FleetSignApi {
       if (answer.items.length === 0 || items.length > total) break;
     }
     throw new Error(`GET /v1/batches/${id}/items: the pages do not end after the ${total} items of the batch`);
+  }
+
+  /** Which signings produced the file or image with this SHA-256, and whether a key or profile of one is revoked now. */
+  signatureStatus(sha256: string): Promise<SignatureStatusView> {
+    return this.http.request({ method: 'GET', path: `/v1/signatures/status?sha256=${encodeURIComponent(sha256)}`, idempotent: true });
   }
 
   profilePublicKeys(profile: string): Promise<ProfilePublicKeysView> {

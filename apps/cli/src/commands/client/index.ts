@@ -4,6 +4,7 @@ import { adminCommand } from './admin';
 import { approvalsCommand } from './approvals';
 import { batchCommand } from './batch';
 import { publicKeysCommand } from './public-keys';
+import { signaturesCommand } from './signatures-status';
 import { statusCommand } from './status';
 import { submitCommand } from './submit';
 
@@ -21,6 +22,7 @@ export function createClientCommands(runtime: ClientRuntime = {}): CommandRegist
     publicKeysCommand(runtime),
     approvalsCommand(runtime),
     adminCommand(runtime),
+    signaturesCommand(runtime),
   ];
 }
 
