@@ -27,6 +27,7 @@ import { setupOpenApi } from './docs/setup-openapi';
 import { enableGracefulDrain } from './http/graceful-drain';
 import { problemClientErrorHandler } from './http/client-error';
 import { ProblemFilter } from './http/problem.filter';
+import { REQUEST_ID_LOG_LABEL, registerRequestContext, requestIdFor } from './http/request-context';
 import { registerStreamBodyParser } from './http/stream-body';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
 
@@ -108,6 +109,8 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
       loggerInstance: logger,
       bodyLimit: config.gateway.bodyLimit,
       clientErrorHandler: problemClientErrorHandler,
+      genReqId: requestIdFor,
+      requestIdLogLabel: REQUEST_ID_LOG_LABEL,
     });
     const module = GatewayModule.register(resources, config.fleet);
     module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
@@ -118,6 +121,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
       bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    registerRequestContext(fastify);
     registerStreamBodyParser(fastify);
     applyBatchBodyLimit(fastify, resources.settings.batch.bodyLimit);
     enableGracefulDrain(fastify);

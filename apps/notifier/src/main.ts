@@ -1,4 +1,5 @@
-import { loadFleetSignConfig, loadNotifierConfig, loadRedisConfig } from '@fleetsign/config';
+import { loadFleetSignConfig, loadNotifierConfig, loadRedisConfig, loadTracingConfig } from '@fleetsign/config';
+import { startProcessTracing, stopsWithTracing } from '@fleetsign/observability';
 import { createProcessLogger, runProcess } from '@fleetsign/process-kit';
 import { NOTIFIER_LOGGER } from './logging/notifier-logger';
 import { loadNotifierProcessSettings } from './notifier-process-settings';
@@ -13,6 +14,7 @@ void runProcess({
     const settings = loadNotifierProcessSettings(env);
     const logger = createProcessLogger({ ...NOTIFIER_LOGGER, level: settings.logLevel });
     const config = loadFleetSignConfig(undefined, env, { checkWebhookSecrets: true });
+    const tracing = startProcessTracing('fleetsign-notifier', loadTracingConfig(env), logger);
     const notifier = await startNotifier({
       redis: loadRedisConfig(env),
       notifier: loadNotifierConfig(env),
@@ -22,6 +24,6 @@ void runProcess({
       metrics: settings.metricsPort === 0 ? undefined : { port: settings.metricsPort, host: settings.metricsHost },
       logger,
     });
-    return { logger, running: notifier, stopping: 'stopping: finishing running deliveries' };
+    return { logger, running: stopsWithTracing(notifier, tracing), stopping: 'stopping: finishing running deliveries' };
   },
 });

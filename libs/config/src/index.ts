@@ -11,3 +11,4 @@ export * from './redis-config';
 export * from './secret-ref';
 export * from './signer-config';
 export * from './storage-config';
+export * from './tracing-config';

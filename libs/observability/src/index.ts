@@ -1,2 +1,3 @@
 export * from './health-server';
 export * from './service-registry';
+export * from './tracing';

@@ -1,5 +1,6 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { JobWebhookTarget, SignedBlockInfo, SignJobLogReceipt } from './sign-job';
+import type { JobOrigin } from './job-origin';
 import type { SigningPolicyFacts } from './signing-policy';
 
 /** Item counts of a batch. */
@@ -10,7 +11,7 @@ export interface BatchCounts {
 }
 
 /** Payload of a `batch` job: the signer adds it (id = batch id) once every item is final; it writes the manifest. */
-export interface BatchJobData {
+export interface BatchJobData extends JobOrigin {
   batchId: string;
   tenant: string;
   profile: string;

@@ -1,5 +1,6 @@
 export * from './queue-name';
 export * from './json';
+export * from './job-origin';
 export * from './sign-job';
 export * from './signing-policy';
 export * from './batch-job';

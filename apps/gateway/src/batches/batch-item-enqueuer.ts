@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   type BatchRecord,
   type FleetSignQueue,
+  type JobOrigin,
   QueueName,
   type SignJobData,
   batchItemJobId,
@@ -38,7 +39,7 @@ export class BatchItemEnqueuer {
    * backlog, once), add its jobs (a repeat adds nothing: the ids exist), then record the
    * progress, so a replayed request resumes where a failed one stopped.
    */
-  async enqueue(batch: BatchRecord, items: readonly PlannedItem[], startAt: number): Promise<void> {
+  async enqueue(batch: BatchRecord, items: readonly PlannedItem[], startAt: number, origin: JobOrigin = {}): Promise<void> {
     const slice = this.settings.batch.fairShareSlice;
     for (let from = startAt; from < items.length; from += BATCH_ENQUEUE_CHUNK) {
       const to = Math.min(items.length, from + BATCH_ENQUEUE_CHUNK);
@@ -56,7 +57,7 @@ export class BatchItemEnqueuer {
           const jobId = batchItemJobId(batch.batchId, index);
           return {
             name: QueueName.Sign as const,
-            data: await this.itemJobData(batch, item, index, jobId),
+            data: { ...(await this.itemJobData(batch, item, index, jobId)), ...origin },
             opts: { jobId, priority: batchItemPriority(base + offset, slice) },
           };
         }),

@@ -4,6 +4,7 @@ import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
+import { inRequestSpan, jobOriginOfRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 import { idempotencyKeySchema } from '../jobs/job-request';
 import { BatchBody } from './batch-body-limit';
@@ -68,7 +69,9 @@ export class BatchesController {
       idempotencyKeyHeader === undefined
         ? undefined
         : validate(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key header');
-    const batch = await this.batches.create(principal, request, idempotencyKey);
+    const batch = await inRequestSpan(reply.request, 'enqueue batch items', () =>
+      this.batches.create(principal, request, idempotencyKey, jobOriginOfRequest(reply.request)),
+    );
     const self = this.batches.selfUrl(batch.id);
     void reply.header('location', self);
     return { id: batch.id, state: batch.state, total: batch.total, links: { self } };

@@ -4,6 +4,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type BatchRecord,
   type FleetSignQueue,
+  type JobOrigin,
   type QueueName,
   batchItemJobId,
   deterministicBatchId,
@@ -76,6 +77,7 @@ export class BatchesService {
     principal: Principal,
     request: CreateBatchRequest,
     idempotencyKey?: string,
+    origin: JobOrigin = {},
   ): Promise<CreatedBatch> {
     checkProfileAccess(this.fleet, principal, request.profile);
     const items = planBatchItems(principal.tenant, request.items);
@@ -103,7 +105,7 @@ export class BatchesService {
     if (!record)
       throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
     const startAt = created.created ? 0 : created.enqueued;
-    if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
+    if (startAt < items.length) await this.enqueuer.enqueue(record, items, startAt, origin);
     if (created.created) return { id, state: 'queued', total: items.length, replay: false };
     const counts = batchCounts(record, await this.batches.activeCount(id));
     return { id, state: batchState(record, counts), total: record.total, replay: true };

@@ -4,6 +4,7 @@ import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
+import { inRequestSpan, jobOriginOfRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 import { createJobRequestSchema, idempotencyKeySchema } from './job-request';
 import { createJobResponseSchema, jobViewSchema } from './job-schemas';
@@ -54,7 +55,9 @@ export class JobsController {
       idempotencyKeyHeader === undefined
         ? undefined
         : validate(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key header');
-    const job = await this.jobs.create(principal, request, idempotencyKey);
+    const job = await inRequestSpan(reply.request, 'enqueue sign job', () =>
+      this.jobs.create(principal, request, idempotencyKey, jobOriginOfRequest(reply.request)),
+    );
     const self = this.jobs.selfUrl(job.id);
     void reply.header('location', self);
     return { id: job.id, state: job.state, links: { self } };

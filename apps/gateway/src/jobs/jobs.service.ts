@@ -4,6 +4,7 @@ import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
   type FleetSignJob,
   type FleetSignQueue,
+  type JobOrigin,
   QueueName,
   RELEASE_JOB_PRIORITY,
   type SignJobData,
@@ -68,7 +69,7 @@ export class JobsService {
    * With an idempotency key the job id is derived from (tenant, key): the same body
    * returns the existing job, another body is 409.
    */
-  async create(principal: Principal, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+  async create(principal: Principal, request: CreateJobRequest, idempotencyKey?: string, origin: JobOrigin = {}): Promise<CreatedJob> {
     checkProfileAccess(this.fleet, principal, request.profile);
     const sourceKey = this.checkSourceKey(principal, request.source.key);
     const fingerprint = requestHash(request);
@@ -103,6 +104,7 @@ export class JobsService {
       ...(request.webhook ? { webhook: { url: request.webhook.url, eventId: eventIdOf(id) } } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh !== undefined ? { fresh: request.fresh } : {}),
+      ...origin,
     };
     // BullMQ ignores an add whose id exists, so two racing requests still make one job;
     // reading it back tells the loser whether its body matched the winner's. Single
