@@ -16,6 +16,7 @@ import {
   readEnv,
 } from '@fleetsign/config';
 import { NestPinoLogger, createProcessLogger } from '@fleetsign/process-kit';
+import { LogController } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger, LevelWithSilent } from 'pino';
 import { applyBatchBodyLimit } from './batches/batch-body-limit';
@@ -110,7 +111,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
       bodyLimit: config.gateway.bodyLimit,
       clientErrorHandler: problemClientErrorHandler,
       genReqId: requestIdFor,
-      requestIdLogLabel: REQUEST_ID_LOG_LABEL,
+      logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
     });
     const module = GatewayModule.register(resources, config.fleet);
     module.providers = [...(module.providers ?? []), { provide: RESOURCES, useValue: resources }, ResourcesCloser];
