@@ -17,3 +17,4 @@ export { UnrecoverableError } from 'bullmq';
 export * from './failure-reason';
 export * from './retry-policy';
 export * from './redis-persistence';
+export * from './signer-health';

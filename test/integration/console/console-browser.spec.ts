@@ -107,6 +107,15 @@ describe('operator console in a browser', () => {
     expect(shown).toContain(stack.harness.log.origin);
     expect(shown).not.toContain('no checkpoint yet');
 
+    // Signer health as the signer reported it: the RSA profile's one token key and its PKCS#11 session pool.
+    const rsaHealth = page.locator(`#signer-health tr[data-profile="${CLIENT_PROFILES.rsa}"]`);
+    await rsaHealth.first().waitFor({ timeout: 20_000 });
+    expect(await rsaHealth.count()).toBe(1);
+    const cells = await rsaHealth.locator('td').allInnerTexts();
+    expect(cells[0]).toMatch(/^.+:\d+$/);
+    expect(cells.slice(3)).toEqual(['available', '1', expect.stringMatching(/^\d+ busy, \d+ idle of [1-9]\d*$/)]);
+    expect(await page.locator(`#signer-health tr[data-profile="${CLIENT_PROFILES.ecdsa}"] td`).nth(4).innerText()).toBe('2');
+
     // Search by job id finds the failed job with its code.
     await page.fill('#search', failed.id);
     await page.press('#search', 'Enter');
