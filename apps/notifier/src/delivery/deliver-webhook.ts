@@ -1,5 +1,5 @@
 import { ErrorCode, isFleetSignError } from '@fleetsign/errors';
-import { SpanKind, parentContextOf, withSpan } from '@fleetsign/observability';
+import { SpanKind, parentContextOf, tracingEnabled, withSpan } from '@fleetsign/observability';
 import { type FleetSignProcessor, QueueName, REQUEST_ID_HEADER, UnrecoverableError, type WebhookJobResult } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import type { NotifierMetrics } from '../metrics/notifier-metrics';
@@ -124,7 +124,7 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): FleetSignPro
   };
   // With tracing on, each attempt is a span continuing the trace of the signing that queued the event.
   return (job, ...rest) =>
-    withSpan(
+    !tracingEnabled() ? deliver(job, ...rest) : withSpan(
       'webhook delivery',
       {
         kind: SpanKind.CLIENT,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FleetSignProcessor, QueueName, RetryPolicy, SignJobResult } from '@fleetsign/queue';
-import { SpanKind, parentContextOf, withSpan } from '@fleetsign/observability';
+import { SpanKind, parentContextOf, tracingEnabled, withSpan } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import { type BatchAccounting, failedOutcome, succeededOutcome } from '../batch/batch-accounting';
 import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
@@ -69,9 +69,10 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
       throw jobError(failure, err);
     }
   };
-  // With tracing on, each attempt is a span continuing the trace of the request that queued the job.
+  // With tracing on, each attempt is a span continuing the trace of the request that queued the job;
+  // with it off the processor runs bare (no per-job tracing work).
   return (job, ...rest) =>
-    withSpan(
+    !tracingEnabled() ? processJob(job, ...rest) : withSpan(
       'sign job',
       {
         kind: SpanKind.CONSUMER,
