@@ -19,6 +19,7 @@ import {
 } from '@fleetsign/config';
 import { configReloadMetricsOf } from '@fleetsign/observability';
 import { type ConfigReloader, NestPinoLogger, type ReloadOutcome, createProcessLogger, startConfigReloader } from '@fleetsign/process-kit';
+import { LogController } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger, LevelWithSilent } from 'pino';
 import { applyBatchBodyLimit } from './batches/batch-body-limit';
@@ -31,6 +32,7 @@ import { enableGracefulDrain } from './http/graceful-drain';
 import { problemClientErrorHandler } from './http/client-error';
 import { ProblemFilter } from './http/problem.filter';
 import { writeQuotaHeaders } from './quotas/quota-headers';
+import { REQUEST_ID_LOG_LABEL, registerRequestContext, requestIdFor } from './http/request-context';
 import { registerStreamBodyParser } from './http/stream-body';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
 import { AutoReconcile } from './reconcile/auto-reconcile';
@@ -117,6 +119,8 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
       loggerInstance: logger,
       bodyLimit: config.gateway.bodyLimit,
       clientErrorHandler: problemClientErrorHandler,
+      genReqId: requestIdFor,
+      logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
     });
     // Every reader of the configuration gets the live view: API keys, tenants and profiles follow reloads.
     const live = new LiveConfig(config.fleet);
@@ -129,6 +133,7 @@ export async function createGateway(options: CreateGatewayOptions = {}): Promise
       bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    registerRequestContext(fastify);
     registerStreamBodyParser(fastify);
     applyBatchBodyLimit(fastify, resources.settings.batch.bodyLimit);
     enableGracefulDrain(fastify);

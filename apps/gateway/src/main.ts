@@ -1,4 +1,5 @@
-import { loadGatewayConfig } from '@fleetsign/config';
+import { loadGatewayConfig, loadTracingConfig } from '@fleetsign/config';
+import { startProcessTracing, stopsWithTracing } from '@fleetsign/observability';
 import { createProcessLogger, loadLogLevel, runProcess } from '@fleetsign/process-kit';
 import { createGateway } from './create-gateway';
 import { GATEWAY_LOGGER } from './logging/gateway-logger';
@@ -10,8 +11,9 @@ void runProcess({
   async start(env) {
     const logger = createProcessLogger({ ...GATEWAY_LOGGER, level: loadLogLevel(env) });
     const settings = loadGatewayConfig(env);
+    const tracing = startProcessTracing('fleetsign-gateway', loadTracingConfig(env), logger);
     const gateway = await createGateway({ env, logger, listen: { host: settings.host, port: settings.port } });
     logger.info({ url: gateway.url }, 'FleetSign gateway listening');
-    return { logger, running: gateway, stopping: 'stopping: closing the HTTP listener' };
+    return { logger, running: stopsWithTracing(gateway, tracing), stopping: 'stopping: closing the HTTP listener' };
   },
 });

@@ -1,4 +1,5 @@
-import { CONFIG_PATH_ENV, loadFleetSignConfig, loadNotifierConfig, loadRedisConfig, readEnv } from '@fleetsign/config';
+import { CONFIG_PATH_ENV, loadFleetSignConfig, loadNotifierConfig, loadRedisConfig, loadTracingConfig, readEnv } from '@fleetsign/config';
+import { startProcessTracing, stopsWithTracing } from '@fleetsign/observability';
 import { createProcessLogger, runProcess } from '@fleetsign/process-kit';
 import { NOTIFIER_LOGGER } from './logging/notifier-logger';
 import { loadNotifierProcessSettings } from './notifier-process-settings';
@@ -14,6 +15,7 @@ void runProcess({
     const logger = createProcessLogger({ ...NOTIFIER_LOGGER, level: settings.logLevel });
     const load = (path?: string) => loadFleetSignConfig(path, env, { checkWebhookSecrets: true });
     const config = load();
+    const tracing = startProcessTracing('fleetsign-notifier', loadTracingConfig(env), logger);
     const notifier = await startNotifier({
       redis: loadRedisConfig(env),
       notifier: loadNotifierConfig(env),
@@ -24,6 +26,6 @@ void runProcess({
       metrics: settings.metricsPort === 0 ? undefined : { port: settings.metricsPort, host: settings.metricsHost },
       logger,
     });
-    return { logger, running: notifier, stopping: 'stopping: finishing running deliveries' };
+    return { logger, running: stopsWithTracing(notifier, tracing), stopping: 'stopping: finishing running deliveries' };
   },
 });

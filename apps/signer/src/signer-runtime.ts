@@ -15,6 +15,7 @@ import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
 import { readCertificatePems } from './policy/certificate-material';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';
 import { type HealthServer, startHealthServer } from '@fleetsign/observability';
+import { SignerHealthReporter } from './observability/signer-health-reporter';
 import { SignerMetrics } from './observability/signer-metrics';
 import { SignPipeline } from './pipeline/sign-pipeline';
 import type { SignerSettings } from './settings/signer-settings';
@@ -54,6 +55,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
   private signWorker?: FleetSignWorker<QueueName.Sign>;
   private batchWorker?: FleetSignWorker<QueueName.Batch>;
   private health?: HealthServer;
+  private healthReporter?: SignerHealthReporter;
   private ready = false;
   private stopping?: Promise<void>;
 
@@ -171,6 +173,9 @@ export class SignerRuntime implements BeforeApplicationShutdown {
         },
       });
     }
+    // The operator console's view of this signer: profiles, keys, sessions.
+    this.healthReporter = new SignerHealthReporter(this.redis.commands, redis.prefix, this.registry, this.logger);
+    await this.healthReporter.start();
     this.ready = true;
     this.indexLogInBackground();
     this.logger.info(
@@ -200,6 +205,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
 
   private async stopInOrder(): Promise<void> {
     this.ready = false;
+    await this.healthReporter?.stop();
     await Promise.all([this.signWorker, this.batchWorker].map((worker) => worker && this.closeWorker(worker)));
     // The last checkpoint covers every entry the finished jobs appended.
     await this.checkpointer?.stop().catch((err: unknown) => this.logger.warn({ err }, 'the shutdown checkpoint failed'));

@@ -16,3 +16,4 @@ export * from './signer-config';
 export * from './storage-config';
 export { APPROVER_SCOPE_PREFIX, type ApprovalConfig, toApprovalConfig } from './approval-schema';
 export * from './live-config';
+export * from './tracing-config';

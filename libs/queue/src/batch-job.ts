@@ -1,6 +1,7 @@
 import type { SigningScheme } from '@fleetsign/secure-boot';
 import type { JobWebhookTarget, SignedBlockInfo, SignJobLogReceipt } from './sign-job';
 import type { SignJobApproval } from './approval';
+import type { JobOrigin } from './job-origin';
 import type { SigningPolicyFacts } from './signing-policy';
 
 /** Item counts of a batch. */
@@ -11,7 +12,7 @@ export interface BatchCounts {
 }
 
 /** Payload of a `batch` job: the signer adds it (id = batch id) once every item is final; it writes the manifest. */
-export interface BatchJobData {
+export interface BatchJobData extends JobOrigin {
   batchId: string;
   tenant: string;
   profile: string;

@@ -1,5 +1,6 @@
 export * from './queue-name';
 export * from './json';
+export * from './job-origin';
 export * from './sign-job';
 export * from './signing-policy';
 export * from './batch-job';
@@ -19,3 +20,4 @@ export * from './failure-reason';
 export * from './retry-policy';
 export * from './redis-persistence';
 export * from './intake-record';
+export * from './signer-health';

@@ -1,5 +1,6 @@
 import type { KeyAlgorithm, SigningScheme } from '@fleetsign/secure-boot';
 import type { SignJobApproval } from './approval';
+import type { JobOrigin } from './job-origin';
 import type { SigningPolicyFacts } from './signing-policy';
 
 /** Where the unsigned image lives; the signer streams it from the object store. */
@@ -21,8 +22,10 @@ export interface JobWebhookTarget {
 
 /**
  * Payload of a `sign` job: object keys and digests only, never image bytes, never secrets.
+ * Its origin (request id, trace context) is that of the request that submitted the job
+ * or, for a batch item, the batch.
  */
-export interface SignJobData {
+export interface SignJobData extends JobOrigin {
   tenant: string;
   /**
    * Who asked: the id of the API key that submitted the job or its batch (a name from the

@@ -1,3 +1,4 @@
+import type { JobOrigin } from './job-origin';
 import type { JsonObject } from './json';
 
 /** Event types FleetSign delivers (the Standard Webhooks `type` field). */
@@ -11,9 +12,10 @@ export enum WebhookEventType {
 
 /**
  * Payload of a `webhook` job. The signing secret is looked up by the notifier from
- * configuration by tenant; it is never part of job data.
+ * configuration by tenant; it is never part of job data. Its origin is that of the job
+ * whose outcome it announces; the request id is sent as the `X-Request-Id` header.
  */
-export interface WebhookJobData {
+export interface WebhookJobData extends JobOrigin {
   /** Stable event id (`webhook-id`), the receiver's deduplication key. */
   eventId: string;
   tenant: string;

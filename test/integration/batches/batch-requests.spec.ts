@@ -76,12 +76,15 @@ describe('POST /v1/batches', () => {
   });
 
   it('adds each item as a sign job with its own stable id, data and fair-share priority', async () => {
-    const posted = await stack.postBatch(stack.tokenA, {
-      profile: EC_PROFILE,
-      items: itemsOf(keysA.slice(10, 13)),
-      fresh: true,
+    const res = await stack.api('/v1/batches', {
+      method: 'POST',
+      token: stack.tokenA,
+      json: { profile: EC_PROFILE, items: itemsOf(keysA.slice(10, 13)), fresh: true },
+      headers: { 'x-request-id': 'release-pipeline-7.batch' },
     });
-    const id = posted.body.id as string;
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-request-id')).toBe('release-pipeline-7.batch');
+    const id = ((await res.json()) as { id: string }).id;
     const jobs = await Promise.all(
       [0, 1, 2].map((index) => stack.signQueue.getJob(batchItemJobId(id, index))),
     );
@@ -94,6 +97,8 @@ describe('POST /v1/batches', () => {
         batchIndex: index,
         fresh: true,
         signedKey: `signed/${stack.tenantA}/${job?.id}.bin`,
+        // Every item carries the batch request's id into the signer's and notifier's logs.
+        requestId: 'release-pipeline-7.batch',
       });
       expect(job?.opts.priority).toBeGreaterThanOrEqual(10);
     }

@@ -86,6 +86,8 @@ export class ClientStack {
           },
         ],
         tenants: [{ name: harness.tenant }],
+        // A checkpoint after every entry, so the console shows one as soon as a job is signed.
+        transparency_log: { ...harness.log.configSection(harness.dir), checkpoint_every: 1 },
         api_keys: [
           {
             id: 'client-ci',

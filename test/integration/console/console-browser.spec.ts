@@ -55,6 +55,24 @@ async function signJob(image: Buffer): Promise<{ id: string; state: string; erro
   throw new Error(`job ${id} did not finish`);
 }
 
+/** The console overview's checkpoint once it covers `size` entries (the signer checkpoints after each entry). */
+async function latestCheckpointShown(size: number): Promise<{ size: number; rootHash: string; writtenAt?: string }> {
+  const headers = { authorization: `Bearer ${stack.operatorToken.token}` };
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const overview = (await (await fetch(`${stack.url}/v1/console/overview`, { headers })).json()) as {
+      checkpoint: { size: number; rootHash: string; writtenAt?: string } | null;
+    };
+    if (overview.checkpoint && overview.checkpoint.size >= size) {
+      expect(overview.checkpoint.size).toBe(size);
+      expect(overview.checkpoint.rootHash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(Date.parse(overview.checkpoint.writtenAt ?? '')).not.toBeNaN();
+      return overview.checkpoint;
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  throw new Error(`no checkpoint of ${size} entries appeared in the console overview`);
+}
+
 describe('operator console in a browser', () => {
   it('logs in with an operator key and shows a signed job and a failed one with its code', async () => {
     const signed = await signJob(espImage(4101));
@@ -76,6 +94,27 @@ describe('operator console in a browser', () => {
     expect(await failedRow.locator('td').nth(2).innerText()).toBe('INVALID_IMAGE');
     expect(await page.locator('#profiles').innerText()).toContain(CLIENT_PROFILES.rsa);
     expect(await page.locator('#tiles').innerText()).toMatch(/signers\s*1/);
+
+    // The transparency log's latest checkpoint: the size and root of the verified log.
+    const logSize = (await stack.harness.log.entries(stack.harness.store)).length;
+    expect(logSize).toBeGreaterThanOrEqual(1);
+    const checkpoint = await latestCheckpointShown(logSize);
+    // The page refreshes its overview every few seconds.
+    await page.locator('#checkpoint code', { hasText: checkpoint.rootHash }).waitFor({ timeout: 20_000 });
+    const shown = await page.locator('#checkpoint').innerText();
+    expect(shown).toMatch(new RegExp(`entries\\s*${logSize}\\b`));
+    expect(shown).toContain(checkpoint.rootHash);
+    expect(shown).toContain(stack.harness.log.origin);
+    expect(shown).not.toContain('no checkpoint yet');
+
+    // Signer health as the signer reported it: the RSA profile's one token key and its PKCS#11 session pool.
+    const rsaHealth = page.locator(`#signer-health tr[data-profile="${CLIENT_PROFILES.rsa}"]`);
+    await rsaHealth.first().waitFor({ timeout: 20_000 });
+    expect(await rsaHealth.count()).toBe(1);
+    const cells = await rsaHealth.locator('td').allInnerTexts();
+    expect(cells[0]).toMatch(/^.+:\d+$/);
+    expect(cells.slice(3)).toEqual(['available', '1', expect.stringMatching(/^\d+ busy, \d+ idle of [1-9]\d*$/)]);
+    expect(await page.locator(`#signer-health tr[data-profile="${CLIENT_PROFILES.ecdsa}"] td`).nth(4).innerText()).toBe('2');
 
     // Search by job id finds the failed job with its code.
     await page.fill('#search', failed.id);

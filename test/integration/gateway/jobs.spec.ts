@@ -51,7 +51,10 @@ describe('gateway POST /v1/jobs', () => {
       metadata: { build: '1.4.2', board: 'devkit-c' },
       requestedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       requestHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      // The id the gateway returned (made for this request: the client sent none) travels with the job.
+      requestId: res.headers.get('x-request-id'),
     });
+    expect(data.requestId).toMatch(/^[0-9a-f-]{36}$/);
     const everything = Object.values(raw).join('\n');
     for (const secret of [h.tokenA, h.tokenAReadOnly, h.tokenB]) expect(everything).not.toContain(secret);
     expect(everything).not.toContain(image.toString('base64').slice(0, 64));

@@ -31,6 +31,16 @@ function checkpointView(checkpoint: StoredCheckpoint): CheckpointView {
 
 const hex = (hashes: Buffer[]) => hashes.map((h) => h.toString('hex'));
 
+/** The latest checkpoint as the operator console shows it. */
+export interface CheckpointSummary {
+  origin: string;
+  size: number;
+  /** Base64 Merkle root, as in the note. */
+  rootHash: string;
+  /** When the checkpoint object was written, when the store says. */
+  writtenAt?: string;
+}
+
 /** The transparency log over HTTP, read-only, within the caller's reach. */
 @Injectable()
 export class AuditService {
@@ -38,7 +48,7 @@ export class AuditService {
 
   constructor(
     @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
-    @Inject(OBJECT_STORE) store: ObjectStore,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
   ) {
     this.reader = new AuditLogReader(store, new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
   }
@@ -48,6 +58,22 @@ export class AuditService {
     const latest = await this.reader.latestCheckpoint();
     if (!latest) throw new FleetSignError(ErrorCode.NotFound, 'The transparency log has no checkpoint yet');
     return checkpointView(latest);
+  }
+
+  /**
+   * The latest checkpoint's size and root for the operator console, with the time its
+   * object was written (the note itself carries no time); undefined before the first.
+   */
+  async latestCheckpointSummary(): Promise<CheckpointSummary | undefined> {
+    const latest = await this.reader.latestCheckpoint();
+    if (!latest) return undefined;
+    const written = await this.store.head(this.reader.layout.latestCheckpointKey).catch(() => undefined);
+    return {
+      origin: latest.origin,
+      size: latest.size,
+      rootHash: latest.rootHash.toString('base64'),
+      ...(written?.lastModified ? { writtenAt: written.lastModified.toISOString() } : {}),
+    };
   }
 
   async publicKey(principal: Principal): Promise<PublicKeyView> {

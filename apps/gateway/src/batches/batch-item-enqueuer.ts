@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   type BatchRecord,
   type FleetSignQueue,
+  type JobOrigin,
   QueueName,
   type SignJobApproval,
   type SignJobData,
@@ -39,7 +40,13 @@ export class BatchItemEnqueuer {
    * backlog, once), add its jobs (a repeat adds nothing: the ids exist), then record the
    * progress, so a replayed request resumes where a failed one stopped.
    */
-  async enqueue(batch: BatchRecord, items: readonly PlannedItem[], startAt: number, approval?: SignJobApproval): Promise<void> {
+  async enqueue(
+    batch: BatchRecord,
+    items: readonly PlannedItem[],
+    startAt: number,
+    approval?: SignJobApproval,
+    origin: JobOrigin = {},
+  ): Promise<void> {
     const slice = this.settings.batch.fairShareSlice;
     for (let from = startAt; from < items.length; from += BATCH_ENQUEUE_CHUNK) {
       const to = Math.min(items.length, from + BATCH_ENQUEUE_CHUNK);
@@ -57,7 +64,7 @@ export class BatchItemEnqueuer {
           const jobId = batchItemJobId(batch.batchId, index);
           return {
             name: QueueName.Sign as const,
-            data: { ...(await this.itemJobData(batch, item, index, jobId)), ...(approval ? { approval } : {}) },
+            data: { ...(await this.itemJobData(batch, item, index, jobId)), ...(approval ? { approval } : {}), ...origin },
             opts: { jobId, priority: batchItemPriority(base + offset, slice) },
           };
         }),

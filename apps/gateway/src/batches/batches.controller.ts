@@ -4,6 +4,7 @@ import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
+import { inRequestSpan, jobOriginOfRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 import { noteQuota } from '../quotas/quota-headers';
 import { idempotencyKeySchema } from '../jobs/job-request';
@@ -70,7 +71,9 @@ export class BatchesController {
       idempotencyKeyHeader === undefined
         ? undefined
         : validate(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key header');
-    const batch = await this.batches.create(principal, request, idempotencyKey);
+    const batch = await inRequestSpan(reply.request, 'enqueue batch items', () =>
+      this.batches.create(principal, request, idempotencyKey, jobOriginOfRequest(reply.request)),
+    );
     if (batch.quota) noteQuota(reply.request, batch.quota);
     const self = this.batches.selfUrl(batch.id);
     void reply.header('location', self);

@@ -5,6 +5,7 @@ import {
   type BatchRecord,
   type FleetSignQueue,
   type NewBatchRecord,
+  type JobOrigin,
   type QueueName,
   batchItemJobId,
   deterministicBatchId,
@@ -91,6 +92,7 @@ export class BatchesService {
     principal: Principal,
     request: CreateBatchRequest,
     idempotencyKey?: string,
+    origin: JobOrigin = {},
   ): Promise<CreatedBatch> {
     checkProfileAccess(this.fleet, principal, request.profile);
     const planned = planBatchItems(principal.tenant, request.items);
@@ -135,7 +137,7 @@ export class BatchesService {
     }
     if (!created.created) await this.quotas.release(reservation);
     if (!created.created && created.requestHash !== fingerprint) throw idempotencyConflict();
-    const answer = await this.enqueueRest(id, items, created.created ? 0 : created.enqueued, !created.created);
+    const answer = await this.enqueueRest(id, items, created.created ? 0 : created.enqueued, !created.created, origin);
     return created.created && reservation ? { ...answer, quota: reservation.state } : answer;
   }
 
@@ -145,7 +147,13 @@ export class BatchesService {
    * approvals holds the items under the batch's one approval instead (a replay, or a
    * reconcile after Redis lost the approval, holds them again: nothing is signed unapproved).
    */
-  async enqueueRest(id: string, items: readonly PlannedItem[], startAt: number, replay: boolean): Promise<CreatedBatch> {
+  async enqueueRest(
+    id: string,
+    items: readonly PlannedItem[],
+    startAt: number,
+    replay: boolean,
+    origin: JobOrigin = {},
+  ): Promise<CreatedBatch> {
     const record = await this.batches.record(id);
     if (!record)
       throw new FleetSignError(ErrorCode.Internal, `Batch "${id}" vanished while it was created; retry`);
@@ -158,7 +166,7 @@ export class BatchesService {
       const state: ApiBatchState = now?.state === 'pending' ? 'awaiting_approval' : 'queued';
       return { id, state, total: items.length, replay };
     }
-    if (!held && startAt < items.length) await this.enqueuer.enqueue(record, items, startAt);
+    if (!held && startAt < items.length) await this.enqueuer.enqueue(record, items, startAt, undefined, origin);
     if (!replay) return { id, state: 'queued', total: items.length, replay: false };
     const counts = batchCounts(record, await this.batches.activeCount(id));
     return { id, state: batchState(record, counts), total: record.total, replay: true };

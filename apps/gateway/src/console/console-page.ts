@@ -53,6 +53,8 @@ export const CONSOLE_HTML = `<!doctype html>
   <section><h2>Recent jobs</h2><table id="jobs"></table></section>
   <section><h2>Batches</h2><table id="batches"></table></section>
   <section><h2>Signer health: profiles and keys</h2><table id="profiles"></table></section>
+  <section><h2>Signer health: each signer's profiles, keys and sessions</h2><table id="signer-health"></table></section>
+  <section><h2>Transparency log: latest checkpoint</h2><table id="checkpoint"></table></section>
 </main>
 <script src="/console/console.js"></script>
 </body>
@@ -125,6 +127,17 @@ export const CONSOLE_JS = `'use strict';
       o.profiles.map((p) => '<tr><td>' + text(p.name) + '</td><td>' + text(p.scheme) + '</td><td>' + text(p.state) + '</td><td>' + text((p.allowedChips || ['all']).join(', ')) +
         '</td><td>' + (p.published ? '<span class="good">' + p.published.keys.length + ' key(s)</span> ' + p.published.keys.map((k) => '<code>' + text(k.keyDigestSha256.slice(0, 16)) + '…</code>').join(' ') + ' at ' + when(p.published.at)
           : '<span class="bad">not published (no signer opened its keys)</span>') + '</td></tr>').join('');
+    const sessions = (s) => (s ? s.busy + ' busy, ' + s.idle + ' idle of ' + s.size + (s.waiting ? ', ' + s.waiting + ' waiting' : '') : '');
+    $('signer-health').innerHTML = o.signerHealth.length === 0 ? '<tr><td class="bad">no signer has reported in the last 30 s</td></tr>' :
+      '<tr><th>signer</th><th>reported</th><th>profile</th><th>state</th><th>keys</th><th>PKCS#11 sessions</th></tr>' +
+      o.signerHealth.flatMap((r) => r.profiles.map((p) => '<tr data-signer="' + text(r.instance) + '" data-profile="' + text(p.name) + '"><td>' + text(r.instance) + '</td><td>' + when(r.reportedAt) +
+        '</td><td>' + text(p.name) + '</td><td class="' + (p.state === 'available' ? 'good' : 'bad') + '">' + text(p.state) + (p.error ? ': ' + text(p.error.code) : '') +
+        '</td><td>' + text(p.keys) + '</td><td>' + text(sessions(p.sessions)) + '</td></tr>')).join('');
+    const c = o.checkpoint;
+    $('checkpoint').innerHTML = c
+      ? '<tr><th>entries</th><td>' + text(c.size) + '</td></tr><tr><th>root hash</th><td><code>' + text(c.rootHash) + '</code></td></tr>' +
+        '<tr><th>written</th><td>' + (c.writtenAt ? when(c.writtenAt) : '?') + '</td></tr><tr><th>origin</th><td>' + text(c.origin) + '</td></tr>'
+      : '<tr><td class="bad">no checkpoint yet</td></tr>';
     $('status').textContent = 'updated ' + when(o.generatedAt);
   }
 

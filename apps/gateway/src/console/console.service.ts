@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
-import { type FleetSignQueue, QueueName, batchItemJobId } from '@fleetsign/queue';
+import { type FleetSignQueue, QueueName, type SignerHealthReport, batchItemJobId, readSignerHealth } from '@fleetsign/queue';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { AuditService, type CheckpointSummary } from '../audit/audit.service';
 import { BatchStore } from '../batches/batch-store';
 import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
@@ -43,6 +44,10 @@ export interface ConsoleOverview {
   signers: number | null;
   throughput: Throughput;
   profiles: ConsoleProfileRow[];
+  /** What each running signer reported within the last 30 s: its profiles, keys and PKCS#11 sessions. */
+  signerHealth: SignerHealthReport[];
+  /** The transparency log's latest signed checkpoint; null before the first, or when the store cannot be read. */
+  checkpoint: CheckpointSummary | null;
   recentJobs: ConsoleJobRow[];
   batches: ConsoleBatchRow[];
 }
@@ -69,16 +74,20 @@ export class ConsoleService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly settings: GatewaySettings,
     private readonly batches: BatchStore,
+    private readonly audit: AuditService,
   ) {}
 
   async overview(now = Date.now()): Promise<ConsoleOverview> {
-    const [sign, webhook, signers, recent, profiles] = await Promise.all([
+    const [sign, webhook, signers, recent, profiles, checkpoint, signerHealth] = await Promise.all([
       this.depth(this.signQueue),
       this.depth(this.webhookQueue),
       // BullMQ counts its workers with CLIENT LIST, which managed Redis services may refuse.
       this.signQueue.getWorkersCount().catch(() => null),
       this.recentJobs(RECENT_PER_STATE),
       this.profiles(),
+      // The console stays useful while the store is away; the log's own endpoints report that fault.
+      this.audit.latestCheckpointSummary().catch(() => undefined),
+      readSignerHealth(this.redis, this.settings.prefix, now),
     ]);
     const batchIds = [...new Set(recent.flatMap((row) => (row.batchId ? [row.batchId] : [])))].slice(0, RECENT_BATCHES);
     const batches = (await Promise.all(batchIds.map((id) => this.batchRow(id)))).filter((row) => row !== undefined);
@@ -88,6 +97,8 @@ export class ConsoleService {
       signers,
       throughput: throughputOf(recent, now, THROUGHPUT_WINDOW_MS),
       profiles,
+      signerHealth,
+      checkpoint: checkpoint ?? null,
       recentJobs: recent.slice(0, RECENT_JOBS),
       batches,
     };

@@ -58,6 +58,16 @@ export function redisUnavailableProblem(): ProblemBody {
   return problemBody(503, ErrorCode.ServiceUnavailable, 'Job state is unavailable right now (Redis does not answer); retry later');
 }
 
+/**
+ * True when the client closed the connection before the response: an upload it
+ * abandoned, a request it cancelled. That is the client's choice, not a fault of the
+ * gateway, and nobody is left to read an answer.
+ */
+export function clientClosedRequest(request: FastifyRequest, reply: FastifyReply): boolean {
+  const socket = request.raw.socket as { destroyed?: boolean } | null | undefined;
+  return (request.raw.destroyed && !request.raw.complete) || reply.raw.destroyed || socket?.destroyed === true;
+}
+
 /** Global filter: every error leaves the gateway as `application/problem+json` with a stable code. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -73,14 +83,20 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     let problem = toProblem(err);
     if (problem.status === 500 && (isRedisUnavailableError(err) || !this.redisReady())) problem = redisUnavailableProblem();
+    const where = { requestId: request.id, method: request.method, route: request.routeOptions?.url };
+    if (clientClosedRequest(request, reply)) {
+      this.logger.info({ ...where, reason: err instanceof Error ? err.message : String(err) }, 'client closed the request before the response');
+      reply.raw.destroy();
+      return;
+    }
     if (reply.sent) {
       // A streamed body was already under way: the only honest signal left is a cut connection.
-      this.logger.warn({ err, method: request.method, route: request.routeOptions?.url }, 'response aborted');
+      this.logger.warn({ err, ...where }, 'response aborted');
       reply.raw.destroy();
       return;
     }
     if (problem.status >= 500) {
-      this.logger.error({ err, method: request.method, route: request.routeOptions?.url }, 'request failed');
+      this.logger.error({ err, ...where }, 'request failed');
     }
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
     if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SEC));

@@ -4,6 +4,7 @@ import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
+import { inRequestSpan, jobOriginOfRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 import { noteQuota } from '../quotas/quota-headers';
 import { createJobRequestSchema, idempotencyKeySchema } from './job-request';
@@ -56,7 +57,9 @@ export class JobsController {
       idempotencyKeyHeader === undefined
         ? undefined
         : validate(idempotencyKeySchema, idempotencyKeyHeader, 'Idempotency-Key header');
-    const job = await this.jobs.create(principal, request, idempotencyKey);
+    const job = await inRequestSpan(reply.request, 'enqueue sign job', () =>
+      this.jobs.create(principal, request, idempotencyKey, jobOriginOfRequest(reply.request)),
+    );
     if (job.quota) noteQuota(reply.request, job.quota);
     const self = this.jobs.selfUrl(job.id);
     void reply.header('location', self);

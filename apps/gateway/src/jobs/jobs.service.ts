@@ -5,6 +5,7 @@ import {
   type FleetSignJob,
   type FleetSignQueue,
   INTAKE_RECORD_VERSION,
+  type JobOrigin,
   QueueName,
   RELEASE_JOB_PRIORITY,
   type SignJobData,
@@ -79,7 +80,7 @@ export class JobsService {
    * With an idempotency key the job id is derived from (tenant, key): the same body
    * returns the existing job, another body is 409.
    */
-  async create(principal: Principal, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+  async create(principal: Principal, request: CreateJobRequest, idempotencyKey?: string, origin: JobOrigin = {}): Promise<CreatedJob> {
     checkProfileAccess(this.fleet, principal, request.profile);
     const sourceKey = this.checkSourceKey(principal, request.source.key);
     const fingerprint = requestHash(request);
@@ -117,6 +118,7 @@ export class JobsService {
       ...(request.webhook ? { webhook: { url: request.webhook.url, eventId: eventIdOf(id) } } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       ...(request.fresh !== undefined ? { fresh: request.fresh } : {}),
+      ...origin,
     };
     // One signature of the tenant's day, taken before the job exists and handed back if it is not made.
     const reservation = await this.quotas.reserveSignatures(principal.tenant, 1);

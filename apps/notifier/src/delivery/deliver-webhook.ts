@@ -1,5 +1,6 @@
 import { ErrorCode, isFleetSignError } from '@fleetsign/errors';
-import { type FleetSignProcessor, QueueName, UnrecoverableError, type WebhookJobResult } from '@fleetsign/queue';
+import { SpanKind, parentContextOf, tracingEnabled, withSpan } from '@fleetsign/observability';
+import { type FleetSignProcessor, QueueName, REQUEST_ID_HEADER, UnrecoverableError, type WebhookJobResult } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import type { NotifierMetrics } from '../metrics/notifier-metrics';
 import { signWebhook } from '../signing/sign-webhook';
@@ -76,11 +77,12 @@ function secondsSince(start: bigint): number {
  */
 export function createWebhookProcessor(deps: WebhookProcessorDeps): FleetSignProcessor<QueueName.Webhook> {
   const now = deps.now ?? Date.now;
-  return async (job): Promise<WebhookJobResult> => {
+  const deliver: FleetSignProcessor<QueueName.Webhook> = async (job): Promise<WebhookJobResult> => {
     const event = job.data;
     const attempt = job.attemptsMade + 1;
     const allowedAttempts = Math.min(job.opts.attempts ?? 1, deps.maxAttempts);
-    const log = deps.logger.child({ eventId: event.eventId, tenant: event.tenant, eventType: event.type, attempt });
+    const { requestId } = event;
+    const log = deps.logger.child({ eventId: event.eventId, tenant: event.tenant, eventType: event.type, attempt, ...(requestId ? { requestId } : {}) });
     let sentAt: bigint | undefined;
     try {
       const target = await vetDeliveryTarget(event.url, deps.policy, deps.lookup);
@@ -93,6 +95,8 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): FleetSignPro
         'webhook-id': event.eventId,
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signWebhook(secrets, event.eventId, timestamp, body),
+        // The receiver can match the delivery with the request that caused it.
+        ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}),
       };
       sentAt = process.hrtime.bigint();
       const statusCode = await postWebhook({ target, headers, body, timeoutMs: deps.timeoutMs });
@@ -118,4 +122,15 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): FleetSignPro
       throw new Error(failure.reason);
     }
   };
+  // With tracing on, each attempt is a span continuing the trace of the signing that queued the event.
+  return (job, ...rest) =>
+    !tracingEnabled() ? deliver(job, ...rest) : withSpan(
+      'webhook delivery',
+      {
+        kind: SpanKind.CLIENT,
+        parent: parentContextOf(job.data.traceContext),
+        attributes: { 'fleetsign.event_id': job.data.eventId, 'fleetsign.event_type': job.data.type, 'fleetsign.attempt': job.attemptsMade + 1 },
+      },
+      () => deliver(job, ...rest),
+    );
 }

@@ -2,12 +2,15 @@ import {
   type BatchItemOutcome,
   type BatchJobData,
   type FleetSignQueue,
+  type JobOrigin,
   QueueName,
   type SignJobData,
   type SignJobResult,
   batchManifestKey,
   webhookEventId,
+  jobOriginOf,
 } from '@fleetsign/queue';
+import { originOfFollowUpJob } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { BatchItemStore } from './batch-item-store';
@@ -15,7 +18,7 @@ import type { BatchItemStore } from './batch-item-store';
 /** The parts of a sign job the accounting reads. */
 export interface BatchItemJob {
   id?: string;
-  data: Pick<SignJobData, 'tenant' | 'batchId' | 'batchIndex'>;
+  data: Pick<SignJobData, 'tenant' | 'batchId' | 'batchIndex' | 'requestId' | 'traceContext'>;
 }
 
 /** The batch and position of a job that is a batch item; undefined for single jobs. */
@@ -90,11 +93,11 @@ export class BatchAccounting {
       return;
     }
     if (recorded.counted) this.deps.metrics?.batchItemsFinished.inc({ outcome: outcome.state });
-    if (recorded.final >= recorded.total) await this.scheduleCompletion(item.batchId);
+    if (recorded.final >= recorded.total) await this.scheduleCompletion(item.batchId, jobOriginOf(job.data));
   }
 
   /** Adds the batch's completion job, unless it exists already. */
-  async scheduleCompletion(batchId: string): Promise<void> {
+  async scheduleCompletion(batchId: string, origin: JobOrigin = {}): Promise<void> {
     const record = await this.deps.items.record(batchId);
     if (!record) return;
     const data: BatchJobData = {
@@ -106,6 +109,7 @@ export class BatchAccounting {
       requestedAt: record.createdAt,
       ...(record.webhookUrl ? { webhook: { url: record.webhookUrl, eventId: webhookEventId(batchId) } } : {}),
       ...(record.metadata ? { metadata: record.metadata } : {}),
+      ...originOfFollowUpJob(origin),
     };
     await this.deps.batchQueue.add(QueueName.Batch, data, { jobId: batchId });
   }

@@ -6,6 +6,7 @@ import {
   encodeFailureReason,
   type FleetSignProcessor,
   type FleetSignQueue,
+  type JobOrigin,
   type JobWebhookTarget,
   type JsonObject,
   QueueName,
@@ -14,6 +15,7 @@ import {
   WebhookEventType,
 } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
+import { originOfFollowUpJob } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { BatchItemStore } from './batch-item-store';
@@ -92,7 +94,7 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
     );
     await deps.items.markCompleted(batchId, manifestKey);
     if (job.data.webhook) {
-      await enqueueBatchEvent(deps.webhookQueue, job.data.webhook, result);
+      await enqueueBatchEvent(deps.webhookQueue, job.data.webhook, result, job.data);
       await deps.items.markEventEnqueued(batchId);
     }
     deps.metrics?.batchesCompleted.inc();
@@ -106,6 +108,7 @@ async function enqueueBatchEvent(
   queue: FleetSignQueue<QueueName.Webhook>,
   target: JobWebhookTarget,
   batch: BatchJobResult,
+  origin: JobOrigin,
 ): Promise<void> {
   const event: BatchCompletedEventData = { ...batch, state: 'completed' };
   const data: WebhookJobData = {
@@ -115,6 +118,7 @@ async function enqueueBatchEvent(
     type: WebhookEventType.BatchCompleted,
     payload: event as unknown as JsonObject,
     batchId: batch.batchId,
+    ...originOfFollowUpJob(origin),
   };
   await queue.add(QueueName.Webhook, data, { jobId: target.eventId });
 }

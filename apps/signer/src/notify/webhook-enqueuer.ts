@@ -1,3 +1,4 @@
+import { originOfFollowUpJob } from '@fleetsign/observability';
 import {
   type FleetSignJob,
   type FleetSignQueue,
@@ -57,6 +58,7 @@ export class WebhookEnqueuer {
       payload: payload(),
       jobId: job.id,
       ...(job.data.batchId ? { batchId: job.data.batchId } : {}),
+      ...originOfFollowUpJob(job.data),
     };
     await this.queue.add(QueueName.Webhook, data, { jobId: target.eventId });
   }

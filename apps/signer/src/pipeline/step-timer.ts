@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { withSpan, tracingEnabled } from '@fleetsign/observability';
 import type { SignerMetrics, SignStep } from '../observability/signer-metrics';
 
 /** Measures pipeline steps: milliseconds per step for the job result, seconds per step for the metrics. */
@@ -8,11 +9,11 @@ export class StepTimer {
 
   constructor(private readonly metrics?: SignerMetrics) {}
 
-  /** Runs one step and adds its duration to the step's total. */
+  /** Runs one step and adds its duration to the step's total; with tracing on, the step is a span `sign.<step>`. */
   async run<T>(step: SignStep, fn: () => T | Promise<T>): Promise<T> {
     const start = performance.now();
     try {
-      return await fn();
+      return tracingEnabled() ? await withSpan(`sign.${step}`, {}, fn) : await fn();
     } finally {
       const ms = performance.now() - start;
       this.spent[step] = (this.spent[step] ?? 0) + ms;

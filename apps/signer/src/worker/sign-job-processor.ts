@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FleetSignProcessor, QueueName, RetryPolicy, SignJobResult } from '@fleetsign/queue';
+import { SpanKind, parentContextOf, tracingEnabled, withSpan } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import { type BatchAccounting, failedOutcome, succeededOutcome } from '../batch/batch-accounting';
 import type { ProfileKeyRegistry } from '../keys/profile-key-registry';
@@ -33,8 +34,9 @@ export interface SignJobProcessorDeps {
  * item's final outcome is recorded in its batch before the job leaves the processor.
  */
 export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignProcessor<QueueName.Sign> {
-  return async (job): Promise<SignJobResult> => {
-    const log = deps.logger.child({ jobId: job.id, tenant: job.data.tenant, profile: job.data.profile, attempt: job.attemptsMade + 1 });
+  const processJob: FleetSignProcessor<QueueName.Sign> = async (job): Promise<SignJobResult> => {
+    const { requestId } = job.data;
+    const log = deps.logger.child({ jobId: job.id, tenant: job.data.tenant, profile: job.data.profile, attempt: job.attemptsMade + 1, ...(requestId ? { requestId } : {}) });
     const start = performance.now();
     try {
       await deps.batches?.started(job);
@@ -70,4 +72,16 @@ export function createSignJobProcessor(deps: SignJobProcessorDeps): FleetSignPro
       throw jobError(failure, err);
     }
   };
+  // With tracing on, each attempt is a span continuing the trace of the request that queued the job;
+  // with it off the processor runs bare (no per-job tracing work).
+  return (job, ...rest) =>
+    !tracingEnabled() ? processJob(job, ...rest) : withSpan(
+      'sign job',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: parentContextOf(job.data.traceContext),
+        attributes: { 'fleetsign.job_id': job.id ?? '', 'fleetsign.profile': job.data.profile, 'fleetsign.attempt': job.attemptsMade + 1 },
+      },
+      () => processJob(job, ...rest),
+    );
 }

@@ -1,0 +1,2 @@
+export * from './process-tracing';
+export * from './spans';
