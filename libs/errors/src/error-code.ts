@@ -66,4 +66,6 @@ export enum ErrorCode {
   CertificateUsage = 'CERTIFICATE_USAGE',
   // the request line or headers (a long query string counts) are past the gateway's limit: 431
   RequestHeadersTooLarge = 'REQUEST_HEADERS_TOO_LARGE',
+  // Transparency log and uploads (issue 7): an upload whose bytes are not the SHA-256 declared for its URL (nothing stored)
+  UploadChecksumMismatch = 'UPLOAD_CHECKSUM_MISMATCH',
 }
