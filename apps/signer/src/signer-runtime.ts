@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { BatchAccounting } from './batch/batch-accounting';
 import { createBatchFinaliser } from './batch/batch-finaliser';
 import { BatchItemStore } from './batch/batch-item-store';
+import { BatchLogProofs } from './batch/batch-log-proofs';
 import { watchFinalFailures } from './batch/final-failure-watch';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
@@ -20,6 +21,7 @@ import { SignPipeline } from './pipeline/sign-pipeline';
 import type { SignerSettings } from './settings/signer-settings';
 import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 import type { Checkpointer } from './transparency-log/checkpointer';
+import { LogLayout } from '@fleetsign/tlog';
 import { createSignJobProcessor } from './worker/sign-job-processor';
 
 /** The signer's two Redis connections. */
@@ -69,6 +71,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     @Inject(WebhookEnqueuer) private readonly webhooks: WebhookEnqueuer,
     @Inject(SignerMetrics) private readonly metrics: SignerMetrics,
     @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
+    @Inject(LogLayout) private readonly layout: LogLayout,
   ) {
     for (const [role, connection] of Object.entries(redis)) {
       connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
@@ -139,6 +142,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
       fleet: this.settings.fleet,
       logger: this.logger,
       metrics: this.metrics,
+      ...(this.checkpointer ? { logProofs: new BatchLogProofs(this.checkpointer, this.store, this.layout) } : {}),
     });
     this.batchWorker = createWorker(QueueName.Batch, finaliser, {
       connection: this.redis.worker,

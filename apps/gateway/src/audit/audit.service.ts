@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { SignJobLogReceipt } from '@fleetsign/queue';
-import type { ObjectStore } from '@fleetsign/storage';
-import { consistencyProof, inclusionProof, LogLayout } from '@fleetsign/tlog';
+import { objectSource, type ObjectStore } from '@fleetsign/storage';
+import { consistencyProof, inclusionProof, type LocatedEntry, LogLayout, LogTreeReader, MAX_LOG_OBJECT_BYTES, type StoredCheckpoint } from '@fleetsign/tlog';
 import { hasScope, type Principal } from '../auth/principal';
 import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
-import { AuditLogReader, type LocatedEntry, type StoredCheckpoint } from './audit-log-reader';
 import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
 
 /** Job ids as the service hands them out (`job_…`, batch items included). */
@@ -34,13 +33,13 @@ const hex = (hashes: Buffer[]) => hashes.map((h) => h.toString('hex'));
 /** The transparency log over HTTP, read-only, within the caller's reach. */
 @Injectable()
 export class AuditService {
-  private readonly reader: AuditLogReader;
+  private readonly reader: LogTreeReader;
 
   constructor(
     @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
     @Inject(OBJECT_STORE) store: ObjectStore,
   ) {
-    this.reader = new AuditLogReader(store, new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
+    this.reader = new LogTreeReader(objectSource(store, MAX_LOG_OBJECT_BYTES), new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
   }
 
   async checkpoint(principal: Principal): Promise<CheckpointView> {

@@ -18,6 +18,10 @@ const MAX_POINTER_BYTES = 1024;
 export interface LoggedEntry {
   entry: LogEntry;
   leafHash: Buffer;
+  /** A signed checkpoint (C2SP signed note) covering the entry, when one was made as it was appended. */
+  checkpoint?: string;
+  /** The entry's RFC 9162 inclusion proof against `checkpoint`. */
+  inclusionProof?: Buffer[];
 }
 
 /** Reads and writes the log's objects; knows the layout, not the append protocol. */

@@ -1,5 +1,5 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { CompactRange, entryLeafHash, type LogEntry, type LogGroup, type UnsequencedEntry } from '@fleetsign/tlog';
+import { appendedRangeHasher, CompactRange, entryLeafHash, inclusionProof, type LogEntry, type LogGroup, type UnsequencedEntry } from '@fleetsign/tlog';
 import type { AppendLease } from './append-lease';
 import type { LogHeadCache } from './log-head-cache';
 import type { LoggedEntry, LogStore } from './log-store';
@@ -7,9 +7,31 @@ import type { LoggedEntry, LogStore } from './log-store';
 /** Entries appended in one group commit, at most. */
 export const LOG_GROUP_MAX = 128;
 
+/** A signed checkpoint: its tree size and the C2SP signed note. */
+export interface SignedTree {
+  size: number;
+  note: string;
+}
+
+/** Signs checkpoints of given trees (the Checkpointer). */
+export interface TreeSigner {
+  signTree(range: CompactRange): Promise<SignedTree>;
+}
+
+/** Options of one append. */
+export interface AppendOptions {
+  /**
+   * Sign a checkpoint of the tree right after the entry's group and hand back the entry's
+   * inclusion proof against it (release jobs: their result and webhook then carry a proof
+   * at once). Costs one log-key signature and two small store writes per such group.
+   */
+  prove?: boolean;
+}
+
 /** An append waiting for its group commit. */
 interface PendingAppend {
   entry: UnsequencedEntry;
+  prove: boolean;
   done(logged: LoggedEntry): void;
   fail(err: unknown): void;
 }
@@ -29,6 +51,7 @@ export class TransparencyLog {
   /** Where this signer last saw the log end. */
   private known?: CompactRange;
   private readonly groupListeners = new Set<(entries: number) => void>();
+  private treeSigner?: TreeSigner;
 
   constructor(
     private readonly store: LogStore,
@@ -58,10 +81,15 @@ export class TransparencyLog {
     return () => this.groupListeners.delete(listener);
   }
 
+  /** Lets appends with `prove` get a checkpoint and proof (without one they get neither). */
+  useCheckpoints(signer: TreeSigner): void {
+    this.treeSigner = signer;
+  }
+
   /** Appends the entry of one signing and resolves once its group is durable in the store. */
-  append(entry: UnsequencedEntry): Promise<LoggedEntry> {
+  append(entry: UnsequencedEntry, options: AppendOptions = {}): Promise<LoggedEntry> {
     return new Promise<LoggedEntry>((done, fail) => {
-      this.pending.push({ entry, done, fail });
+      this.pending.push({ entry, prove: options.prove === true, done, fail });
       if (!this.committing) void this.commitPending();
     });
   }
@@ -111,8 +139,10 @@ export class TransparencyLog {
       const built = buildGroup(pending.items, head);
       if (await this.store.createGroup(built.group)) {
         await this.store.writeJobPointers(built.group);
+        const before = head;
         head = built.group.rangeAfter;
         this.advance(head);
+        if (pending.items.some((item) => item.prove)) await this.prove(before, built.logged, head);
         pending.items.forEach((item, i) => item.done(built.logged[i]));
         pending.items = [];
         for (const listener of this.groupListeners) listener(built.logged.length);
@@ -125,6 +155,26 @@ export class TransparencyLog {
       pending.items = takeOverLoggedJobs(pending.items, theirs);
       head = theirs.rangeAfter;
       this.advance(head);
+    }
+  }
+
+  /**
+   * Signs a checkpoint of the tree that ends with this group and adds each entry's inclusion
+   * proof against it; the group is durable already, so a failure here only leaves the
+   * entries without a proof (the gateway proves them once a later checkpoint covers them).
+   */
+  private async prove(before: CompactRange, logged: LoggedEntry[], after: CompactRange): Promise<void> {
+    if (!this.treeSigner) return;
+    let signed: SignedTree;
+    try {
+      signed = await this.treeSigner.signTree(after);
+    } catch {
+      return;
+    }
+    const hasher = appendedRangeHasher(before, logged.map((l) => l.leafHash));
+    for (const l of logged) {
+      l.checkpoint = signed.note;
+      l.inclusionProof = inclusionProof(l.entry.seq, after.size, hasher);
     }
   }
 
