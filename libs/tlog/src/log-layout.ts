@@ -65,6 +65,13 @@ export class LogLayout {
     return `${this.checkpointsPrefix}${position(size)}`;
   }
 
+  /** Tree size of a checkpoint key; undefined for a key that is not one. */
+  checkpointSizeOf(key: string): number | undefined {
+    if (!key.startsWith(this.checkpointsPrefix)) return undefined;
+    const rest = key.slice(this.checkpointsPrefix.length);
+    return new RegExp(`^[0-9]{${POSITION_DIGITS}}$`).test(rest) ? Number(rest) : undefined;
+  }
+
   /** Object key of a job's pointer into the log. */
   jobKey(jobId: string): string {
     return `${this.root}jobs/${jobId}.json`;

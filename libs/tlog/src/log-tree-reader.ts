@@ -36,7 +36,7 @@ export class LogTreeReader {
 
   /** `objects.read`: an object's bytes (bounded by the caller), undefined when the key holds none. */
   constructor(
-    private readonly objects: Pick<LogObjects, 'read'>,
+    private readonly objects: LogObjects,
     readonly layout: LogLayout,
   ) {}
 
@@ -136,6 +136,16 @@ export class LogTreeReader {
   /** The checkpoint of `size` entries, when one was written. */
   checkpointOf(size: number): Promise<StoredCheckpoint | undefined> {
     return this.readCheckpoint(this.layout.checkpointKey(size));
+  }
+
+  /** Sizes of every stored checkpoint, ascending (one listing of the checkpoints folder). */
+  async checkpointSizes(): Promise<number[]> {
+    const sizes: number[] = [];
+    for await (const key of this.objects.list(this.layout.checkpointsPrefix)) {
+      const size = this.layout.checkpointSizeOf(key);
+      if (size !== undefined) sizes.push(size);
+    }
+    return sizes.sort((a, b) => a - b);
   }
 
   private async readCheckpoint(key: string): Promise<StoredCheckpoint | undefined> {

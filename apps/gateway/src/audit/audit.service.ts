@@ -6,7 +6,7 @@ import { objectSource, type ObjectStore } from '@fleetsign/storage';
 import { consistencyProof, inclusionProof, type LocatedEntry, LogLayout, LogTreeReader, MAX_LOG_OBJECT_BYTES, type StoredCheckpoint } from '@fleetsign/tlog';
 import { hasScope, type Principal } from '../auth/principal';
 import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
-import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
+import type { CheckpointsPage, CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
 
 /** Job ids as the service hands them out (`job_…`, batch items included). */
 const JOB_ID = /^job_[A-Za-z0-9_-]{1,128}$/;
@@ -47,6 +47,21 @@ export class AuditService {
     const latest = await this.reader.latestCheckpoint();
     if (!latest) throw new FleetSignError(ErrorCode.NotFound, 'The transparency log has no checkpoint yet');
     return checkpointView(latest);
+  }
+
+  /** Every stored checkpoint, page by page, so an online audit checks each one as an offline audit does. */
+  async checkpoints(principal: Principal, after: number | undefined, limit: number): Promise<CheckpointsPage> {
+    reachOf(principal);
+    const sizes = (await this.reader.checkpointSizes()).filter((size) => after === undefined || size > after);
+    const page = sizes.slice(0, limit);
+    const checkpoints = await Promise.all(
+      page.map(async (size) => {
+        const stored = await this.reader.checkpointOf(size);
+        if (!stored) throw new FleetSignError(ErrorCode.Internal, `The transparency log checkpoint of ${size} entries disappeared`);
+        return { size, note: stored.note };
+      }),
+    );
+    return { checkpoints, ...(sizes.length > limit ? { next: page[page.length - 1] } : {}) };
   }
 
   async publicKey(principal: Principal): Promise<PublicKeyView> {
