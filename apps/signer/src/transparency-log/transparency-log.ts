@@ -52,6 +52,13 @@ export class TransparencyLog {
   private known?: CompactRange;
   private readonly groupListeners = new Set<(entries: number) => void>();
   private treeSigner?: TreeSigner;
+  /**
+   * Entries whose group is durable but whose job pointers are still being written, by job
+   * id, so `find` and a twin attempt in this process see them at once.
+   */
+  private readonly unpointed = new Map<string, LoggedEntry>();
+  /** The pointer writes of this signer's groups, in group order; the Redis head moves only behind them. */
+  private pointers: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: LogStore,
@@ -61,8 +68,8 @@ export class TransparencyLog {
   ) {}
 
   /** The job's entry, when the log has one. */
-  find(jobId: string): Promise<LoggedEntry | undefined> {
-    return this.store.findJob(jobId);
+  async find(jobId: string): Promise<LoggedEntry | undefined> {
+    return this.unpointed.get(jobId) ?? this.store.findJob(jobId);
   }
 
   /** Where the log ends now (size and compact range), from Redis or, when Redis lost it, from the store. */
@@ -116,17 +123,51 @@ export class TransparencyLog {
 
   private async commitGroup(group: PendingAppend[]): Promise<void> {
     const pending = { items: group };
+    let written: WrittenGroup | undefined;
     try {
-      await this.lease.hold(() => this.writeGroup(pending));
+      written = await this.lease.hold(() => this.writeGroup(pending));
     } catch (err) {
       // The store or Redis is away, or the log is damaged: find the end afresh next time.
       this.known = undefined;
       for (const item of pending.items) item.fail(err);
+      return;
     }
+    if (written) this.finishGroup(written);
   }
 
-  /** Appends `pending.items` where the log ends, taking resolved items out as it goes. */
-  private async writeGroup(pending: { items: PendingAppend[] }): Promise<void> {
+  /**
+   * Writes the job pointers of a durable group outside the lease, so the next group commit
+   * need not wait for them: the lease covers only the group object. Pointers are written in
+   * group order; only behind them does the Redis head move (other signers, and this one after
+   * a failure, take the head from there, and every group before it has its pointers, which is
+   * what lets an appender trust a missing pointer). A signer killed meanwhile leaves the Redis
+   * head before the group: the next appender finds the group at that position and writes its
+   * pointers, as for a group left by a killed signer. The jobs resolve once their pointers are
+   * durable, so `GET /v1/audit/proofs/:jobId` finds every job that was reported succeeded.
+   */
+  private finishGroup({ group, logged, items }: WrittenGroup): void {
+    for (const l of logged) this.unpointed.set(l.entry.jobId, l);
+    const write = this.store.writeJobPointers(group);
+    this.pointers = this.pointers.then(async () => {
+      try {
+        await write;
+      } catch (err) {
+        // The pointers may be missing: forget the local head, so the next commit starts from the
+        // Redis head (before this group) and writes them when it finds the group there.
+        this.known = undefined;
+        for (const l of logged) this.unpointed.delete(l.entry.jobId);
+        items.forEach((item) => item.fail(err));
+        return;
+      }
+      // The cache is only a hint (a stale one costs a read of the next group); the group is durable already.
+      await this.cache.advance(group.rangeAfter).catch(() => undefined);
+      for (const l of logged) this.unpointed.delete(l.entry.jobId);
+      items.forEach((item, i) => item.done(logged[i]));
+    });
+  }
+
+  /** Appends `pending.items` where the log ends, taking resolved items out as it goes; returns the group it wrote, whose pointers are still to write. */
+  private async writeGroup(pending: { items: PendingAppend[] }): Promise<WrittenGroup | undefined> {
     // Finding the end first also writes the job pointers of a group a killed signer left.
     let head = await this.head();
     // Another attempt of the same job (a stalled job run twice) may have logged it already:
@@ -138,15 +179,14 @@ export class TransparencyLog {
       }
       const built = buildGroup(pending.items, head);
       if (await this.store.createGroup(built.group)) {
-        await this.store.writeJobPointers(built.group);
         const before = head;
         head = built.group.rangeAfter;
-        this.advance(head);
+        if (!this.known || head.size > this.known.size) this.known = head.clone();
         if (pending.items.some((item) => item.prove)) await this.prove(before, built.logged, head);
-        pending.items.forEach((item, i) => item.done(built.logged[i]));
+        const items = pending.items;
         pending.items = [];
         for (const listener of this.groupListeners) listener(built.logged.length);
-        return;
+        return { group: built.group, logged: built.logged, items };
       }
       // Another signer (or an attempt that died) wrote the group at this position first.
       const theirs = await this.store.readGroup(head.size);
@@ -180,7 +220,7 @@ export class TransparencyLog {
 
   /** Resolves the items whose job already has an entry (or a twin earlier in `items`); returns the rest. */
   private async takeOverEarlierEntries(items: PendingAppend[]): Promise<PendingAppend[]> {
-    const earlier = await Promise.all(items.map((item) => this.store.findJob(item.entry.jobId)));
+    const earlier = await Promise.all(items.map((item) => this.find(item.entry.jobId)));
     const firstOfJob = new Map<string, PendingAppend>();
     const rest: PendingAppend[] = [];
     items.forEach((item, i) => {
@@ -202,9 +242,17 @@ export class TransparencyLog {
 
   private advance(head: CompactRange): void {
     if (!this.known || head.size > this.known.size) this.known = head.clone();
-    // The cache is only a hint (a stale one costs a read of the next group); the append is durable already.
-    this.cache.advance(head).catch(() => undefined);
+    // Behind the pointer writes of this signer's own earlier groups (see finishGroup); the cache is only a hint.
+    const range = head.clone();
+    this.pointers = this.pointers.then(() => this.cache.advance(range).catch(() => undefined));
   }
+}
+
+/** A group this signer created, with the appends it holds (resolved once its pointers are written). */
+interface WrittenGroup {
+  group: LogGroup;
+  logged: LoggedEntry[];
+  items: PendingAppend[];
 }
 
 /** Places the pending entries after `head`: sequence numbers, leaf hashes and the range after them. */
@@ -216,7 +264,7 @@ function buildGroup(items: PendingAppend[], head: CompactRange): { group: LogGro
     range.append(leafHash);
     return { entry, leafHash };
   });
-  return { group: { start: head.size, entries: logged.map((l) => l.entry), rangeAfter: range }, logged };
+  return { group: { start: head.size, entries: logged.map((l) => l.entry), rangeAfter: range, rangeBefore: head.clone() }, logged };
 }
 
 /** Resolves the pending appends whose job already has an entry in `group`; returns the others. */
