@@ -145,9 +145,11 @@ export class TransparencyLog {
    * pointers, as for a group left by a killed signer. The jobs resolve once their pointers are
    * durable, so `GET /v1/audit/proofs/:jobId` finds every job that was reported succeeded.
    */
-  private finishGroup({ group, logged, items }: WrittenGroup): void {
+  private finishGroup({ group, logged, items, before }: WrittenGroup): void {
     for (const l of logged) this.unpointed.set(l.entry.jobId, l);
-    const write = this.store.writeJobPointers(group);
+    // A release job's checkpoint is signed outside the lease too, alongside the pointers: the group is durable.
+    const proven = items.some((item) => item.prove) ? this.prove(before, logged, group.rangeAfter) : Promise.resolve();
+    const write = Promise.all([this.store.writeJobPointers(group), proven]);
     this.pointers = this.pointers.then(async () => {
       try {
         await write;
@@ -182,11 +184,10 @@ export class TransparencyLog {
         const before = head;
         head = built.group.rangeAfter;
         if (!this.known || head.size > this.known.size) this.known = head.clone();
-        if (pending.items.some((item) => item.prove)) await this.prove(before, built.logged, head);
         const items = pending.items;
         pending.items = [];
         for (const listener of this.groupListeners) listener(built.logged.length);
-        return { group: built.group, logged: built.logged, items };
+        return { group: built.group, logged: built.logged, items, before };
       }
       // Another signer (or an attempt that died) wrote the group at this position first.
       const theirs = await this.store.readGroup(head.size);
@@ -253,6 +254,8 @@ interface WrittenGroup {
   group: LogGroup;
   logged: LoggedEntry[];
   items: PendingAppend[];
+  /** The range the group starts at. */
+  before: CompactRange;
 }
 
 /** Places the pending entries after `head`: sequence numbers, leaf hashes and the range after them. */
