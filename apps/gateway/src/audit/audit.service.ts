@@ -97,11 +97,14 @@ export class AuditService {
     return { checkpoint: checkpointView(latest), inclusionProof: hex(inclusionProof(index, latest.size, this.reader.rangeHasher)) };
   }
 
-  /** A job result's receipt with the newest checkpoint and its inclusion proof once one covers it (the signer's own, when it gave one). */
+  /**
+   * A job result's receipt against the newest checkpoint once one covers it (so every GET
+   * proves against the same, newest tree head); until then the signer's own (the checkpoint
+   * it made with the entry's group, as the webhook carried it), when it gave one.
+   */
   async completeReceipt(receipt: SignJobLogReceipt): Promise<SignJobLogReceipt> {
-    if (receipt.checkpoint !== undefined) return receipt;
     const proof = await this.receiptProof(receipt.index);
-    return proof ? { ...receipt, checkpoint: proof.checkpoint.note, inclusionProof: proof.inclusionProof } : receipt;
+    return proof ? { index: receipt.index, leafHash: receipt.leafHash, checkpoint: proof.checkpoint.note, inclusionProof: proof.inclusionProof } : receipt;
   }
 
   private async withProof(found: LocatedEntry): Promise<InclusionView> {
