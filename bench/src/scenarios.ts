@@ -5,6 +5,7 @@ import { pemSignRateScenario } from './limits/pem-sign-rate';
 import { sha256RateScenario } from './limits/sha256-rate';
 import { cliBaselineScenario } from './baseline/cli-baseline';
 import { batchScenario } from './e2e/batch-scenario';
+import { logCostScenario } from './e2e/log-cost-scenario';
 import { releaseLatencyScenario } from './e2e/release-latency-scenario';
 import { signerMemoryScenario } from './e2e/signer-memory-scenario';
 import { signerScaleScenario } from './e2e/signer-scale-scenario';
@@ -49,6 +50,9 @@ export const SCENARIOS: readonly Scenario[] = [
     quickCount: 100,
   }),
   throughputScenario({ algorithm: 'rsa3072', store: 'fs', imageBytes: KIB_64, count: 500, quickCount: 100 }),
+  // What checkpoints and proofs cost a batch, against the same batch without them (same run).
+  logCostScenario({ algorithm: 'ecdsa-p256', imageBytes: KIB_64, count: 2_000, quickCount: 300, rounds: 2 }),
+  logCostScenario({ algorithm: 'rsa3072', imageBytes: KIB_64, count: 2_000, quickCount: 300, rounds: 2 }),
   releaseLatencyScenario,
   signerScaleScenario,
   signerMemoryScenario,

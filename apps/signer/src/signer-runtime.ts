@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { BatchAccounting } from './batch/batch-accounting';
 import { createBatchFinaliser } from './batch/batch-finaliser';
 import { BatchItemStore } from './batch/batch-item-store';
+import { BatchLogProofs } from './batch/batch-log-proofs';
 import { watchFinalFailures } from './batch/final-failure-watch';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { type OpenProfile, profileKeysRecord } from './keys/profile-keys';
@@ -22,6 +23,7 @@ import type { SignerSettings } from './settings/signer-settings';
 import { BATCH_QUEUE, CHECKPOINTER, OBJECT_STORE, REDIS_CONNECTIONS, SIGNER_LOGGER, SIGNER_SETTINGS, WEBHOOK_QUEUE } from './signer.tokens';
 import type { Checkpointer } from './transparency-log/checkpointer';
 import { TransparencyLog } from './transparency-log/transparency-log';
+import { LogLayout } from '@fleetsign/tlog';
 import { createSignJobProcessor } from './worker/sign-job-processor';
 import { KeyUsageGuard } from './usage/key-usage-guard';
 
@@ -75,6 +77,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
     @Inject(CHECKPOINTER) private readonly checkpointer: Checkpointer | null,
     @Inject(KeyUsageGuard) private readonly usage: KeyUsageGuard,
     @Inject(TransparencyLog) private readonly log: TransparencyLog,
+    @Inject(LogLayout) private readonly layout: LogLayout,
   ) {
     for (const [role, connection] of Object.entries(redis)) {
       connection.on('error', (err: Error) => logger.warn({ connection: role, reason: err.message }, 'redis connection error'));
@@ -145,6 +148,7 @@ export class SignerRuntime implements BeforeApplicationShutdown {
       fleet: this.settings.fleet,
       logger: this.logger,
       metrics: this.metrics,
+      ...(this.checkpointer ? { logProofs: new BatchLogProofs(this.checkpointer, this.store, this.layout) } : {}),
     });
     this.batchWorker = createWorker(QueueName.Batch, finaliser, {
       connection: this.redis.worker,

@@ -72,7 +72,7 @@ export class SignerModule {
         },
         {
           provide: CHECKPOINTER,
-          useFactory: async (redis: SignerRedis, store: ObjectStore, layout: LogLayout, lease: AppendLease, log: TransparencyLog) => {
+          useFactory: async (redis: SignerRedis, store: ObjectStore, layout: LogLayout, log: TransparencyLog) => {
             const config = settings.fleet.transparencyLog;
             if (!config) {
               logger.warn('no transparency_log section in the configuration: the log gets no signed checkpoints');
@@ -84,7 +84,6 @@ export class SignerModule {
               log,
               store,
               layout,
-              lease,
               redis: redis.commands,
               prefix: settings.redis.prefix,
               key,
@@ -94,7 +93,7 @@ export class SignerModule {
               logger,
             });
           },
-          inject: [REDIS_CONNECTIONS, OBJECT_STORE, LogLayout, AppendLease, TransparencyLog],
+          inject: [REDIS_CONNECTIONS, OBJECT_STORE, LogLayout, TransparencyLog],
         },
         {
           provide: WEBHOOK_QUEUE,

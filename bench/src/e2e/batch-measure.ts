@@ -33,6 +33,8 @@ export interface BatchSetup {
   sessions?: number;
   /** Jobs per signer process at once (default: the signer's own default or FLEETSIGN_SIGNER_CONCURRENCY). */
   concurrency?: number;
+  /** False: the log signs no checkpoints (and the manifest carries no proofs); default true. */
+  checkpoints?: boolean;
 }
 
 /** What one batch measured, and where the time went. */
@@ -85,6 +87,7 @@ export async function measureBatch(ctx: BenchContext, setup: BatchSetup): Promis
     store: setup.store,
     signers,
     signerEnv: signerEnv(setup),
+    ...(setup.checkpoints === false ? { checkpoints: false } : {}),
   });
   const receiver = await startWebhookReceiver(stack.webhookSecret);
   try {

@@ -33,7 +33,7 @@ export interface BenchFleetConfig {
  * secret file, an API key whose token is returned (only its SHA-256 is in the file)
  * with the webhook secret, and a transparency log with a PEM checkpoint key.
  */
-export async function writeFleetConfig(dir: string, token: BenchToken): Promise<BenchFleetConfig> {
+export async function writeFleetConfig(dir: string, token: BenchToken, options: { checkpoints?: boolean } = {}): Promise<BenchFleetConfig> {
   const pinFile = join(dir, 'hsm-pin');
   const webhookSecretFile = join(dir, 'webhook-secret');
   const configPath = join(dir, 'fleetsign.yaml');
@@ -54,7 +54,8 @@ export async function writeFleetConfig(dir: string, token: BenchToken): Promise<
     tenant: BENCH_TENANT,
     webhookSecretFile,
     apiKey: { id: 'bench', tokenSha256: hashApiToken(apiToken), scopes: ['sign', 'batch', 'read'] },
-    transparencyLog: { origin: 'fleetsign.bench/log', key: { pemFile: logKeyFile } },
+    // Without the section the log still records every signing, but signs no checkpoints (so no proofs): the comparison run.
+    ...(options.checkpoints === false ? {} : { transparencyLog: { origin: 'fleetsign.bench/log', key: { pemFile: logKeyFile } } }),
   });
   await writeFileAtomic(configPath, yaml, { mode: 0o600 });
   return { configPath, apiToken, webhookSecret };

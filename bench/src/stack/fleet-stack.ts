@@ -44,6 +44,8 @@ export interface FleetStackOptions {
   signerEnv?: Record<string, string>;
   /** Signer processes to run on the same queue (default 1). */
   signers?: number;
+  /** False: no `transparency_log` section, so the log signs no checkpoints and hands out no proofs (default true). */
+  checkpoints?: boolean;
 }
 
 /** Gateway, signer and notifier as child processes on the run's Redis and token, with their own store. */
@@ -95,7 +97,7 @@ function fleetStore(config: ObjectStoreConfig, signingSecretFile: string): Fleet
 export async function startFleetStack(ctx: BenchContext, options: FleetStackOptions): Promise<FleetStack> {
   const dir = await ctx.dir(`stack-${options.name}`);
   const [redis, token] = await Promise.all([ctx.redis(), ctx.token()]);
-  const config = await writeFleetConfig(dir, token);
+  const config = await writeFleetConfig(dir, token, { checkpoints: options.checkpoints !== false });
   const signerCount = options.signers ?? 1;
   // The fs store's URLs point at the gateway, whose port the launcher picks: fix it here.
   const gatewayPort = await findFreePort();

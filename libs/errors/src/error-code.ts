@@ -94,4 +94,6 @@ export enum ErrorCode {
   ApprovalClosed = 'APPROVAL_CLOSED',
   // Redis loss (issue 7): POST /v1/admin/reconcile while another gateway runs one: 409
   ReconcileRunning = 'RECONCILE_RUNNING',
+  // Transparency log and uploads (issue 7): an upload whose bytes are not the SHA-256 declared for its URL (nothing stored)
+  UploadChecksumMismatch = 'UPLOAD_CHECKSUM_MISMATCH',
 }

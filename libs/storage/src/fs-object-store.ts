@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
@@ -15,6 +15,7 @@ import {
 } from './byte-limits';
 import { assertFsSigningSecret, signFsObjectUrl } from './fs-presign';
 import { closeFd, fstatFd, linkPath, openFd, renamePath, statPath, unlinkPath } from './fs-calls';
+import { FS_TEMP_PREFIX, FsFolders, prefixConflict } from './fs-folders';
 import { MISSING, errnoOf, etagOf, storageError } from './fs-errors';
 import { readWhole, type WrittenTempFile, writeTempFile } from './fs-file-io';
 import { validateExpiresSec, validateKeyPrefix, validateMaxBytes, validateObjectKey } from './object-key';
@@ -28,9 +29,6 @@ import type {
   PutOptions,
   PutResult,
 } from './object-store';
-
-/** Temp files of unfinished puts start with this; keys may not use it. */
-export const FS_TEMP_PREFIX = '.fleetsign-tmp-';
 
 /** Options of the filesystem driver. */
 export interface FsObjectStoreOptions {
@@ -48,22 +46,10 @@ export interface FsObjectStoreOptions {
   now?: () => Date;
 }
 
-/** The store's root folder is missing or unusable: STORAGE_ERROR (retried), whatever the key. */
-function rootUnavailable(operation: string, key: string, err: unknown): FleetSignError {
-  const error = storageError(operation, key, err);
-  return new FleetSignError(ErrorCode.StorageError, `fs storage is unavailable: its root folder is missing or unusable (${errnoOf(err) ?? 'error'})`, error.details, { cause: err });
-}
+export { FS_TEMP_PREFIX } from './fs-folders';
 
 function notFound(key: string): FleetSignError {
   return new FleetSignError(ErrorCode.SourceNotFound, `object "${key}" not found`, { key });
-}
-
-/** Directories remembered as existing, at most (one per tenant and kind, typically). */
-const MAX_KNOWN_DIRS = 10_000;
-
-/** Orders directory entries so a depth-first walk yields full keys in byte order. */
-function byKeyOrder(a: { sortName: Buffer }, b: { sortName: Buffer }): number {
-  return Buffer.compare(a.sortName, b.sortName);
 }
 
 /**
@@ -74,8 +60,7 @@ function byKeyOrder(a: { sortName: Buffer }, b: { sortName: Buffer }): number {
 export class FsObjectStore implements ObjectStore {
   private readonly root: string;
   private readonly now: () => Date;
-  /** Directories this store made or found, so most puts skip mkdir. */
-  private readonly knownDirs = new Set<string>();
+  private readonly folders: FsFolders;
 
   constructor(private readonly options: FsObjectStoreOptions) {
     assertFsSigningSecret(options.signingSecret);
@@ -84,6 +69,7 @@ export class FsObjectStore implements ObjectStore {
     }
     this.root = resolve(options.root);
     this.now = options.now ?? (() => new Date());
+    this.folders = new FsFolders(this.root);
     try {
       mkdirSync(this.root, { recursive: true });
     } catch {
@@ -175,7 +161,7 @@ export class FsObjectStore implements ObjectStore {
       await unlinkPath(temp).catch(() => undefined);
       if (exceeded) throw bodyTooLarge(key, maxBytes);
       if (err instanceof FleetSignError) throw err;
-      if (errnoOf(err) === 'EISDIR') throw this.prefixConflict(key);
+      if (errnoOf(err) === 'EISDIR') throw prefixConflict(key);
       throw storageError('put', key, err);
     }
     if (opts.ifNoneMatch) await unlinkPath(temp).catch(() => undefined);
@@ -190,7 +176,7 @@ export class FsObjectStore implements ObjectStore {
     } catch (err) {
       if (!MISSING.has(errnoOf(err) ?? '')) throw storageError('head', key, err);
     }
-    await this.assertRootPresent('head', key);
+    await this.folders.assertRootPresent('head', key);
     return undefined;
   }
 
@@ -214,7 +200,7 @@ export class FsObjectStore implements ObjectStore {
     const slash = prefix.lastIndexOf('/');
     const base = prefix.slice(0, slash + 1);
     const namePrefix = prefix.slice(slash + 1);
-    yield* this.walk(base, namePrefix);
+    yield* this.folders.walk(base, namePrefix);
   }
 
   async presignGet(key: string, expiresSec: number): Promise<string> {
@@ -236,6 +222,7 @@ export class FsObjectStore implements ObjectStore {
       expires,
       maxBytes: opts.maxBytes,
       contentType: opts.contentType,
+      sha256: opts.sha256?.toLowerCase(),
     });
     const headers: Record<string, string> = opts.contentType ? { 'content-type': opts.contentType } : {};
     return {
@@ -255,14 +242,6 @@ export class FsObjectStore implements ObjectStore {
     return Math.floor(this.now().getTime() / 1000) + expiresSec;
   }
 
-  private prefixConflict(key: string): FleetSignError {
-    return new FleetSignError(
-      ErrorCode.InvalidArgument,
-      `object key "${key}" collides with an existing key prefix in the fs store`,
-      { key },
-    );
-  }
-
   /** Writes the temp file, creating its directory first unless it is known to exist. */
   private async writeTemp(
     key: string,
@@ -272,37 +251,16 @@ export class FsObjectStore implements ObjectStore {
     maxBytes: number,
     tooLarge: () => Error,
   ): Promise<WrittenTempFile> {
-    if (!this.knownDirs.has(dir)) await this.makeDir(key, dir);
+    if (!this.folders.isKnown(dir)) await this.folders.makeDir(key, dir);
     try {
       return await writeTempFile(temp, body, maxBytes, tooLarge);
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT' && errnoOf(err) !== 'ENOTDIR') throw err;
     }
     // The directory went away since it was made (removed outside the store): make it again.
-    this.knownDirs.delete(dir);
-    await this.makeDir(key, dir);
+    this.folders.forget(dir);
+    await this.folders.makeDir(key, dir);
     return writeTempFile(temp, body, maxBytes, tooLarge);
-  }
-
-  /** Makes `dir` below the root one level at a time, so a missing root fails (ENOENT) instead of being made again. */
-  private async makeDir(key: string, dir: string): Promise<void> {
-    let path = this.root;
-    for (const segment of relative(this.root, dir).split(sep).filter(Boolean)) {
-      path = join(path, segment);
-      try {
-        await mkdir(path);
-      } catch (err) {
-        const errno = errnoOf(err);
-        // A file where a directory must go: the key's prefix is itself an object.
-        if (errno === 'EEXIST' && !(await statPath(path)).isDirectory()) throw this.prefixConflict(key);
-        if (errno === 'EEXIST') continue;
-        if (errno === 'ENOTDIR') throw this.prefixConflict(key);
-        if (errno === 'ENOENT') await this.assertRootPresent('put', key);
-        throw storageError('put', key, err);
-      }
-    }
-    if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
-    this.knownDirs.add(dir);
   }
 
   private async openObject(key: string): Promise<{ handle: FileHandle; size: number }> {
@@ -327,42 +285,7 @@ export class FsObjectStore implements ObjectStore {
 
   /** SOURCE_NOT_FOUND for a key with no object, unless the whole root is away (an outage). */
   private async missing(operation: string, key: string): Promise<FleetSignError> {
-    await this.assertRootPresent(operation, key);
+    await this.folders.assertRootPresent(operation, key);
     return notFound(key);
-  }
-
-  /** Throws STORAGE_ERROR when the root folder is missing or not a folder: the store is away, not the object. */
-  private async assertRootPresent(operation: string, key: string): Promise<void> {
-    let err: unknown;
-    try {
-      if ((await statPath(this.root)).isDirectory()) return;
-      err = Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    } catch (statErr) {
-      err = statErr;
-    }
-    throw rootUnavailable(operation, key, err);
-  }
-
-  /** Depth-first walk from `base` (a '' or '/'-terminated key prefix) over entries whose name starts with `namePrefix`. */
-  private async *walk(base: string, namePrefix: string): AsyncGenerator<string> {
-    let entries;
-    try {
-      entries = await readdir(base === '' ? this.root : join(this.root, ...base.slice(0, -1).split('/')), {
-        withFileTypes: true,
-      });
-    } catch (err) {
-      if (!MISSING.has(errnoOf(err) ?? '')) throw storageError('list', base, err);
-      await this.assertRootPresent('list', base);
-      return;
-    }
-    const visible = entries
-      .filter((entry) => entry.name.startsWith(namePrefix) && !entry.name.startsWith(FS_TEMP_PREFIX))
-      .filter((entry) => entry.isFile() || entry.isDirectory())
-      .map((entry) => ({ entry, sortName: Buffer.from(entry.isDirectory() ? `${entry.name}/` : entry.name) }))
-      .sort(byKeyOrder);
-    for (const { entry } of visible) {
-      if (entry.isDirectory()) yield* this.walk(`${base}${entry.name}/`, '');
-      else yield `${base}${entry.name}`;
-    }
   }
 }

@@ -20,6 +20,8 @@ export interface FsPresignedGrant {
   maxBytes?: number;
   /** PUT only: the route must refuse another Content-Type. */
   contentType?: string;
+  /** PUT only: hex SHA-256 the body must have; the route refuses other bytes and stores nothing. */
+  sha256?: string;
 }
 
 /** What to sign into a presigned fs URL. */
@@ -30,7 +32,11 @@ export interface FsPresignRequest {
   expires: number;
   maxBytes?: number;
   contentType?: string;
+  /** Hex SHA-256 (lower case) the uploaded body must have. */
+  sha256?: string;
 }
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Refuses signing secrets too short to resist guessing. */
 export function assertFsSigningSecret(secret: string): void {
@@ -50,6 +56,8 @@ function signature(secret: string, req: FsPresignRequest): Buffer {
     req.expires,
     req.maxBytes ?? '',
     req.contentType ?? '',
+    // Appended only when present, so URLs signed before checksums existed still verify.
+    ...(req.sha256 !== undefined ? [req.sha256] : []),
   ].join('\n');
   return createHmac('sha256', secret).update(canonical).digest();
 }
@@ -63,10 +71,14 @@ export function signFsObjectUrl(publicBaseUrl: string, secret: string, req: FsPr
       'content type must be non-empty without control characters',
     );
   }
+  if (req.sha256 !== undefined && !SHA256_HEX.test(req.sha256)) {
+    throw new FleetSignError(ErrorCode.InvalidArgument, 'sha256 must be 64 lower-case hex digits');
+  }
   const url = new URL(publicBaseUrl.replace(/\/+$/, '') + FS_OBJECT_ROUTE + encodeKeyPath(req.key));
   url.searchParams.set('expires', String(req.expires));
   if (req.maxBytes !== undefined) url.searchParams.set('max', String(req.maxBytes));
   if (req.contentType !== undefined) url.searchParams.set('ct', req.contentType);
+  if (req.sha256 !== undefined) url.searchParams.set('sha256', req.sha256);
   url.searchParams.set('sig', signature(secret, req).toString('base64url'));
   return url.toString();
 }
@@ -115,8 +127,10 @@ export function verifyFsPresignedUrl(
   if (expires === undefined || !sig) throw forbidden('missing expires or sig');
   const maxBytes = optionalInteger(parsed.searchParams.get('max'), 'max');
   const contentType = parsed.searchParams.get('ct') ?? undefined;
+  const sha256 = parsed.searchParams.get('sha256') ?? undefined;
+  if (sha256 !== undefined && !SHA256_HEX.test(sha256)) throw forbidden('malformed sha256');
 
-  const expected = signature(opts.secret, { method, key, expires, maxBytes, contentType });
+  const expected = signature(opts.secret, { method, key, expires, maxBytes, contentType, sha256 });
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw forbidden('bad signature');
   const now = opts.now ?? new Date();
@@ -127,5 +141,6 @@ export function verifyFsPresignedUrl(
     expiresAt: new Date(expires * 1000),
     ...(maxBytes !== undefined ? { maxBytes } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
+    ...(sha256 !== undefined ? { sha256 } : {}),
   };
 }

@@ -7,3 +7,4 @@ export * from './s3-errors';
 export * from './s3-object-store';
 export * from './create-object-store';
 export * from './object-source';
+export * from './sha256-check';

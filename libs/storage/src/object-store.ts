@@ -44,6 +44,12 @@ export interface PresignPutOptions {
   contentType?: string;
   /** Largest accepted upload, where the driver can enforce it (see `PresignedPut.maxBytesEnforced`). */
   maxBytes?: number;
+  /**
+   * Hex SHA-256 the uploaded bytes must have. S3 signs it into the URL as
+   * `x-amz-checksum-sha256` (the upload must send that header, and S3 refuses other
+   * bytes); the fs route hashes the body and refuses a mismatch, storing nothing.
+   */
+  sha256?: string;
 }
 
 /** A presigned upload: send `method` to `url` with `headers` before `expiresAt`. */

@@ -34,6 +34,14 @@ import type {
 } from './object-store';
 import { isS3NotFound, isS3PreconditionFailed, s3StorageError } from './s3-errors';
 
+/** The header a presigned PUT carries its SHA-256 in (base64, as S3 expects). */
+const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
+
+function sha256Base64(hex: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new FleetSignError(ErrorCode.InvalidArgument, 'sha256 must be 64 hex digits');
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
 /** Multipart part size for streamed uploads (S3 minimum is 5 MiB). */
 export const S3_UPLOAD_PART_SIZE_BYTES = 8 * 1024 * 1024;
 /** Parts uploaded in parallel per streamed upload (memory: part size x this). */
@@ -213,26 +221,34 @@ export class S3ObjectStore implements ObjectStore {
     validateObjectKey(key);
     validateExpiresSec(expiresSec);
     if (opts.maxBytes !== undefined) validateMaxBytes(opts.maxBytes);
+    const checksum = opts.sha256 !== undefined ? sha256Base64(opts.sha256) : undefined;
     const signingDate = this.now();
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+      ...(checksum ? { ChecksumSHA256: checksum } : {}),
     });
+    // Signed headers, not query parameters: the upload must send them, S3 checks the
+    // Content-Type against the signature and the body against x-amz-checksum-sha256.
+    const bound = new Set([...(opts.contentType ? ['content-type'] : []), ...(checksum ? [CHECKSUM_HEADER] : [])]);
     const url = await getSignedUrl(this.presignClient, command, {
       expiresIn: expiresSec,
       signingDate,
-      // Keep Content-Type a signed header so the upload must use the stated type.
-      ...(opts.contentType ? { signableHeaders: new Set(['content-type']) } : {}),
+      ...(bound.size > 0 ? { signableHeaders: bound, unhoistableHeaders: bound } : {}),
     });
     return {
       url,
       method: 'PUT',
-      headers: opts.contentType ? { 'content-type': opts.contentType } : {},
+      headers: {
+        ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+        ...(checksum ? { [CHECKSUM_HEADER]: checksum } : {}),
+      },
       expiresAt: new Date(signingDate.getTime() + expiresSec * 1000),
       maxBytesEnforced: false,
     };
   }
+
 
   async close(): Promise<void> {
     this.client.destroy();

@@ -7,3 +7,5 @@ export * from './signed-note';
 export * from './checkpoint';
 export * from './log-layout';
 export * from './verify-log';
+export * from './log-tree-reader';
+export * from './appended-range-hasher';

@@ -65,6 +65,13 @@ export class LogLayout {
     return `${this.checkpointsPrefix}${position(size)}`;
   }
 
+  /** Tree size of a checkpoint key; undefined for a key that is not one. */
+  checkpointSizeOf(key: string): number | undefined {
+    if (!key.startsWith(this.checkpointsPrefix)) return undefined;
+    const rest = key.slice(this.checkpointsPrefix.length);
+    return new RegExp(`^[0-9]{${POSITION_DIGITS}}$`).test(rest) ? Number(rest) : undefined;
+  }
+
   /** Object key of a job's pointer into the log. */
   jobKey(jobId: string): string {
     return `${this.root}jobs/${jobId}.json`;
@@ -102,6 +109,12 @@ export interface LogGroup {
   entries: LogEntry[];
   /** The compact range of the whole tree after this group (start + entries.length leaves). */
   rangeAfter: CompactRange;
+  /**
+   * The compact range before it (`start` leaves), when the appender recorded it: with the
+   * group's own leaves it proves any entry of the group in the tree that ends with the group,
+   * without reading another group (see appendedRangeHasher).
+   */
+  rangeBefore?: CompactRange;
 }
 
 const storedGroupSchema = z.strictObject({
@@ -109,6 +122,7 @@ const storedGroupSchema = z.strictObject({
   start: z.number().int().min(0),
   entries: z.array(logEntrySchema).min(1),
   rangeAfter: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  rangeBefore: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
 });
 
 /** The stored bytes of a group. */
@@ -117,7 +131,14 @@ export function encodeLogGroup(group: LogGroup): Buffer {
   group.entries.forEach((entry, i) => {
     if (entry.seq !== group.start + i) throw new RangeError(`entry ${i} of the group at ${group.start} has seq ${entry.seq}`);
   });
-  const stored = { version: 1, start: group.start, entries: group.entries, rangeAfter: group.rangeAfter.hashes().map((h) => h.toString('hex')) };
+  if (group.rangeBefore && group.rangeBefore.size !== group.start) throw new RangeError('group range before does not end where the group starts');
+  const stored = {
+    version: 1,
+    start: group.start,
+    entries: group.entries,
+    rangeAfter: group.rangeAfter.hashes().map((h) => h.toString('hex')),
+    ...(group.rangeBefore ? { rangeBefore: group.rangeBefore.hashes().map((h) => h.toString('hex')) } : {}),
+  };
   return Buffer.from(JSON.stringify(stored), 'utf8');
 }
 
@@ -134,7 +155,7 @@ export function decodeLogGroup(data: Buffer): LogGroup {
     const issue = parsed.error.issues[0];
     throw new Error(`log group is malformed: ${issue.path.join('.')}: ${issue.message}`);
   }
-  const { start, entries, rangeAfter } = parsed.data;
+  const { start, entries, rangeAfter, rangeBefore } = parsed.data;
   entries.forEach((entry, i) => {
     if (entry.seq !== start + i) throw new Error(`log group at ${start} holds seq ${entry.seq} at position ${i}`);
   });
@@ -146,7 +167,16 @@ export function decodeLogGroup(data: Buffer): LogGroup {
   } catch {
     throw new Error(`log group at ${start} carries a range that does not fit its end`);
   }
-  return { start, entries, rangeAfter: range };
+  let before: CompactRange | undefined;
+  if (rangeBefore) {
+    const beforeHashes = rangeBefore.map((h) => Buffer.from(h, 'hex'));
+    try {
+      before = CompactRange.of(start, beforeHashes);
+    } catch {
+      throw new Error(`log group at ${start} carries a range before it that does not fit its start`);
+    }
+  }
+  return { start, entries, rangeAfter: range, ...(before ? { rangeBefore: before } : {}) };
 }
 
 /** Where a job's entry is: its leaf index and the group holding it. */

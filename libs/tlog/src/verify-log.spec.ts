@@ -140,3 +140,17 @@ describe('verifying a whole log', () => {
     expect(await verifyLog(source(objects), trust)).toEqual({ ok: false, reason: expect.stringMatching(/differs from the signed one/) });
   });
 });
+
+describe('verifyLog and the range a group records before it', () => {
+  it('accepts groups that record the true range before them and refuses one whose range before is not the log', async () => {
+    const { objects } = await buildLog([3, 4]);
+    const first = decodeLogGroup(objects.get(logGroupKey(0)) as Buffer);
+    const second = decodeLogGroup(objects.get(logGroupKey(3)) as Buffer);
+    objects.set(logGroupKey(3), encodeLogGroup({ ...second, rangeBefore: first.rangeAfter }));
+    expect(await verifyLog(source(objects), trust)).toMatchObject({ ok: true, size: 7 });
+
+    const forged = CompactRange.of(3, first.rangeAfter.hashes().map((h) => Buffer.alloc(h.length, 9)));
+    objects.set(logGroupKey(3), encodeLogGroup({ ...second, rangeBefore: forged }));
+    expect(await verifyLog(source(objects), trust)).toEqual({ ok: false, reason: 'log group at 3 carries a tree state before it that does not match the log' });
+  });
+});

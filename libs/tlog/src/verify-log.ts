@@ -64,6 +64,7 @@ async function verifyOrThrow(objects: LogObjects, layout: LogLayout, trust?: Log
       throw new Error(`log group at ${start}: ${(err as Error).message}`);
     }
     if (group.start !== start) throw new Error(`log group stored at ${start} says it starts at ${group.start}`);
+    if (group.rangeBefore && !group.rangeBefore.root().equals(range.root())) throw new Error(`log group at ${start} carries a tree state before it that does not match the log`);
     for (const entry of group.entries) {
       const leaf = entryLeafHash(entry);
       leaves.push(leaf);

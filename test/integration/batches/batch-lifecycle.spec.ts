@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import type { BatchManifest, WebhookJobData } from '@fleetsign/queue';
 import { verifyV2 } from '@fleetsign/secure-boot';
+import { entryLeafHash, openCheckpoint, verifyInclusion } from '@fleetsign/tlog';
 import { pollUntil } from '../gateway/gateway-harness';
 import { BatchStack, type BatchItemBody, EC_PROFILE } from './batch-stack';
 
@@ -140,6 +141,30 @@ describe('a batch with bad items', () => {
       // The signed data is the unsigned image padded to 4 KiB.
       expect(sha256(signed.subarray(0, signed.length - 4096))).toBe(entry.imageSha256);
     }
+  });
+
+  it("proves every signed item of the manifest against one checkpoint signed with the log key, with no further request", async () => {
+    const view = await stack.completed(stack.tokenA, batchId);
+    const manifest = (await (await fetch(view.manifest?.downloadUrl as string)).json()) as BatchManifest;
+    const trust = { origin: stack.log.origin, publicKey: createPublicKey(stack.log.keyPem) };
+    const entries = await stack.log.entries(stack.store);
+    const signedItems = manifest.items.filter((item) => item.state === 'succeeded');
+    expect(signedItems).toHaveLength(6);
+    expect(new Set(signedItems.map((item) => item.log?.checkpoint)).size).toBe(1);
+    for (const item of signedItems) {
+      const receipt = item.log!;
+      const tree = openCheckpoint(receipt.checkpoint as string, trust);
+      expect(tree.size).toBeGreaterThan(receipt.index);
+      const entry = entries[receipt.index];
+      expect(entry.jobId).toBe(item.jobId);
+      expect(entryLeafHash(entry).toString('hex')).toBe(receipt.leafHash);
+      const proof = (receipt.inclusionProof ?? []).map((h) => Buffer.from(h, 'hex'));
+      expect(verifyInclusion(entryLeafHash(entry), receipt.index, tree.size, proof, tree.rootHash)).toBe(true);
+      // The proof is bound to this entry: another item's leaf does not verify with it.
+      const otherIndex = signedItems.find((other) => other !== item)!.log!.index;
+      expect(verifyInclusion(entryLeafHash(entries[otherIndex]), receipt.index, tree.size, proof, tree.rootHash)).toBe(false);
+    }
+    for (const item of manifest.items.filter((i) => i.state === 'failed')) expect(item.log).toBeUndefined();
   });
 
   it('enqueues the batch.completed webhook once, even when the completion runs again', async () => {

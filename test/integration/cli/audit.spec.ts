@@ -45,7 +45,6 @@ beforeAll(async () => {
     log,
     store,
     layout,
-    lease,
     redis,
     prefix,
     key: createPemSigner(keyPem),

@@ -2,7 +2,7 @@ import { SAMPLE_SHA256, sampleLogEntry } from '@fleetsign/tlog/testing/sample-en
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPemSigner } from '@fleetsign/keys';
+import { createPemSigner, generateSigningKeyPem } from '@fleetsign/keys';
 import { QueueName, createWorker } from '@fleetsign/queue';
 import {
   CompactRange,
@@ -219,6 +219,17 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
     }
   });
 
+  it('lists every stored checkpoint page by page (GET /v1/audit/checkpoints)', async () => {
+    const sizes = [...notes.keys()].sort((a, b) => a - b);
+    const first = await getJson('/v1/audit/checkpoints?limit=2', h.tokenAAudit);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ checkpoints: sizes.slice(0, 2).map((size) => ({ size, note: notes.get(size) })), next: sizes[1] });
+    const rest = await getJson(`/v1/audit/checkpoints?after=${sizes[1]}`, h.tokenAAudit);
+    expect(rest.body).toEqual({ checkpoints: sizes.slice(2).map((size) => ({ size, note: notes.get(size) })) });
+    expect((await getJson('/v1/audit/checkpoints?limit=101', h.tokenAAudit)).status).toBe(400);
+    expect((await getJson('/v1/audit/checkpoints', h.tokenA)).status).toBe(403);
+  });
+
   describe('fleetsign audit online (through these routes)', () => {
     const online = (token: string) => ['--url', h.url, '--api-key', token];
     const savedPath = () => join(requireTestEnv('tmpRoot'), `audit-online-${log.layout.root.slice(0, -1)}.checkpoint`);
@@ -227,7 +238,23 @@ describe('GET /v1/audit/* (the transparency log over HTTP, objects in a real s3r
       writeFileSync(savedPath(), notes.get(8) as string);
       const run = await fleetsign(['audit', 'verify', ...online(h.tokenOperator), '--trusted-checkpoint', savedPath()]);
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(run.stdout).toMatch(/^ok: 24 entries, root \S+, 1 checkpoints verified; extends the trusted checkpoint/);
+      // Every stored checkpoint is checked, as offline: not only the newest.
+      expect(run.stdout).toMatch(new RegExp(`^ok: 24 entries, root \\S+, ${notes.size} checkpoints verified; extends the trusted checkpoint`));
+    });
+
+    it('verify checks every stored checkpoint: an older one signed with another key fails it (exit 1, one line)', async () => {
+      const key = log.layout.checkpointKey(8);
+      const original = await h.store.getBuffer(key);
+      const rootHash = openCheckpoint(notes.get(8) as string, { origin: log.origin, publicKey: logKey().publicKey }).rootHash;
+      const forged = await signCheckpoint({ origin: log.origin, size: 8, rootHash }, createPemSigner(generateSigningKeyPem('ecdsa-p256')));
+      await h.store.put(key, Buffer.from(forged));
+      try {
+        const run = await fleetsign(['audit', 'verify', ...online(h.tokenOperator)]);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(/^audit: log\/checkpoints\/000000000008: note is not signed by .*\n$/);
+      } finally {
+        await h.store.put(key, original);
+      }
     });
 
     it("verify with an audit key (its tenant's entries only) exits 2 naming the operator scope", async () => {

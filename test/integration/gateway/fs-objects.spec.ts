@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '@fleetsign/errors';
@@ -77,6 +77,33 @@ describe('gateway with the filesystem store', () => {
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ code: ErrorCode.PayloadTooLarge });
     expect(await fsStore.exists(key)).toBe(false);
+  });
+
+  it('binds the URL to a declared SHA-256: other bytes get 400 UPLOAD_CHECKSUM_MISMATCH and store nothing', async () => {
+    const image = randomBytes(20_000);
+    const sha256 = createHash('sha256').update(image).digest('hex');
+    const res = await h.api('/v1/uploads', { method: 'POST', token: h.tokenA, json: { contentLength: image.length, sha256 } });
+    expect(res.status).toBe(201);
+    const { key, uploadUrl, headers } = (await res.json()) as { key: string; uploadUrl: string; headers: Record<string, string> };
+    expect(new URL(uploadUrl).searchParams.get('sha256')).toBe(sha256);
+
+    const other = Buffer.from(image);
+    other[image.length - 1] ^= 0x01;
+    const refused = await fetch(uploadUrl, { method: 'PUT', body: other, headers });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await refused.json()).toMatchObject({ code: ErrorCode.UploadChecksumMismatch, expectedSha256: sha256 });
+    expect(await fsStore.exists(key)).toBe(false);
+    expect((await listKeys(fsStore, `incoming/${h.tenantA}/`)).filter((k) => k === key)).toEqual([]);
+
+    // Dropping the digest from the URL breaks its signature.
+    const unbound = new URL(uploadUrl);
+    unbound.searchParams.delete('sha256');
+    expect((await fetch(unbound, { method: 'PUT', body: other, headers })).status).toBe(403);
+
+    const put = await fetch(uploadUrl, { method: 'PUT', body: image, headers });
+    expect(put.status).toBe(201);
+    expect((await fsStore.getBuffer(key)).equals(image)).toBe(true);
   });
 
   it('refuses tampered URLs, the wrong method and unsigned requests with 403', async () => {

@@ -4,7 +4,7 @@ import { generateSigningKeyPem } from '@fleetsign/keys';
 import { WebhookEventType } from '@fleetsign/queue';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { buildEspImage, publicKeyDigestV2, SECTOR_SIZE, verifyV1, verifyV2 } from '@fleetsign/secure-boot';
-import { entryLeafHash, type LogEntry } from '@fleetsign/tlog';
+import { entryLeafHash, type LogEntry, openCheckpoint, verifyInclusion } from '@fleetsign/tlog';
 import type { Signer } from '../../../apps/signer/src';
 import { promtoolProblems } from '../../support/promtool';
 import { requireTestEnv } from '../../support/test-env';
@@ -106,6 +106,13 @@ describe('signing with SoftHSM and PEM profiles', () => {
     });
     expect(record.keys[0].keyRef).toMatch(/^pkcs11:token=.*;object=fw-rsa-3072$/);
     expect(JSON.stringify(record)).not.toContain(requireTestEnv('tokenPin') + '"');
+
+    // A release job's result carries a checkpoint signed with the log key at once, and its inclusion proof.
+    const tree = openCheckpoint(result.log.checkpoint as string, { origin: harness.log.origin, publicKey: createPublicKey(harness.log.keyPem) });
+    expect(tree.size).toBeGreaterThan(result.log.index);
+    const proof = (result.log.inclusionProof ?? []).map((h) => Buffer.from(h, 'hex'));
+    expect(verifyInclusion(entryLeafHash(record), result.log.index, tree.size, proof, tree.rootHash)).toBe(true);
+    expect(verifyInclusion(Buffer.alloc(32), result.log.index, tree.size, proof, tree.rootHash)).toBe(false);
   });
 
   it('signs with the ECDSA P-256 token key', async () => {
@@ -219,6 +226,12 @@ describe('webhook events', () => {
       jobId,
       payload: { jobId, tenant: harness.tenant, state: 'succeeded', profile: 'rsa', metadata: { build: '42' }, result: { signedSha256: result.signedSha256 } },
     });
+    // The event carries the entry's inclusion proof against a signed checkpoint: a receiver can keep it as the receipt.
+    const log = (event?.data.payload as { result: { log: { index: number; leafHash: string; checkpoint: string; inclusionProof: string[] } } }).result.log;
+    const tree = openCheckpoint(log.checkpoint, { origin: harness.log.origin, publicKey: createPublicKey(harness.log.keyPem) });
+    const entry = await logEntryOf(jobId);
+    expect(log.index).toBe(entry.seq);
+    expect(verifyInclusion(entryLeafHash(entry), log.index, tree.size, log.inclusionProof.map((h) => Buffer.from(h, 'hex')), tree.rootHash)).toBe(true);
   });
 
   it('enqueues the failure event when the job fails for good, and none without a webhook', async () => {

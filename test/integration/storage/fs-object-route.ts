@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode, isFleetSignError } from '@fleetsign/errors';
-import { type ObjectStore, verifyFsPresignedUrl } from '@fleetsign/storage';
+import { pipeline } from 'node:stream';
+import { type ObjectStore, Sha256CheckStream, verifyFsPresignedUrl } from '@fleetsign/storage';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.SourceNotFound]: 404,
   [ErrorCode.PayloadTooLarge]: 413,
   [ErrorCode.InvalidArgument]: 400,
+  [ErrorCode.UploadChecksumMismatch]: 400,
 };
 
 /**
@@ -44,7 +46,10 @@ export class FsObjectRoute {
         res.writeHead(403).end('content type does not match the presigned URL');
         return;
       }
-      await this.store!.put(grant.key, req, { maxBytes: grant.maxBytes, contentType: grant.contentType });
+      // As the gateway's route: the body is hashed on its way in and refused at its end when it is not the signed SHA-256.
+      const checked = new Sha256CheckStream(grant.sha256, grant.key);
+      pipeline(req, checked, () => undefined);
+      await this.store!.put(grant.key, checked, { maxBytes: grant.maxBytes, contentType: grant.contentType });
       res.writeHead(200).end();
     } catch (err) {
       const status = isFleetSignError(err) ? (STATUS[err.code] ?? 500) : 500;

@@ -29,6 +29,7 @@ describe('FsObjectStore', () => {
     describeObjectStoreContract({
       enforcesConditionalPut: true,
       discardsCutUploads: true,
+      verifiesUploadChecksum: true,
       create: async (opts) =>
         createObjectStore({ driver: 'fs', root, publicBaseUrl, signingSecret: SECRET }, opts),
     });

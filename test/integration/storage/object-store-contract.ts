@@ -13,6 +13,8 @@ export interface ContractTarget {
   enforcesConditionalPut: boolean;
   /** Whether the server discards an upload whose connection is cut before the announced length arrived. */
   discardsCutUploads: boolean;
+  /** Whether the server refuses a presigned upload whose body does not have the SHA-256 signed into its URL. */
+  verifiesUploadChecksum: boolean;
 }
 
 function sha256(data: Buffer): string {
@@ -227,6 +229,27 @@ export function describeObjectStoreContract(target: ContractTarget): void {
     const getRes = await fetch(await store.presignGet(key, 300));
     expect(getRes.status).toBe(200);
     expect(Buffer.from(await getRes.arrayBuffer()).equals(data)).toBe(true);
+  });
+
+  it('binds a presigned PUT to a declared SHA-256: those bytes are stored, others are refused and store nothing', async () => {
+    const data = randomBytes(200 * 1024);
+    const key = `${base}checksum-bound.bin`;
+    const upload = await store.presignPut(key, 300, { contentType: 'application/octet-stream', sha256: sha256(data) });
+    expect(upload.headers['content-type']).toBe('application/octet-stream');
+
+    const other = Buffer.from(data);
+    other[1000] ^= 0xff;
+    const refused = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: other });
+    await refused.arrayBuffer();
+    if (target.verifiesUploadChecksum) {
+      expect(refused.status).toBe(400);
+      expect(await store.exists(key)).toBe(false);
+    }
+
+    const stored = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: data });
+    await stored.arrayBuffer();
+    expect(stored.ok).toBe(true);
+    expect((await store.getBuffer(key)).equals(data)).toBe(true);
   });
 
   it('refuses expired presigned URLs with 403', async () => {

@@ -14,6 +14,14 @@ export const entriesQuerySchema = z
     path: ['end'],
   });
 
+/** Most checkpoints one `GET /v1/audit/checkpoints` page returns. */
+export const MAX_CHECKPOINTS_PAGE = 100;
+
+export const checkpointsQuerySchema = z.strictObject({
+  after: leafIndex.optional().describe('only checkpoints of more entries than this'),
+  limit: z.coerce.number().int().min(1).max(MAX_CHECKPOINTS_PAGE).default(MAX_CHECKPOINTS_PAGE),
+});
+
 export const consistencyQuerySchema = z
   .strictObject({ from: leafIndex, to: leafIndex })
   .refine((q) => q.from <= q.to, { message: 'to must not be before from', path: ['to'] });
@@ -25,6 +33,14 @@ export const checkpointViewSchema = z.object({
   note: z.string().describe('the C2SP signed note (tlog-checkpoint); verify it with the log public key'),
 });
 export type CheckpointView = z.infer<typeof checkpointViewSchema>;
+
+export const checkpointsPageSchema = z.object({
+  checkpoints: z
+    .array(z.object({ size: z.number().int(), note: z.string().describe('the C2SP signed note') }))
+    .describe('stored checkpoints by ascending size'),
+  next: z.number().int().optional().describe('pass as `after` for the next page; absent on the last'),
+});
+export type CheckpointsPage = z.infer<typeof checkpointsPageSchema>;
 
 export const entriesPageSchema = z.object({
   start: z.number().int(),

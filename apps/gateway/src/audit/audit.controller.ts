@@ -6,8 +6,12 @@ import type { FastifyReply } from 'fastify';
 import { ApiJsonResponse, ApiProblems, openApiSchema } from '../docs/openapi-schema';
 import { validate } from '../http/zod-validation';
 import {
+  type CheckpointsPage,
+  checkpointsPageSchema,
+  checkpointsQuerySchema,
   type CheckpointView,
   checkpointViewSchema,
+  MAX_CHECKPOINTS_PAGE,
   type ConsistencyView,
   consistencyQuerySchema,
   consistencyViewSchema,
@@ -58,6 +62,20 @@ export class AuditController {
     if (!prefersPlainText(accept)) return view;
     void reply.type('text/plain; charset=utf-8');
     return view.note;
+  }
+
+  @Get('checkpoints')
+  @ApiOperation({
+    summary: 'Every stored checkpoint',
+    description: `The signed notes of all checkpoints by ascending size, at most ${MAX_CHECKPOINTS_PAGE} per page, so an auditor can check each signature and root. ${SCOPE_NOTE}`,
+  })
+  @ApiQuery({ name: 'after', required: false, description: 'only checkpoints of more entries than this', schema: { type: 'integer', minimum: 0 } })
+  @ApiQuery({ name: 'limit', required: false, description: `page size (at most ${MAX_CHECKPOINTS_PAGE})`, schema: { type: 'integer', minimum: 1 } })
+  @ApiJsonResponse(200, checkpointsPageSchema, 'The checkpoints')
+  @ApiProblems({ 400: [ErrorCode.ValidationFailed], ...ACCESS_PROBLEMS })
+  checkpoints(@CurrentPrincipal() principal: Principal, @Query() query: unknown): Promise<CheckpointsPage> {
+    const { after, limit } = validate(checkpointsQuerySchema, query, 'query');
+    return this.audit.checkpoints(principal, after, limit);
   }
 
   @Get('public-key')

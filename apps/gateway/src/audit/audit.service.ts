@@ -2,12 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { SignJobLogReceipt } from '@fleetsign/queue';
-import type { ObjectStore } from '@fleetsign/storage';
-import { consistencyProof, inclusionProof, LogLayout } from '@fleetsign/tlog';
+import { objectSource, type ObjectStore } from '@fleetsign/storage';
+import { consistencyProof, inclusionProof, type LocatedEntry, LogLayout, LogTreeReader, MAX_LOG_OBJECT_BYTES, type StoredCheckpoint } from '@fleetsign/tlog';
 import { hasScope, type Principal } from '../auth/principal';
 import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
-import { AuditLogReader, type LocatedEntry, type StoredCheckpoint } from './audit-log-reader';
-import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
+import type { CheckpointsPage, CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
 
 /** Job ids as the service hands them out (`job_…`, batch items included). */
 const JOB_ID = /^job_[A-Za-z0-9_-]{1,128}$/;
@@ -44,13 +43,13 @@ export interface CheckpointSummary {
 /** The transparency log over HTTP, read-only, within the caller's reach. */
 @Injectable()
 export class AuditService {
-  private readonly reader: AuditLogReader;
+  private readonly reader: LogTreeReader;
 
   constructor(
     @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
   ) {
-    this.reader = new AuditLogReader(store, new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
+    this.reader = new LogTreeReader(objectSource(store, MAX_LOG_OBJECT_BYTES), new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
   }
 
   async checkpoint(principal: Principal): Promise<CheckpointView> {
@@ -74,6 +73,21 @@ export class AuditService {
       rootHash: latest.rootHash.toString('base64'),
       ...(written?.lastModified ? { writtenAt: written.lastModified.toISOString() } : {}),
     };
+  }
+
+  /** Every stored checkpoint, page by page, so an online audit checks each one as an offline audit does. */
+  async checkpoints(principal: Principal, after: number | undefined, limit: number): Promise<CheckpointsPage> {
+    reachOf(principal);
+    const sizes = (await this.reader.checkpointSizes()).filter((size) => after === undefined || size > after);
+    const page = sizes.slice(0, limit);
+    const checkpoints = await Promise.all(
+      page.map(async (size) => {
+        const stored = await this.reader.checkpointOf(size);
+        if (!stored) throw new FleetSignError(ErrorCode.Internal, `The transparency log checkpoint of ${size} entries disappeared`);
+        return { size, note: stored.note };
+      }),
+    );
+    return { checkpoints, ...(sizes.length > limit ? { next: page[page.length - 1] } : {}) };
   }
 
   async publicKey(principal: Principal): Promise<PublicKeyView> {
@@ -109,11 +123,14 @@ export class AuditService {
     return { checkpoint: checkpointView(latest), inclusionProof: hex(inclusionProof(index, latest.size, this.reader.rangeHasher)) };
   }
 
-  /** A job result's receipt with the newest checkpoint and its inclusion proof once one covers it (the signer's own, when it gave one). */
+  /**
+   * A job result's receipt against the newest checkpoint once one covers it (so every GET
+   * proves against the same, newest tree head); until then the signer's own (the checkpoint
+   * it made with the entry's group, as the webhook carried it), when it gave one.
+   */
   async completeReceipt(receipt: SignJobLogReceipt): Promise<SignJobLogReceipt> {
-    if (receipt.checkpoint !== undefined) return receipt;
     const proof = await this.receiptProof(receipt.index);
-    return proof ? { ...receipt, checkpoint: proof.checkpoint.note, inclusionProof: proof.inclusionProof } : receipt;
+    return proof ? { index: receipt.index, leafHash: receipt.leafHash, checkpoint: proof.checkpoint.note, inclusionProof: proof.inclusionProof } : receipt;
   }
 
   private async withProof(found: LocatedEntry): Promise<InclusionView> {

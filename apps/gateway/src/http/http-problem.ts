@@ -53,6 +53,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MalformedRequest]: 400,
   [ErrorCode.ValidationFailed]: 400,
   [ErrorCode.InvalidArgument]: 400,
+  [ErrorCode.UploadChecksumMismatch]: 400,
   [ErrorCode.StorageError]: 502,
   [ErrorCode.ProfileKeysUnavailable]: 503,
   [ErrorCode.ServiceUnavailable]: 503,

@@ -19,6 +19,7 @@ const ApiSignedUrl = () =>
     ApiQuery({ name: 'sig', description: 'URL signature (base64url HMAC)' }),
     ApiQuery({ name: 'max', required: false, description: 'Upload size limit, bytes' }),
     ApiQuery({ name: 'ct', required: false, description: 'Required Content-Type of the upload' }),
+    ApiQuery({ name: 'sha256', required: false, description: 'Required SHA-256 (hex) of the upload body' }),
   );
 
 /**
@@ -69,7 +70,12 @@ export class ObjectsController {
   @ApiConsumes('application/octet-stream')
   @ApiBody({ required: true, schema: { type: 'string', format: 'binary' } })
   @ApiResponse({ status: 201, description: 'Stored: {key, size}' })
-  @ApiProblems({ 403: [ErrorCode.Forbidden], 404: [ErrorCode.NotFound], 413: [ErrorCode.PayloadTooLarge] })
+  @ApiProblems({
+    400: [ErrorCode.UploadChecksumMismatch],
+    403: [ErrorCode.Forbidden],
+    404: [ErrorCode.NotFound],
+    413: [ErrorCode.PayloadTooLarge],
+  })
   async upload(@Req() request: FastifyRequest): Promise<{ key: string; size: number }> {
     const grant = this.grant(request);
     if (grant.contentType !== undefined && request.headers['content-type'] !== grant.contentType) {
@@ -80,7 +86,7 @@ export class ObjectsController {
     if (length !== undefined && length > limit) {
       throw new FleetSignError(ErrorCode.PayloadTooLarge, `Body of ${length} bytes exceeds the limit of ${limit} bytes`);
     }
-    const size = await this.uploads.putPresigned(grant.key, requestStream(request), limit, grant.contentType);
+    const size = await this.uploads.putPresigned(grant.key, requestStream(request), limit, grant.contentType, grant.sha256);
     return { key: grant.key, size };
   }
 }

@@ -2,10 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, findProfile, keyStateAt, type ProfileConfig, profileStateAt, type StateAt } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
-import type { ObjectStore } from '@fleetsign/storage';
-import { type LogEntry, LogLayout } from '@fleetsign/tlog';
+import { objectSource, type ObjectStore } from '@fleetsign/storage';
+import { type LogEntry, LogLayout, LogTreeReader, MAX_LOG_OBJECT_BYTES } from '@fleetsign/tlog';
 import type { Redis } from 'ioredis';
-import { AuditLogReader } from '../audit/audit-log-reader';
 import { hasScope, type Principal } from '../auth/principal';
 import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, REDIS } from '../core/gateway.tokens';
@@ -33,7 +32,7 @@ type KeyDirectory = Map<string, Array<{ profile: ProfileConfig; index: number }>
  */
 @Injectable()
 export class SignatureStatusService {
-  private readonly reader: AuditLogReader;
+  private readonly reader: LogTreeReader;
 
   constructor(
     @Inject(FLEET_CONFIG) private readonly fleet: FleetSignConfig,
@@ -41,7 +40,7 @@ export class SignatureStatusService {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly settings: GatewaySettings,
   ) {
-    this.reader = new AuditLogReader(store, new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
+    this.reader = new LogTreeReader(objectSource(store, MAX_LOG_OBJECT_BYTES), new LogLayout(fleet.transparencyLog?.storePrefix ?? 'log/'));
   }
 
   async status(principal: Principal, sha256: string, now = Date.now()): Promise<SignatureStatus> {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import type { ObjectStore } from '@fleetsign/storage';
-import { createHash, randomUUID } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback, pipeline } from 'node:stream';
+import { type ObjectStore, Sha256CheckStream } from '@fleetsign/storage';
+import { randomUUID } from 'node:crypto';
+import { type Readable, pipeline } from 'node:stream';
 import type { Principal } from '../auth/principal';
 import { GatewaySettings, UPLOAD_URL_TTL_SEC } from '../core/gateway-settings';
 import { OBJECT_STORE } from '../core/gateway.tokens';
@@ -22,21 +22,6 @@ export function incomingPrefix(tenant: string): string {
 /** A fresh, unguessable upload key under the tenant's incoming prefix. */
 export function newUploadKey(tenant: string): string {
   return `${incomingPrefix(tenant)}${randomUUID()}.bin`;
-}
-
-/** Passes bytes through while hashing them with SHA-256. */
-class Sha256Stream extends Transform {
-  private readonly hash = createHash('sha256');
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  /** Hex digest; valid once the stream has ended. */
-  hex(): string {
-    return this.hash.digest('hex');
-  }
 }
 
 function tooLarge(size: number | string, max: number): FleetSignError {
@@ -60,10 +45,12 @@ export class UploadsService {
     const max = this.settings.maxImageBytes;
     if (request.contentLength !== undefined && request.contentLength > max) throw tooLarge(request.contentLength, max);
     const key = newUploadKey(principal.tenant);
-    // Bound to the one content type images are uploaded as: S3 signs it, the fs route checks it.
+    // Bound to the one content type images are uploaded as and, when declared, to the SHA-256:
+    // S3 signs both into the URL (x-amz-checksum-sha256), the fs route checks both.
     const presigned = await this.store.presignPut(key, UPLOAD_URL_TTL_SEC, {
       maxBytes: request.contentLength ?? max,
       contentType: UPLOAD_CONTENT_TYPE,
+      ...(request.sha256 !== undefined ? { sha256: request.sha256.toLowerCase() } : {}),
     });
     await this.intents.remember(key, { sha256: request.sha256, size: request.contentLength });
     return {
@@ -85,7 +72,7 @@ export class UploadsService {
     if (declaredLength !== undefined && declaredLength > max) throw tooLarge(declaredLength, max);
     const key = newUploadKey(principal.tenant);
     const peek = new ImageHeaderPeek();
-    const hasher = new Sha256Stream();
+    const hasher = new Sha256CheckStream();
     // pipeline carries a client abort into the store, which then discards the partial object.
     pipeline(body, peek, hasher, () => undefined);
     const stored = await this.store.put(key, hasher, { maxBytes: max, contentType: 'application/octet-stream' });
@@ -96,12 +83,17 @@ export class UploadsService {
     return { key, size: stored.size, sha256 };
   }
 
-  /** Streams a body into `key` for a presigned fs URL; same size rule as direct uploads. */
-  async putPresigned(key: string, body: Readable, maxBytes: number | undefined, contentType?: string): Promise<number> {
+  /**
+   * Streams a body into `key` for a presigned fs URL; same size rule as direct uploads.
+   * With `sha256` (signed into the URL) other bytes fail UPLOAD_CHECKSUM_MISMATCH at the
+   * end of the body, before the store commits, so nothing is stored.
+   */
+  async putPresigned(key: string, body: Readable, maxBytes: number | undefined, contentType?: string, sha256?: string): Promise<number> {
     const limit = Math.min(maxBytes ?? this.settings.maxImageBytes, this.settings.maxImageBytes);
     const peek = new ImageHeaderPeek();
-    pipeline(body, peek, () => undefined);
-    const stored = await this.store.put(key, peek, { maxBytes: limit, ...(contentType ? { contentType } : {}) });
+    const checked = new Sha256CheckStream(sha256, key);
+    pipeline(body, peek, checked, () => undefined);
+    const stored = await this.store.put(key, checked, { maxBytes: limit, ...(contentType ? { contentType } : {}) });
     await this.intents.rememberChip(key, peek.chipId());
     this.metrics.uploadedBytes.inc(stored.size);
     return stored.size;

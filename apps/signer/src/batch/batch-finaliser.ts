@@ -19,6 +19,7 @@ import { originOfFollowUpJob } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
 import type { BatchItemStore } from './batch-item-store';
+import type { BatchLogProofs } from './batch-log-proofs';
 import { writeManifest } from './batch-manifest';
 
 /** What the finaliser needs. */
@@ -29,6 +30,8 @@ export interface BatchFinaliserDeps {
   fleet: Pick<FleetSignConfig, 'profiles'>;
   logger: Logger;
   metrics?: SignerMetrics;
+  /** Inclusion proofs for the manifest's items (absent when the log signs no checkpoints). */
+  logProofs?: Pick<BatchLogProofs, 'prover'>;
 }
 
 /**
@@ -89,8 +92,14 @@ export function createBatchFinaliser(deps: BatchFinaliserDeps): FleetSignProcess
       counts,
       ...(record.approval ? { approval: record.approval } : {}),
     };
-    const bytes = await writeManifest(deps.store, manifestKey, header, (start, count) =>
-      deps.items.finishedItems(batchId, start, count),
+    // One checkpoint covering every item (all are logged by now), made before the manifest.
+    const prove = deps.logProofs ? await deps.logProofs.prover() : undefined;
+    const bytes = await writeManifest(
+      deps.store,
+      manifestKey,
+      header,
+      (start, count) => deps.items.finishedItems(batchId, start, count),
+      prove,
     );
     await deps.items.markCompleted(batchId, manifestKey);
     if (job.data.webhook) {

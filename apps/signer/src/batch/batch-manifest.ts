@@ -3,6 +3,7 @@ import type { BatchManifest, BatchManifestItem } from '@fleetsign/queue';
 import { batchItemJobId } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { FinishedItem } from './batch-item-store';
+import type { ReceiptProver } from './batch-log-proofs';
 
 /** Items read from Redis and written per manifest chunk: bounds memory for a 10,000-item batch. */
 export const MANIFEST_PAGE_SIZE = 500;
@@ -13,8 +14,8 @@ export type ManifestHeader = Omit<BatchManifest, 'items'>;
 /** Reads items `[start, start + count)` of the batch with their outcomes. */
 export type FinishedItemReader = (start: number, count: number) => Promise<FinishedItem[]>;
 
-/** The manifest entry of an item. */
-export function manifestItem(batchId: string, item: FinishedItem): BatchManifestItem {
+/** The manifest entry of an item; `prove` adds the inclusion proof to a succeeded item's log receipt. */
+export function manifestItem(batchId: string, item: FinishedItem, prove?: ReceiptProver): BatchManifestItem {
   const base = {
     index: item.index,
     name: item.name,
@@ -32,7 +33,7 @@ export function manifestItem(batchId: string, item: FinishedItem): BatchManifest
     blocks: outcome.blocks,
     ...(outcome.reused ? { reused: true } : {}),
     ...(outcome.policy ? { policy: outcome.policy } : {}),
-    ...(outcome.log ? { log: outcome.log } : {}),
+    ...(outcome.log ? { log: prove ? prove(outcome.log) : outcome.log } : {}),
   };
 }
 
@@ -44,6 +45,7 @@ export function manifestItem(batchId: string, item: FinishedItem): BatchManifest
 export async function* manifestText(
   header: ManifestHeader,
   read: FinishedItemReader,
+  prove?: ReceiptProver,
 ): AsyncGenerator<string> {
   const opening = JSON.stringify({ ...header, items: [] });
   // '...,"items":[]}' -> '...,"items":[' so items can follow.
@@ -52,7 +54,7 @@ export async function* manifestText(
   for (let start = 0; start < total; start += MANIFEST_PAGE_SIZE) {
     const page = await read(start, Math.min(MANIFEST_PAGE_SIZE, total - start));
     if (page.length === 0) throw new Error(`batch ${header.batchId}: items from ${start} on are missing`);
-    const lines = page.map((item) => JSON.stringify(manifestItem(header.batchId, item)));
+    const lines = page.map((item) => JSON.stringify(manifestItem(header.batchId, item, prove)));
     yield `${start === 0 ? '' : ',\n'}${lines.join(',\n')}`;
     if (page.length < Math.min(MANIFEST_PAGE_SIZE, total - start)) {
       throw new Error(`batch ${header.batchId}: only ${start + page.length} of ${total} items could be read`);
@@ -67,8 +69,9 @@ export async function writeManifest(
   key: string,
   header: ManifestHeader,
   read: FinishedItemReader,
+  prove?: ReceiptProver,
 ): Promise<number> {
-  const body = Readable.from(manifestText(header, read), { objectMode: false });
+  const body = Readable.from(manifestText(header, read, prove), { objectMode: false });
   const result = await store.put(key, body, { contentType: 'application/json' });
   return result.size;
 }

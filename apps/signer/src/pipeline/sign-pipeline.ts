@@ -114,7 +114,9 @@ export class SignPipeline {
     const { policy } = output;
     const facts = { jobId, data, profile, image, source, digest, policy: output.usage ? { ...policy, usage: output.usage } : policy };
     const entry = logEntryFor({ ...facts, signed: output.signed, ...(output.reusedFrom ? { reusedFrom: output.reusedFrom } : {}) });
-    const logged = await steps.run('log', () => this.deps.log.append(entry));
+    // A release job (not a batch item) gets a checkpoint of its group at once, so its result
+    // and webhook carry the inclusion proof; batch items are proven in their manifest.
+    const logged = await steps.run('log', () => this.deps.log.append(entry, { prove: data.batchId === undefined }));
     if (logged.entry.signed.sha256 !== entry.signed.sha256) {
       // An earlier attempt of the same job logged its own file first; the next attempt
       // checks the stored file against that entry.
@@ -242,7 +244,13 @@ function resultOf({ logged, reused }: Recorded, steps: StepTimer): SignJobResult
     signedDataLength: entry.signed.signedDataLength,
     scheme: entry.scheme as SigningScheme,
     blocks: entry.keys.map((key) => ({ index: key.index, keyDigest: key.keyDigestEfuse, algorithm: key.algorithm as KeyAlgorithm })),
-    log: { index: entry.seq, leafHash: logged.leafHash.toString('hex') },
+    log: {
+      index: entry.seq,
+      leafHash: logged.leafHash.toString('hex'),
+      ...(logged.checkpoint && logged.inclusionProof
+        ? { checkpoint: logged.checkpoint, inclusionProof: logged.inclusionProof.map((h) => h.toString('hex')) }
+        : {}),
+    },
     timings: { fetchMs: steps.ms('fetch'), signMs: steps.ms('sign'), storeMs: steps.ms('store'), totalMs: steps.totalMs() },
     ...(reused ? { reused: true } : {}),
     // The signer wrote the entry's policy object from SigningPolicyFacts; the approvals are an entry field of their own.

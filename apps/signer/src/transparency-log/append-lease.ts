@@ -23,16 +23,18 @@ const LOG_LEASE_WAIT_MS = 60_000;
 export class AppendLease {
   private readonly redis: RedisWithRelease;
 
+  /** `name`: which lease (`lease` for appends; the checkpointer holds its own, so signing a checkpoint never stops appends). */
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    private readonly name = 'lease',
   ) {
     redis.defineCommand('fleetsignLogRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
     this.redis = redis as RedisWithRelease;
   }
 
   private get key(): string {
-    return `${this.prefix}:tlog:lease`;
+    return `${this.prefix}:tlog:${this.name}`;
   }
 
   /** Runs `work` while holding the lease. */

@@ -1,11 +1,11 @@
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
 import type { KeySigner } from '@fleetsign/keys';
 import type { ObjectStore } from '@fleetsign/storage';
-import { type LogLayout, parseCheckpoint, signCheckpoint } from '@fleetsign/tlog';
+import { type CompactRange, type LogLayout, parseCheckpoint, signCheckpoint } from '@fleetsign/tlog';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AppendLease } from './append-lease';
-import type { TransparencyLog } from './transparency-log';
+import { AppendLease } from './append-lease';
+import type { SignedTree, TransparencyLog } from './transparency-log';
 
 /** Largest checkpoint note read back. */
 const MAX_NOTE_BYTES = 64 * 1024;
@@ -17,10 +17,9 @@ export function logPublicKeyRedisKey(prefix: string): string {
 
 /** What the checkpointer works with. */
 export interface CheckpointerDeps {
-  log: Pick<TransparencyLog, 'head' | 'onGroupWritten'>;
+  log: Pick<TransparencyLog, 'head' | 'onGroupWritten' | 'useCheckpoints'>;
   store: ObjectStore;
   layout: LogLayout;
-  lease: Pick<AppendLease, 'hold'>;
   redis: Redis;
   prefix: string;
   /** The log key (ECDSA P-256). */
@@ -35,11 +34,16 @@ export interface CheckpointerDeps {
 
 /**
  * Signs checkpoints of the log with the log key: every `every` entries, every
- * `intervalMs` when entries were added, and once more on shutdown. Each is written
- * create-only to `<root>checkpoints/<size>` and copied to `<root>checkpoint` (the newest).
- * Checkpointing holds the append lease, so no group is written while the head is read.
+ * `intervalMs` when entries were added, once more on shutdown, and on demand for a group
+ * holding a release job (`signTree`) or at the end of a batch (`checkpointNow`). Each is
+ * written create-only to `<root>checkpoints/<size>` and copied to `<root>checkpoint` (the
+ * newest). A checkpoint signs a head that is already durable (the cached head moves only
+ * after its group is stored), so it needs no append lease: appends go on while a
+ * checkpoint is signed. Its own lease keeps `<root>checkpoint` from moving backwards when
+ * two signers checkpoint at once.
  */
 export class Checkpointer {
+  private readonly lease: AppendLease;
   private timer?: NodeJS.Timeout;
   private sinceLast = 0;
   private running?: Promise<void>;
@@ -47,6 +51,7 @@ export class Checkpointer {
   private keyPublished?: Promise<void>;
 
   constructor(private readonly deps: CheckpointerDeps) {
+    this.lease = new AppendLease(deps.redis, deps.prefix, 'checkpoint-lease');
     if (deps.key.algorithm !== 'ecdsa-p256') {
       throw new FleetSignError(ErrorCode.InvalidConfig, `transparency_log.key must be an ECDSA P-256 key (C2SP signed-note type 0x02), not ${deps.key.algorithm}`, {
         setting: 'transparency_log.key',
@@ -64,6 +69,7 @@ export class Checkpointer {
     });
     this.timer = setInterval(() => void this.checkpoint(), this.deps.intervalMs);
     this.timer.unref();
+    this.deps.log.useCheckpoints(this);
   }
 
   /** Stops the cadence, makes a last checkpoint and closes the log key. */
@@ -77,9 +83,10 @@ export class Checkpointer {
     }
   }
 
-  /** Makes a checkpoint of the log as it ends now unless the newest one covers it; never two at once. */
+  /** Makes a checkpoint of the log as it ends now unless the newest one covers it; never two at once; failures are logged, not thrown. */
   checkpoint(): Promise<void> {
     this.running ??= this.makeCheckpoint()
+      .then(() => undefined)
       .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not make a transparency log checkpoint; the next one will cover it'))
       .finally(() => {
         this.running = undefined;
@@ -87,33 +94,74 @@ export class Checkpointer {
     return this.running;
   }
 
-  private async makeCheckpoint(): Promise<void> {
+  /**
+   * The newest checkpoint once it covers the log as it ends now (making one when it does
+   * not); throws when none can be made (the caller retries). Batch manifests prove their
+   * items against it.
+   */
+  async checkpointNow(): Promise<SignedTree> {
+    await this.running;
+    const made = await this.makeCheckpoint();
+    if (!made) throw new FleetSignError(ErrorCode.Internal, 'the transparency log is empty; there is nothing to checkpoint');
+    return made;
+  }
+
+  /**
+   * Signs a checkpoint of exactly the tree `range` (a durable head: the append path calls
+   * this right after a group is stored) and returns its note. The note stored for that size
+   * wins when another signer made one first (same tree, so the same statement).
+   */
+  async signTree(range: CompactRange): Promise<SignedTree> {
+    try {
+      return await this.signAndStore(range);
+    } catch (err) {
+      this.deps.logger.warn({ err, size: range.size }, 'could not sign a transparency log checkpoint');
+      throw err;
+    }
+  }
+
+  private async signAndStore(range: CompactRange): Promise<SignedTree> {
+    await this.publishKeyOnce();
     const { layout, store, origin } = this.deps;
+    const size = range.size;
+    let note = await signCheckpoint({ origin, size, rootHash: range.root() }, this.deps.key);
+    try {
+      await store.put(layout.checkpointKey(size), Buffer.from(note, 'utf8'), { contentType: 'text/plain', ifNoneMatch: true });
+    } catch (err) {
+      if (!isFleetSignError(err, ErrorCode.FileExists)) throw err;
+      note = (await store.getBuffer(layout.checkpointKey(size), MAX_NOTE_BYTES)).toString('utf8');
+    }
+    await this.lease.hold(async () => {
+      const newest = await this.newestSize();
+      if (newest !== undefined && newest >= size) return;
+      await store.put(layout.latestCheckpointKey, Buffer.from(note, 'utf8'), { contentType: 'text/plain' });
+      this.sinceLast = 0;
+    });
+    this.deps.logger.debug({ size, root: range.root().toString('base64') }, 'transparency log checkpoint signed');
+    return { size, note };
+  }
+
+  private async makeCheckpoint(): Promise<SignedTree | undefined> {
+    const head = await this.deps.log.head();
+    if (head.size === 0) return undefined;
+    const newest = await this.readNewest();
+    if (newest && newest.size >= head.size) return newest;
+    const made = await this.signAndStore(head);
+    this.deps.logger.info({ size: made.size }, 'transparency log checkpoint signed');
+    return made;
+  }
+
+  private publishKeyOnce(): Promise<void> {
     // The key goes to the store before the first checkpoint it signs (a store outage at start-up must not stop the signer).
     this.keyPublished ??= this.publishKey().catch((err: unknown) => {
       this.keyPublished = undefined;
       throw err;
     });
-    await this.keyPublished;
-    await this.deps.lease.hold(async () => {
-      const head = await this.deps.log.head();
-      const newest = await this.newestSize();
-      if (head.size === 0 || (newest !== undefined && newest >= head.size)) return;
-      this.sinceLast = 0;
-      const note = await signCheckpoint({ origin, size: head.size, rootHash: head.root() }, this.deps.key);
-      try {
-        await store.put(layout.checkpointKey(head.size), Buffer.from(note, 'utf8'), { contentType: 'text/plain', ifNoneMatch: true });
-      } catch (err) {
-        // A checkpoint of this size exists (another signer's): keep it, it signs the same tree.
-        if (!isFleetSignError(err, ErrorCode.FileExists)) throw err;
-      }
-      await store.put(layout.latestCheckpointKey, Buffer.from(note, 'utf8'), { contentType: 'text/plain' });
-      this.deps.logger.info({ size: head.size, root: head.root().toString('base64') }, 'transparency log checkpoint signed');
-    });
+    return this.keyPublished;
   }
 
-  /** Tree size of the newest checkpoint in the store, if any. */
-  private async newestSize(): Promise<number | undefined> {
+  /** The newest checkpoint in the store, if any. */
+  private async readNewest(): Promise<SignedTree | undefined> {
     let note: string;
     try {
       note = (await this.deps.store.getBuffer(this.deps.layout.latestCheckpointKey, MAX_NOTE_BYTES)).toString('utf8');
@@ -122,7 +170,12 @@ export class Checkpointer {
       throw err;
     }
     const end = note.indexOf('\n\n');
-    return parseCheckpoint(end < 0 ? note : note.slice(0, end + 1)).size;
+    return { size: parseCheckpoint(end < 0 ? note : note.slice(0, end + 1)).size, note };
+  }
+
+  /** Tree size of the newest checkpoint in the store, if any. */
+  private async newestSize(): Promise<number | undefined> {
+    return (await this.readNewest())?.size;
   }
 
   private get publicKeyPem(): string {

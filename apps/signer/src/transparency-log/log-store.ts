@@ -1,7 +1,9 @@
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
 import type { ObjectStore } from '@fleetsign/storage';
 import {
+  appendedRangeHasher,
   decodeLogGroup,
+  inclusionProof,
   decodeLogJobPointer,
   encodeLogGroup,
   encodeLogJobPointer,
@@ -13,11 +15,16 @@ import {
 } from '@fleetsign/tlog';
 
 const MAX_POINTER_BYTES = 1024;
+const MAX_NOTE_BYTES = 64 * 1024;
 
 /** An entry found in the log, with its leaf hash. */
 export interface LoggedEntry {
   entry: LogEntry;
   leafHash: Buffer;
+  /** A signed checkpoint (C2SP signed note) covering the entry, when one was made as it was appended. */
+  checkpoint?: string;
+  /** The entry's RFC 9162 inclusion proof against `checkpoint`. */
+  inclusionProof?: Buffer[];
 }
 
 /** Reads and writes the log's objects; knows the layout, not the append protocol. */
@@ -127,7 +134,26 @@ export class LogStore {
     if (!entry || entry.jobId !== jobId) {
       throw new FleetSignError(ErrorCode.Internal, `transparency log pointer of job ${jobId} does not lead to its entry`, { jobId });
     }
-    return { entry, leafHash: entryLeafHash(entry) };
+    return { entry, leafHash: entryLeafHash(entry), ...(group && !entry.batch ? await this.receiptOf(group, pointer.seq) : {}) };
+  }
+
+  /**
+   * A release job's receipt as it got it when appended: the checkpoint of the tree that ends
+   * with its group (made then) and the proof against it, from the group alone. Nothing when
+   * the group has no range before it or no such checkpoint was made.
+   */
+  private async receiptOf(group: LogGroup, seq: number): Promise<Pick<LoggedEntry, 'checkpoint' | 'inclusionProof'>> {
+    if (!group.rangeBefore) return {};
+    const size = group.rangeAfter.size;
+    let note: Buffer;
+    try {
+      note = await this.store.getBuffer(this.layout.checkpointKey(size), MAX_NOTE_BYTES);
+    } catch (err) {
+      if (isFleetSignError(err, ErrorCode.SourceNotFound)) return {};
+      throw err;
+    }
+    const hasher = appendedRangeHasher(group.rangeBefore, group.entries.map(entryLeafHash));
+    return { checkpoint: note.toString('utf8'), inclusionProof: inclusionProof(seq, size, hasher) };
   }
 
   /** The group that ends the log (the highest start), listing the groups once; undefined for an empty log. */

@@ -1,5 +1,5 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { CompactRange, entryLeafHash, type LogEntry, type LogGroup, type UnsequencedEntry } from '@fleetsign/tlog';
+import { appendedRangeHasher, CompactRange, entryLeafHash, inclusionProof, type LogEntry, type LogGroup, type UnsequencedEntry } from '@fleetsign/tlog';
 import type { AppendLease } from './append-lease';
 import type { LogHeadCache } from './log-head-cache';
 import type { LoggedEntry, LogStore } from './log-store';
@@ -7,9 +7,31 @@ import type { LoggedEntry, LogStore } from './log-store';
 /** Entries appended in one group commit, at most. */
 export const LOG_GROUP_MAX = 128;
 
+/** A signed checkpoint: its tree size and the C2SP signed note. */
+export interface SignedTree {
+  size: number;
+  note: string;
+}
+
+/** Signs checkpoints of given trees (the Checkpointer). */
+export interface TreeSigner {
+  signTree(range: CompactRange): Promise<SignedTree>;
+}
+
+/** Options of one append. */
+export interface AppendOptions {
+  /**
+   * Sign a checkpoint of the tree right after the entry's group and hand back the entry's
+   * inclusion proof against it (release jobs: their result and webhook then carry a proof
+   * at once). Costs one log-key signature and two small store writes per such group.
+   */
+  prove?: boolean;
+}
+
 /** An append waiting for its group commit. */
 interface PendingAppend {
   entry: UnsequencedEntry;
+  prove: boolean;
   done(logged: LoggedEntry): void;
   fail(err: unknown): void;
 }
@@ -29,6 +51,14 @@ export class TransparencyLog {
   /** Where this signer last saw the log end. */
   private known?: CompactRange;
   private readonly groupListeners = new Set<(entries: number) => void>();
+  private treeSigner?: TreeSigner;
+  /**
+   * Entries whose group is durable but whose job pointers are still being written, by job
+   * id, so `find` and a twin attempt in this process see them at once.
+   */
+  private readonly unpointed = new Map<string, LoggedEntry>();
+  /** The pointer writes of this signer's groups, in group order; the Redis head moves only behind them. */
+  private pointers: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: LogStore,
@@ -38,8 +68,8 @@ export class TransparencyLog {
   ) {}
 
   /** The job's entry, when the log has one. */
-  find(jobId: string): Promise<LoggedEntry | undefined> {
-    return this.store.findJob(jobId);
+  async find(jobId: string): Promise<LoggedEntry | undefined> {
+    return this.unpointed.get(jobId) ?? this.store.findJob(jobId);
   }
 
   /** Gives every entry its revocation status pointers once (see LogStore.completeDigestIndex); the entries reindexed. */
@@ -63,10 +93,15 @@ export class TransparencyLog {
     return () => this.groupListeners.delete(listener);
   }
 
+  /** Lets appends with `prove` get a checkpoint and proof (without one they get neither). */
+  useCheckpoints(signer: TreeSigner): void {
+    this.treeSigner = signer;
+  }
+
   /** Appends the entry of one signing and resolves once its group is durable in the store. */
-  append(entry: UnsequencedEntry): Promise<LoggedEntry> {
+  append(entry: UnsequencedEntry, options: AppendOptions = {}): Promise<LoggedEntry> {
     return new Promise<LoggedEntry>((done, fail) => {
-      this.pending.push({ entry, done, fail });
+      this.pending.push({ entry, prove: options.prove === true, done, fail });
       if (!this.committing) void this.commitPending();
     });
   }
@@ -93,17 +128,53 @@ export class TransparencyLog {
 
   private async commitGroup(group: PendingAppend[]): Promise<void> {
     const pending = { items: group };
+    let written: WrittenGroup | undefined;
     try {
-      await this.lease.hold(() => this.writeGroup(pending));
+      written = await this.lease.hold(() => this.writeGroup(pending));
     } catch (err) {
       // The store or Redis is away, or the log is damaged: find the end afresh next time.
       this.known = undefined;
       for (const item of pending.items) item.fail(err);
+      return;
     }
+    if (written) this.finishGroup(written);
   }
 
-  /** Appends `pending.items` where the log ends, taking resolved items out as it goes. */
-  private async writeGroup(pending: { items: PendingAppend[] }): Promise<void> {
+  /**
+   * Writes the job pointers of a durable group outside the lease, so the next group commit
+   * need not wait for them: the lease covers only the group object. Pointers are written in
+   * group order; only behind them does the Redis head move (other signers, and this one after
+   * a failure, take the head from there, and every group before it has its pointers, which is
+   * what lets an appender trust a missing pointer). A signer killed meanwhile leaves the Redis
+   * head before the group: the next appender finds the group at that position and writes its
+   * pointers, as for a group left by a killed signer. The jobs resolve once their pointers are
+   * durable, so `GET /v1/audit/proofs/:jobId` finds every job that was reported succeeded.
+   */
+  private finishGroup({ group, logged, items, before }: WrittenGroup): void {
+    for (const l of logged) this.unpointed.set(l.entry.jobId, l);
+    // A release job's checkpoint is signed outside the lease too, alongside the pointers: the group is durable.
+    const proven = items.some((item) => item.prove) ? this.prove(before, logged, group.rangeAfter) : Promise.resolve();
+    const write = Promise.all([this.store.writeJobPointers(group), proven]);
+    this.pointers = this.pointers.then(async () => {
+      try {
+        await write;
+      } catch (err) {
+        // The pointers may be missing: forget the local head, so the next commit starts from the
+        // Redis head (before this group) and writes them when it finds the group there.
+        this.known = undefined;
+        for (const l of logged) this.unpointed.delete(l.entry.jobId);
+        items.forEach((item) => item.fail(err));
+        return;
+      }
+      // The cache is only a hint (a stale one costs a read of the next group); the group is durable already.
+      await this.cache.advance(group.rangeAfter).catch(() => undefined);
+      for (const l of logged) this.unpointed.delete(l.entry.jobId);
+      items.forEach((item, i) => item.done(logged[i]));
+    });
+  }
+
+  /** Appends `pending.items` where the log ends, taking resolved items out as it goes; returns the group it wrote, whose pointers are still to write. */
+  private async writeGroup(pending: { items: PendingAppend[] }): Promise<WrittenGroup | undefined> {
     // Finding the end first also writes the job pointers of a group a killed signer left.
     let head = await this.head();
     // Another attempt of the same job (a stalled job run twice) may have logged it already:
@@ -115,13 +186,13 @@ export class TransparencyLog {
       }
       const built = buildGroup(pending.items, head);
       if (await this.store.createGroup(built.group)) {
-        await this.store.writeJobPointers(built.group);
+        const before = head;
         head = built.group.rangeAfter;
-        this.advance(head);
-        pending.items.forEach((item, i) => item.done(built.logged[i]));
+        if (!this.known || head.size > this.known.size) this.known = head.clone();
+        const items = pending.items;
         pending.items = [];
         for (const listener of this.groupListeners) listener(built.logged.length);
-        return;
+        return { group: built.group, logged: built.logged, items, before };
       }
       // Another signer (or an attempt that died) wrote the group at this position first.
       const theirs = await this.store.readGroup(head.size);
@@ -133,9 +204,29 @@ export class TransparencyLog {
     }
   }
 
+  /**
+   * Signs a checkpoint of the tree that ends with this group and adds each entry's inclusion
+   * proof against it; the group is durable already, so a failure here only leaves the
+   * entries without a proof (the gateway proves them once a later checkpoint covers them).
+   */
+  private async prove(before: CompactRange, logged: LoggedEntry[], after: CompactRange): Promise<void> {
+    if (!this.treeSigner) return;
+    let signed: SignedTree;
+    try {
+      signed = await this.treeSigner.signTree(after);
+    } catch {
+      return;
+    }
+    const hasher = appendedRangeHasher(before, logged.map((l) => l.leafHash));
+    for (const l of logged) {
+      l.checkpoint = signed.note;
+      l.inclusionProof = inclusionProof(l.entry.seq, after.size, hasher);
+    }
+  }
+
   /** Resolves the items whose job already has an entry (or a twin earlier in `items`); returns the rest. */
   private async takeOverEarlierEntries(items: PendingAppend[]): Promise<PendingAppend[]> {
-    const earlier = await Promise.all(items.map((item) => this.store.findJob(item.entry.jobId)));
+    const earlier = await Promise.all(items.map((item) => this.find(item.entry.jobId)));
     const firstOfJob = new Map<string, PendingAppend>();
     const rest: PendingAppend[] = [];
     items.forEach((item, i) => {
@@ -157,9 +248,19 @@ export class TransparencyLog {
 
   private advance(head: CompactRange): void {
     if (!this.known || head.size > this.known.size) this.known = head.clone();
-    // The cache is only a hint (a stale one costs a read of the next group); the append is durable already.
-    this.cache.advance(head).catch(() => undefined);
+    // Behind the pointer writes of this signer's own earlier groups (see finishGroup); the cache is only a hint.
+    const range = head.clone();
+    this.pointers = this.pointers.then(() => this.cache.advance(range).catch(() => undefined));
   }
+}
+
+/** A group this signer created, with the appends it holds (resolved once its pointers are written). */
+interface WrittenGroup {
+  group: LogGroup;
+  logged: LoggedEntry[];
+  items: PendingAppend[];
+  /** The range the group starts at. */
+  before: CompactRange;
 }
 
 /** Places the pending entries after `head`: sequence numbers, leaf hashes and the range after them. */
@@ -171,7 +272,7 @@ function buildGroup(items: PendingAppend[], head: CompactRange): { group: LogGro
     range.append(leafHash);
     return { entry, leafHash };
   });
-  return { group: { start: head.size, entries: logged.map((l) => l.entry), rangeAfter: range }, logged };
+  return { group: { start: head.size, entries: logged.map((l) => l.entry), rangeAfter: range, rangeBefore: head.clone() }, logged };
 }
 
 /** Resolves the pending appends whose job already has an entry in `group`; returns the others. */

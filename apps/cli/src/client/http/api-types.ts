@@ -177,6 +177,12 @@ export interface AuditCheckpointView {
   note: string;
 }
 
+/** `GET /v1/audit/checkpoints` answer: stored checkpoints by ascending size. */
+export interface AuditCheckpointsPage {
+  checkpoints: Array<{ size: number; note: string }>;
+  next?: number;
+}
+
 /** `GET /v1/audit/public-key` answer. */
 export interface AuditPublicKeyView {
   origin?: string;

@@ -5,6 +5,7 @@ import type {
   AuditCheckpointView,
   AuditEntriesPage,
   AuditProofView,
+  AuditCheckpointsPage,
   AuditPublicKeyView,
   BatchItemView,
   BatchItemsPage,
@@ -137,6 +138,12 @@ export class FleetSignApi {
   /** The transparency log's newest signed checkpoint. */
   auditCheckpoint(): Promise<AuditCheckpointView> {
     return this.http.request({ method: 'GET', path: '/v1/audit/checkpoint', idempotent: true });
+  }
+
+  /** One page of stored checkpoints with more than `after` entries. */
+  auditCheckpoints(after?: number): Promise<AuditCheckpointsPage> {
+    const query = after === undefined ? '' : `?after=${after}`;
+    return this.http.request({ method: 'GET', path: `/v1/audit/checkpoints${query}`, idempotent: true });
   }
 
   auditPublicKey(): Promise<AuditPublicKeyView> {

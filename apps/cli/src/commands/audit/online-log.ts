@@ -30,9 +30,11 @@ class MemoryObjects {
 
 /**
  * The log as the service serves it (`GET /v1/audit/*`), laid out in memory as the store
- * holds it: each page of entries becomes one group, the newest checkpoint sits at its size.
- * `verifyLog` then runs over it exactly as over a store folder. Every entry of the log is
- * needed, so a key that sees only its tenant's entries (`audit` scope) is refused here.
+ * holds it: each page of entries becomes one group, every stored checkpoint sits at its
+ * size. `verifyLog` then runs over it exactly as over a store folder, so an online audit
+ * proves what an offline one does: every entry, every checkpoint's signature and root.
+ * Every entry of the log is needed, so a key that sees only its tenant's entries (`audit`
+ * scope) is refused here.
  */
 export async function openOnlineLog(api: FleetSignApi, flags: OnlineLogFlags, read = { entries: true }): Promise<AuditedLog> {
   const layout = new LogLayout();
@@ -43,6 +45,7 @@ export async function openOnlineLog(api: FleetSignApi, flags: OnlineLogFlags, re
   const latest = await api.auditCheckpoint();
   objects.set(layout.checkpointKey(latest.size), Buffer.from(latest.note, 'utf8'));
   objects.set(layout.latestCheckpointKey, Buffer.from(latest.note, 'utf8'));
+  if (read.entries) await fetchCheckpoints(api, layout, objects, latest.size);
   const range = CompactRange.empty();
   let treeSize = read.entries ? latest.size : 0;
   // Bounded: each page brings AUDIT_PAGE_LIMIT entries or ends the log.
@@ -56,6 +59,19 @@ export async function openOnlineLog(api: FleetSignApi, flags: OnlineLogFlags, re
   }
   const origin = flags.origin ?? latest.origin;
   return { objects, layout, publicKey, origin, latestCheckpoint: latest.note };
+}
+
+/** Every stored checkpoint up to the newest one, page by page (bounded: each page moves `after` on). */
+async function fetchCheckpoints(api: FleetSignApi, layout: LogLayout, objects: MemoryObjects, newest: number): Promise<void> {
+  let after: number | undefined;
+  for (let page = 0; page <= newest; page++) {
+    const answer = await api.auditCheckpoints(after);
+    for (const { size, note } of answer.checkpoints) {
+      if (size <= newest) objects.set(layout.checkpointKey(size), Buffer.from(note, 'utf8'));
+    }
+    if (answer.next === undefined || (after !== undefined && answer.next <= after) || answer.next >= newest) return;
+    after = answer.next;
+  }
 }
 
 function pageEntries(answer: AuditEntriesPage, start: number): LogEntry[] {

@@ -1,20 +1,10 @@
-import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
-import type { ObjectStore } from '@fleetsign/storage';
-import {
-  CompactRange,
-  decodeLogGroup,
-  decodeLogJobPointer,
-  entryLeafHash,
-  type LogEntry,
-  type LogGroup,
-  LogLayout,
-  MAX_LOG_OBJECT_BYTES,
-  MerkleLevels,
-  parseCheckpoint,
-} from '@fleetsign/tlog';
-
-const MAX_POINTER_BYTES = 1024;
-const MAX_NOTE_BYTES = 64 * 1024;
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
+import { CompactRange } from './compact-range';
+import { entryLeafHash, type LogEntry } from './log-entry';
+import { decodeLogGroup, decodeLogJobPointer, type LogGroup, type LogLayout } from './log-layout';
+import { MerkleLevels } from './merkle-levels';
+import { parseCheckpoint } from './checkpoint';
+import type { LogObjects } from './verify-log';
 
 /** A signed checkpoint as stored, with its parsed body (the signature is for the client to check). */
 export interface StoredCheckpoint {
@@ -31,20 +21,22 @@ export interface LocatedEntry {
 }
 
 /**
- * The gateway's read-only view of the log in the object store. Groups are create-only, so
+ * A read-only view of the log in the object store (the gateway's audit routes, the signer's
+ * batch manifests). Groups are create-only, so
  * what was read once stays true: the reader keeps every subtree hash (MerkleLevels) and the
  * start of every group, and on each request only looks for the group after the last one it
  * knows (one object read when nothing was appended). Proofs then need no entry reads at all.
  */
-export class AuditLogReader {
+export class LogTreeReader {
   private readonly tree = new MerkleLevels();
   /** The right edge of the same tree, to check each group's stored range cheaply. */
   private range = CompactRange.empty();
   private readonly groupStarts: number[] = [];
   private catchingUp?: Promise<void>;
 
+  /** `objects.read`: an object's bytes (bounded by the caller), undefined when the key holds none. */
   constructor(
-    private readonly store: ObjectStore,
+    private readonly objects: LogObjects,
     readonly layout: LogLayout,
   ) {}
 
@@ -85,7 +77,7 @@ export class AuditLogReader {
   /** The group starting at `start`; undefined when none does. */
   private async readGroup(start: number): Promise<LogGroup | undefined> {
     const key = this.layout.groupKey(start);
-    const data = await this.readObject(key, MAX_LOG_OBJECT_BYTES);
+    const data = await this.objects.read(key);
     if (!data) return undefined;
     try {
       const group = decodeLogGroup(data);
@@ -93,15 +85,6 @@ export class AuditLogReader {
       return group;
     } catch (err) {
       throw new FleetSignError(ErrorCode.Internal, `transparency log object ${key} is corrupt: ${(err as Error).message}`);
-    }
-  }
-
-  private async readObject(key: string, maxBytes: number): Promise<Buffer | undefined> {
-    try {
-      return await this.store.getBuffer(key, maxBytes);
-    } catch (err) {
-      if (isFleetSignError(err, ErrorCode.SourceNotFound)) return undefined;
-      throw err;
     }
   }
 
@@ -134,7 +117,7 @@ export class AuditLogReader {
 
   /** The entry a stored pointer (a job's or a digest's) leads to; undefined when the pointer or its group is missing. */
   async entryAtPointer(key: string): Promise<LocatedEntry | undefined> {
-    const pointerData = await this.readObject(key, MAX_POINTER_BYTES);
+    const pointerData = await this.objects.read(key);
     if (!pointerData) return undefined;
     const pointer = decodeLogJobPointer(pointerData);
     const group = await this.readGroup(pointer.group);
@@ -145,7 +128,7 @@ export class AuditLogReader {
 
   /** The entry of job `jobId` through its pointer object (two reads); undefined when the log has none. */
   async findJob(jobId: string): Promise<LocatedEntry | undefined> {
-    const pointerData = await this.readObject(this.layout.jobKey(jobId), MAX_POINTER_BYTES);
+    const pointerData = await this.objects.read(this.layout.jobKey(jobId));
     if (!pointerData) return undefined;
     const pointer = decodeLogJobPointer(pointerData);
     const group = await this.readGroup(pointer.group);
@@ -166,8 +149,18 @@ export class AuditLogReader {
     return this.readCheckpoint(this.layout.checkpointKey(size));
   }
 
+  /** Sizes of every stored checkpoint, ascending (one listing of the checkpoints folder). */
+  async checkpointSizes(): Promise<number[]> {
+    const sizes: number[] = [];
+    for await (const key of this.objects.list(this.layout.checkpointsPrefix)) {
+      const size = this.layout.checkpointSizeOf(key);
+      if (size !== undefined) sizes.push(size);
+    }
+    return sizes.sort((a, b) => a - b);
+  }
+
   private async readCheckpoint(key: string): Promise<StoredCheckpoint | undefined> {
-    const data = await this.readObject(key, MAX_NOTE_BYTES);
+    const data = await this.objects.read(key);
     if (!data) return undefined;
     const note = data.toString('utf8');
     const bodyEnd = note.indexOf('\n\n');
@@ -181,6 +174,6 @@ export class AuditLogReader {
 
   /** The log's public key (SPKI PEM), when a signer published it. */
   async publicKeyPem(): Promise<string | undefined> {
-    return (await this.readObject(this.layout.publicKeyKey, MAX_NOTE_BYTES))?.toString('utf8');
+    return (await this.objects.read(this.layout.publicKeyKey))?.toString('utf8');
   }
 }
