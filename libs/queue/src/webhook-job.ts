@@ -1,11 +1,8 @@
+import { WebhookEventType } from '@fleetsign/api/webhook-events';
 import type { JsonObject } from './json';
 
-/** Event types FleetSign delivers (the Standard Webhooks `type` field). */
-export enum WebhookEventType {
-  SignCompleted = 'sign.completed',
-  SignFailed = 'sign.failed',
-  BatchCompleted = 'batch.completed',
-}
+// The event types and bodies are the public contract's (libs/api); the queue carries them.
+export { WebhookEventType };
 
 /**
  * Payload of a `webhook` job. The signing secret is looked up by the notifier from
@@ -17,7 +14,7 @@ export interface WebhookJobData {
   tenant: string;
   url: string;
   type: WebhookEventType;
-  /** The event body's `data`. */
+  /** The event body's `data`, checked against the event type's schema (WEBHOOK_EVENT_DATA_SCHEMAS) when queued. */
   payload: JsonObject;
   jobId?: string;
   batchId?: string;

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { pollUntil } from '@fleetsign/devstack';
-import type { JobView } from '../../../apps/gateway/src/jobs/job-view';
-import type { ProfilePublicKeys } from '../../../apps/gateway/src/profiles/profile-schemas';
+import type { JobView, ProfilePublicKeys } from '@fleetsign/api';
 
 // What a CI job or OTA backend does against the gateway, over HTTP only: presigned
 // upload, job submission, polling, public keys, download. Unexpected answers throw with

@@ -7,7 +7,7 @@ import { consistencyProof, inclusionProof, LogLayout } from '@fleetsign/tlog';
 import { hasScope, type Principal } from '../auth/principal';
 import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
 import { AuditLogReader, type LocatedEntry, type StoredCheckpoint } from './audit-log-reader';
-import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
+import type { CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from '@fleetsign/api';
 
 /** Job ids as the service hands them out (`job_…`, batch items included). */
 const JOB_ID = /^job_[A-Za-z0-9_-]{1,128}$/;

@@ -1,3 +1,4 @@
+import type { ApiBatchState, BatchItemsPage, BatchView, CreateBatchRequest } from '@fleetsign/api';
 import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, findProfile } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
@@ -20,13 +21,10 @@ import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
-import { type CreateBatchRequest, type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
-import type { BatchItemsQuery } from './batch-schemas';
+import { type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
+import type { BatchItemsQuery } from '@fleetsign/api';
 import { BatchStore, type StoredItem } from './batch-store';
 import {
-  type ApiBatchState,
-  type BatchItemsPage,
-  type BatchView,
   batchCounts,
   batchState,
   buildBatchView,

@@ -1,13 +1,17 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  type JobView,
+  createJobRequestSchema,
+  createJobResponseSchema,
+  idempotencyKeySchema,
+  jobViewSchema,
+} from '@fleetsign/api';
 import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
 import { validate } from '../http/zod-validation';
-import { createJobRequestSchema, idempotencyKeySchema } from './job-request';
-import { createJobResponseSchema, jobViewSchema } from './job-schemas';
-import type { JobView } from './job-view';
 import { JobsService } from './jobs.service';
 
 const AUTH_PROBLEMS = {

@@ -1,3 +1,4 @@
+import type { CreateJobRequest, JobView } from '@fleetsign/api';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
@@ -21,8 +22,8 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
-import { type CreateJobRequest, requestHash } from './job-request';
-import { type JobView, apiJobState, buildJobView, webhookView } from './job-view';
+import { requestHash } from './job-request';
+import { apiJobState, buildJobView, webhookView } from './job-view';
 import { sourceKeyProblem } from './source-key';
 import { readJobWithState } from './job-with-state';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The policy facts of a signing (SigningPolicyFacts of @fleetsign/queue) in API responses.
+// The policy facts of a signing (SigningPolicyFacts of @fleetsign/queue) in API responses and webhook events.
 
 /** `policy` of a job result and a batch item: who asked and what was signed. */
 export const signingPolicySchema = z
@@ -37,3 +37,4 @@ export const signingPolicySchema = z
       .describe("The keys' code-signing certificates as checked before the signing (profiles with trust_anchors_file)"),
   })
   .describe('Policy facts of the signing, as recorded');
+export type SigningPolicyView = z.output<typeof signingPolicySchema>;
