@@ -11,3 +11,4 @@ export * from './problem';
 export * from './profiles';
 export * from './uploads';
 export * from './webhook-events';
+export * from './client';

@@ -1,4 +1,4 @@
-import type { ApiBatchState, BatchItemsPage, BatchView, CreateBatchRequest } from '@fleetsign/api';
+import type { ApiBatchState, BatchItemsPage, BatchView, CreateBatchRequest, BatchItemsQuery } from '@fleetsign/api';
 import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, findProfile } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
@@ -22,7 +22,6 @@ import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
 import { type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
-import type { BatchItemsQuery } from '@fleetsign/api';
 import { BatchStore, type StoredItem } from './batch-store';
 import {
   batchCounts,
