@@ -103,15 +103,3 @@ export interface BatchManifest {
   counts: BatchCounts;
   items: BatchManifestItem[];
 }
-
-/** The `data` of the one `batch.completed` webhook event of a batch (event id `evt_<batchId>`). */
-export interface BatchCompletedEventData {
-  batchId: string;
-  tenant: string;
-  profile: string;
-  /** The API key that submitted the batch. */
-  requester?: string;
-  state: 'completed';
-  counts: BatchCounts;
-  manifestKey: string;
-}

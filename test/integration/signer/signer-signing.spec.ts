@@ -1,3 +1,4 @@
+import { signCompletedDataSchema, signFailedDataSchema } from '@fleetsign/api';
 import { createHash, createPublicKey } from 'node:crypto';
 import { ErrorCode } from '@fleetsign/errors';
 import { generateSigningKeyPem } from '@fleetsign/keys';
@@ -217,8 +218,13 @@ describe('webhook events', () => {
       url: webhook.url,
       type: WebhookEventType.SignCompleted,
       jobId,
-      payload: { jobId, tenant: harness.tenant, state: 'succeeded', profile: 'rsa', metadata: { build: '42' }, result: { signedSha256: result.signedSha256 } },
+      payload: { id: jobId, state: 'succeeded', profile: 'rsa', attempts: 1, metadata: { build: '42' }, result: { signedSha256: result.signedSha256 } },
     });
+    // The public job view (@fleetsign/api), not the internal result: no tenant, no signed data length.
+    const payload = event?.data.payload as Record<string, unknown> & { result: Record<string, unknown> };
+    expect(signCompletedDataSchema.parse(payload)).toEqual(payload);
+    expect(payload).not.toHaveProperty('tenant');
+    expect(payload.result).not.toHaveProperty('signedDataLength');
   });
 
   it('enqueues the failure event when the job fails for good, and none without a webhook', async () => {
@@ -228,8 +234,9 @@ describe('webhook events', () => {
     const event = await harness.webhookQueue.getJob(`evt_${jobId}`);
     expect(event?.data).toMatchObject({
       type: WebhookEventType.SignFailed,
-      payload: { jobId, state: 'failed', error: { code: ErrorCode.InvalidImage } },
+      payload: { id: jobId, state: 'failed', error: { code: ErrorCode.InvalidImage } },
     });
+    expect(signFailedDataSchema.safeParse(event?.data.payload).success).toBe(true);
 
     const quiet = await sign('rsa', buildEspImage({ chipId: ESP32_S3, size: 8_000 }));
     expect(await harness.webhookQueue.getJob(`evt_${quiet.jobId}`)).toBeUndefined();

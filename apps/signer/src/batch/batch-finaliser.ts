@@ -1,7 +1,7 @@
+import { type BatchEventData, batchEventDataSchema } from '@fleetsign/api';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode } from '@fleetsign/errors';
 import {
-  type BatchCompletedEventData,
   type BatchJobResult,
   encodeFailureReason,
   type FleetSignProcessor,
@@ -105,7 +105,8 @@ async function enqueueBatchEvent(
   target: JobWebhookTarget,
   batch: BatchJobResult,
 ): Promise<void> {
-  const event: BatchCompletedEventData = { ...batch, state: 'completed' };
+  // Parsed with the public schema: the event carries what @fleetsign/api documents, nothing else.
+  const event: BatchEventData = batchEventDataSchema.parse({ ...batch, state: 'completed' });
   const data: WebhookJobData = {
     eventId: target.eventId,
     tenant: batch.tenant,
