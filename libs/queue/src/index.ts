@@ -16,3 +16,4 @@ export { UnrecoverableError } from 'bullmq';
 export * from './failure-reason';
 export * from './retry-policy';
 export * from './redis-persistence';
+export * from './batch-store';

@@ -1,19 +1,9 @@
+import { BatchStore, type BatchRecord, type FleetSignQueue, QueueName, type SignJobData, batchItemJobId, batchItemPriority, encodeBatchItem, signedObjectKey } from '@fleetsign/queue';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  type BatchRecord,
-  type FleetSignQueue,
-  QueueName,
-  type SignJobData,
-  batchItemJobId,
-  batchItemPriority,
-  encodeBatchItem,
-  signedObjectKey,
-} from '@fleetsign/queue';
 import { GatewaySettings } from '../core/gateway-settings';
 import { SIGN_QUEUE } from '../core/gateway.tokens';
 import { UploadIntents } from '../uploads/upload-intents';
 import type { PlannedItem } from './batch-request';
-import { BatchStore } from './batch-store';
 
 /** Sign jobs added per round trip: bounds memory and Redis command size for a 10,000-item batch. */
 export const BATCH_ENQUEUE_CHUNK = 500;

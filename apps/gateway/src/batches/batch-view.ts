@@ -1,3 +1,4 @@
+import type { StoredItem, BatchRecord } from '@fleetsign/queue';
 import type {
   ApiBatchState,
   BatchCountsView,
@@ -6,8 +7,6 @@ import type {
   WebhookDeliveryView,
 } from '@fleetsign/api';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import type { BatchRecord } from '@fleetsign/queue';
-import type { StoredItem } from './batch-store';
 
 // The batch and item views' shapes are @fleetsign/api's; this builds them from the batch state.
 

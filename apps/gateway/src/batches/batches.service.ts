@@ -1,15 +1,8 @@
+import { BatchStore, type StoredItem, type BatchRecord, type FleetSignQueue, type QueueName, batchItemJobId, deterministicBatchId, webhookEventId } from '@fleetsign/queue';
 import type { ApiBatchState, BatchItemsPage, BatchView, CreateBatchRequest, BatchItemsQuery } from '@fleetsign/api';
 import { Inject, Injectable } from '@nestjs/common';
 import { type FleetSignConfig, findProfile } from '@fleetsign/config';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import {
-  type BatchRecord,
-  type FleetSignQueue,
-  type QueueName,
-  batchItemJobId,
-  deterministicBatchId,
-  webhookEventId,
-} from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
@@ -22,7 +15,6 @@ import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
 import { type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
-import { BatchStore, type StoredItem } from './batch-store';
 import {
   batchCounts,
   batchState,

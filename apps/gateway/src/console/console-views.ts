@@ -1,9 +1,8 @@
-import type { BatchRecord, SignJobData, SignJobResult } from '@fleetsign/queue';
+import { type BatchRecord, type SignJobData, type SignJobResult, decodeFailureReason } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
 import type { ApiBatchState, ApiJobState, BatchCountsView, ErrorView as JobErrorView } from '@fleetsign/api';
 import { batchCounts, batchState } from '../batches/batch-view';
 import { type JobSnapshot, apiJobState } from '../jobs/job-view';
-import { decodeFailureReason } from '@fleetsign/queue';
 
 /** One job as the operator console lists it (any tenant; no URLs, no secrets). */
 export interface ConsoleJobRow {

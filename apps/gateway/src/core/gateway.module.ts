@@ -1,3 +1,4 @@
+import { BatchStore } from '@fleetsign/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { FleetSignConfig } from '@fleetsign/config';
@@ -5,7 +6,6 @@ import { AuditController } from '../audit/audit.controller';
 import { AuditService } from '../audit/audit.service';
 import { ApiKeyGuard } from '../auth/api-key.guard';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
-import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
 import { BatchesService } from '../batches/batches.service';
 import { ConsoleController, ConsolePageController } from '../console/console.controller';
@@ -56,7 +56,7 @@ export class GatewayModule {
         UploadIntents,
         UploadsService,
         JobsService,
-        BatchStore,
+        { provide: BatchStore, useValue: new BatchStore(resources.redis, resources.settings.prefix) },
         BatchItemEnqueuer,
         BatchesService,
         ProfilesService,

@@ -1,16 +1,6 @@
-import {
-  type BatchItemOutcome,
-  type BatchJobData,
-  type FleetSignQueue,
-  QueueName,
-  type SignJobData,
-  type SignJobResult,
-  batchManifestKey,
-  webhookEventId,
-} from '@fleetsign/queue';
+import { type BatchItemStore, type BatchItemOutcome, type BatchJobData, type FleetSignQueue, QueueName, type SignJobData, type SignJobResult, batchManifestKey, webhookEventId } from '@fleetsign/queue';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
-import type { BatchItemStore } from './batch-item-store';
 
 /** The parts of a sign job the accounting reads. */
 export interface BatchItemJob {

@@ -1,22 +1,10 @@
+import { type BatchItemStore, type BatchJobResult, encodeFailureReason, type FleetSignProcessor, type FleetSignQueue, type JobWebhookTarget, type JsonObject, QueueName, UnrecoverableError, type WebhookJobData, WebhookEventType } from '@fleetsign/queue';
 import { type BatchEventData, batchEventDataSchema } from '@fleetsign/api';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode } from '@fleetsign/errors';
-import {
-  type BatchJobResult,
-  encodeFailureReason,
-  type FleetSignProcessor,
-  type FleetSignQueue,
-  type JobWebhookTarget,
-  type JsonObject,
-  QueueName,
-  UnrecoverableError,
-  type WebhookJobData,
-  WebhookEventType,
-} from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
-import type { BatchItemStore } from './batch-item-store';
 import { writeManifest } from './batch-manifest';
 
 /** What the finaliser needs. */
