@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { BatchView, FleetSignApi } from '@fleetsign/api';
 import { pollUntil } from '@fleetsign/devstack';
 import { createQueue, createRedisConnection, QueueName, queuePrefix } from '@fleetsign/queue';
-import type { Manifest } from '../../bench/src/e2e/batch-run';
-import type { BatchView, GatewayClient } from '../../bench/src/e2e/gateway-client';
+import { readManifest } from '../../bench/src/e2e/batch-run';
 import { progress } from '../../bench/src/core/progress';
 import { allocateSeeds, type StagedImage, stageImages } from '../../bench/src/e2e/stage-images';
 import type { WebhookReceiver } from '../../bench/src/e2e/webhook-receiver';
@@ -33,13 +34,13 @@ export interface FaultPhase {
 export const CHAOS_IMAGE_BYTES = 16 * 1024;
 
 /** GET /v1/batches/:id, waiting out a gateway that answers 503 while a part recovers (bounded). */
-function batchView(client: GatewayClient, batchId: string): Promise<BatchView> {
+function batchView(client: FleetSignApi, batchId: string): Promise<BatchView> {
   return pollUntil(() => client.getBatch(batchId), { timeoutMs: 60_000, intervalMs: 500, description: `GET /v1/batches/${batchId}` });
 }
 
-async function outcomesOf(client: GatewayClient, view: BatchView): Promise<Pick<FaultBatch, 'outcomes' | 'signed'>> {
+async function outcomesOf(client: FleetSignApi, view: BatchView): Promise<Pick<FaultBatch, 'outcomes' | 'signed'>> {
   if (view.state === 'completed' && view.manifest) {
-    const manifest = await client.download<Manifest>(view.manifest.downloadUrl);
+    const manifest = await readManifest(view.manifest.downloadUrl);
     return {
       outcomes: manifest.items.map((item) => ({ jobId: item.jobId, state: item.state, errorCode: item.error?.code })),
       signed: manifest.items
@@ -65,7 +66,7 @@ async function outcomesOf(client: GatewayClient, view: BatchView): Promise<Pick<
  */
 export async function runFaultBatches(
   stack: ChaosStack,
-  client: GatewayClient,
+  client: FleetSignApi,
   receiver: WebhookReceiver,
   profile: string,
   phases: readonly FaultPhase[],
@@ -87,12 +88,15 @@ export async function runFaultBatches(
     for (const [index, phase] of phases.entries()) {
       progress(`${phase.name}: batch of ${batchSize}`);
       const started = Date.now();
-      const batchId = await client.createBatch({
-        profile,
-        items: staged[index].map((image) => ({ source: { key: image.key, sha256: image.sha256 } })),
-        webhook: { url: receiver.url },
-        metadata: { kind: 'chaos', fault: phase.name },
-      });
+      const { id: batchId } = await client.createBatch(
+        {
+          profile,
+          items: staged[index].map((image) => ({ source: { key: image.key, sha256: image.sha256 } })),
+          webhook: { url: receiver.url },
+          metadata: { kind: 'chaos', fault: phase.name },
+        },
+        randomUUID(),
+      );
       const fault = await phase.inject({ stack, queue, batchDone: () => receiver.events.has(batchId) });
       const completed = await receiver.waitForJobs([batchId], timeoutMs).then(
         () => true,

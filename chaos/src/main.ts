@@ -7,7 +7,7 @@ import { findRepoRoot } from '@fleetsign/devstack';
 import { objectSource } from '@fleetsign/storage';
 import { LogLayout, MAX_LOG_OBJECT_BYTES, verifyLog } from '@fleetsign/tlog';
 import { progress, setProgressLabel } from '../../bench/src/core/progress';
-import { GatewayClient } from '../../bench/src/e2e/gateway-client';
+import { FleetSignApi } from '@fleetsign/api';
 import { startWebhookReceiver } from '../../bench/src/e2e/webhook-receiver';
 import { BENCH_PROFILES, BENCH_TENANT } from '../../bench/src/stack/fleet-config';
 import { auditVerify } from './audit-verify';
@@ -55,10 +55,8 @@ function phases(quick: boolean): FaultPhase[] {
 }
 
 async function profileKeys(gatewayUrl: string, apiToken: string) {
-  const response = await fetch(`${gatewayUrl}/v1/profiles/${PROFILE.name}/public-keys`, { headers: { authorization: `Bearer ${apiToken}` } });
-  if (response.status !== 200) throw new Error(`GET public-keys answered ${response.status}`);
-  const body = (await response.json()) as { keys: Array<{ publicKeyPem: string }> };
-  return body.keys.map((key) => createPublicKey(key.publicKeyPem));
+  const published = await new FleetSignApi({ baseUrl: gatewayUrl, apiKey: apiToken }).profilePublicKeys(PROFILE.name);
+  return published.keys.map((key) => createPublicKey(key.publicKeyPem));
 }
 
 async function runChaos(options: ChaosOptions): Promise<number> {
@@ -90,7 +88,7 @@ async function runOnStack(root: string, workDir: string, stack: ChaosStack, opti
   let publicKeys;
   let takeoverAt;
   try {
-    const client = new GatewayClient(stack.fleet.gatewayUrl, stack.config.apiToken);
+    const client = new FleetSignApi({ baseUrl: stack.fleet.gatewayUrl, apiKey: stack.config.apiToken });
     const receiver = await startWebhookReceiver(stack.config.webhookSecret);
     receiverClose = () => receiver.close();
     publicKeys = await profileKeys(stack.fleet.gatewayUrl, stack.config.apiToken);

@@ -44,7 +44,8 @@ describe('bad input through the whole path', () => {
     const [request] = await stack.webhookRequests(`evt_${job.id}`);
     expect(stack.verifyWebhook(request)).toMatchObject({
       type: WebhookEventType.SignFailed,
-      data: { jobId: job.id, state: 'failed', error: { code: ErrorCode.InvalidImage, message: job.error?.message } },
+      version: 1,
+      data: { id: job.id, state: 'failed', error: { code: ErrorCode.InvalidImage, message: job.error?.message } },
     });
     const delivered = await client.waitForJob(job.id, (view) => view.webhook?.state !== 'pending');
     expect(delivered.webhook).toMatchObject({ state: 'delivered', attempts: 1 });

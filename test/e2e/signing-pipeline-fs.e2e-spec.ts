@@ -41,7 +41,8 @@ describe('signing pipeline over HTTP with the filesystem store', () => {
     expect(more).toEqual([]);
     expect(stack.verifyWebhook(request)).toMatchObject({
       type: WebhookEventType.SignCompleted,
-      data: { jobId: id, state: 'succeeded', result: { signedSha256: job.result.signedSha256 } },
+      version: 1,
+      data: { id, state: 'succeeded', result: { signedSha256: job.result.signedSha256 } },
     });
     const delivered = await client.waitForJob(id, (view) => view.webhook?.state !== 'pending');
     expect(delivered.webhook).toMatchObject({ state: 'delivered', attempts: 1 });

@@ -61,9 +61,9 @@ describe('signing pipeline over HTTP with the S3 store', () => {
     expect(event).toMatchObject({
       id: eventId,
       type: WebhookEventType.SignCompleted,
+      version: 1,
       data: {
-        jobId: id,
-        tenant: stack.tenant,
+        id,
         state: 'succeeded',
         profile,
         result: { signedKey: job.result.signedKey, signedSha256: job.result.signedSha256, imageSha256: job.result.imageSha256 },

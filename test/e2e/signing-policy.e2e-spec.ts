@@ -79,7 +79,7 @@ describe('who asked and what was signed', () => {
     const [request] = await stack.webhookRequests(`evt_${job.id}`);
     expect(stack.verifyWebhook(request)).toMatchObject({
       type: WebhookEventType.SignCompleted,
-      data: { jobId: job.id, requester: API_KEY, result: { policy } },
+      data: { id: job.id, requester: API_KEY, result: { policy } },
     });
     expect((await stack.logEntryOf(job.id)).policy).toEqual(policy);
   });
@@ -90,7 +90,7 @@ describe('who asked and what was signed', () => {
     const [request] = await stack.webhookRequests(`evt_${job.id}`);
     expect(stack.verifyWebhook(request)).toMatchObject({
       type: WebhookEventType.SignFailed,
-      data: { jobId: job.id, requester: API_KEY, error: { code: ErrorCode.SecureVersionTooLow } },
+      data: { id: job.id, requester: API_KEY, error: { code: ErrorCode.SecureVersionTooLow } },
     });
   });
 });

@@ -1,3 +1,4 @@
+import { FleetSignApi, type ProfilePublicKeys } from '@fleetsign/api';
 import { DevStackError, type Fleet, startFleet } from '@fleetsign/devstack';
 import { rejectOnAbort } from './bounded';
 import type { CleanupStack } from './cleanup-stack';
@@ -6,7 +7,6 @@ import { DemoError } from './demo-error';
 import type { DemoPaths } from './demo-paths';
 import { type DemoRedis, provideDemoRedis } from './demo-redis';
 import { type DemoSetup, prepareDemo } from './demo-setup';
-import { GatewayClient, type PublishedKey } from './gateway-client';
 import type { StepTimer } from './step-timer';
 import { waitForProfileKeys } from './wait-for-services';
 import { WebhookReceiver } from './webhook-receiver';
@@ -15,10 +15,11 @@ import { WebhookReceiver } from './webhook-receiver';
 export interface DemoStack {
   setup: DemoSetup;
   redis: DemoRedis;
-  client: GatewayClient;
+  gatewayUrl: string;
+  client: FleetSignApi;
   receiver: WebhookReceiver;
   /** The demo profile's key as the signer published it. */
-  profileKey: PublishedKey;
+  profileKey: ProfilePublicKeys['keys'][number];
   /** Rejects when a service dies or the run is interrupted: race every wait with it. */
   stop: Promise<never>;
 }
@@ -83,10 +84,10 @@ export async function startDemoStack(
   stop.catch(() => undefined);
   log(`gateway, signer and notifier ready (logs in ${paths.logsDir})`);
 
-  const client = new GatewayClient(fleet.gatewayUrl, setup.apiToken);
+  const client = new FleetSignApi({ baseUrl: fleet.gatewayUrl, apiKey: setup.apiToken, signal });
   const published = await timings.time('services ready', () =>
     Promise.race([waitForProfileKeys(client, DEMO_PROFILE, paths, signal), stop]),
   );
-  log(`gateway ready at ${client.baseUrl}; signer published ${published.profile} (${published.scheme})`);
-  return { setup, redis, client, receiver, profileKey: published.keys[0], stop };
+  log(`gateway ready at ${fleet.gatewayUrl}; signer published ${published.profile} (${published.scheme})`);
+  return { setup, redis, gatewayUrl: fleet.gatewayUrl, client, receiver, profileKey: published.keys[0], stop };
 }

@@ -1,3 +1,4 @@
+import { type FleetSignApi, type ProfilePublicKeys, fetchBytes } from '@fleetsign/api';
 import { builtServiceEntry, FLEET_ROLES, lockDataDir, pollUntil, writeFileAtomic } from '@fleetsign/devstack';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,10 +11,12 @@ import { DemoError } from './demo-error';
 import { buildDemoImage, type DemoImage } from './demo-image';
 import type { DemoPaths } from './demo-paths';
 import { startDemoStack } from './demo-stack';
-import type { GatewayClient, PublishedKey } from './gateway-client';
 import { type SignedJob, signThroughApi } from './sign-through-api';
 import { StepTimer } from './step-timer';
 import { verifySignedImageLocally, type LocalVerification } from './verify-signed-image';
+
+/** Largest signed image the demo downloads (its own image is a few KiB; ESP flash ends at 32 MiB). */
+const SIGNED_IMAGE_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Everything the summary shows about a successful run. */
 export interface DemoReport extends SignedJob {
@@ -22,7 +25,7 @@ export interface DemoReport extends SignedJob {
   redis: string;
   token: { label: string; reused: boolean };
   image: DemoImage;
-  publicKey: PublishedKey;
+  publicKey: ProfilePublicKeys['keys'][number];
   /** The gateway's view of the webhook delivery once the receiver had answered. */
   deliveryState: string;
   verification: LocalVerification;
@@ -43,7 +46,7 @@ function checkBuilt(paths: DemoPaths): void {
 }
 
 /** Polls the job until the gateway reports its webhook delivered or failed (the notifier records it just after the receiver answers). */
-async function deliveryState(client: GatewayClient, jobId: string, signal: AbortSignal): Promise<string> {
+async function deliveryState(client: FleetSignApi, jobId: string, signal: AbortSignal): Promise<string> {
   return pollUntil(
     async () => {
       const job = await client.getJob(jobId);
@@ -83,7 +86,7 @@ export async function runDemo(paths: DemoPaths, log: ProgressLog, signal: AbortS
     const signedPath = join(paths.outDir, `${job.id}.signed.bin`);
     const publicKeyPath = join(paths.outDir, `${DEMO_PROFILE}.pub.pem`);
     const verification = await timings.time('download and verify', async () => {
-      const bytes = await bounded(stack.client.download(job.result.downloadUrl), {
+      const bytes = await bounded(fetchBytes(job.result.downloadUrl, SIGNED_IMAGE_MAX_BYTES, runAbort.signal), {
         timeoutMs: 30_000,
         description: 'the signed image download',
         stop: stack.stop,
@@ -102,7 +105,7 @@ export async function runDemo(paths: DemoPaths, log: ProgressLog, signal: AbortS
     report = {
       ...signed,
       paths,
-      gatewayUrl: stack.client.baseUrl,
+      gatewayUrl: stack.gatewayUrl,
       redis: stack.redis.description,
       token: { label: stack.setup.token.tokenLabel, reused: !stack.setup.token.createdToken },
       image,

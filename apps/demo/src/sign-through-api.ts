@@ -1,10 +1,10 @@
+import { type JobView, uploadBytes } from '@fleetsign/api';
 import { bounded } from './bounded';
 import { DEMO_PROFILE } from './demo-config';
 import { DemoError } from './demo-error';
 import type { DemoImage } from './demo-image';
 import type { DemoPaths } from './demo-paths';
 import type { DemoStack } from './demo-stack';
-import type { JobView } from './gateway-client';
 import type { StepTimer } from './step-timer';
 import type { VerifiedEvent } from './webhook-receiver';
 
@@ -37,7 +37,7 @@ export async function signThroughApi(
 
   const source = await timings.time('upload', async () => {
     const upload = await call(client.createUpload(image.bytes.length, image.sha256), 'POST /v1/uploads');
-    await call(client.putPresigned(upload, image.bytes), 'the presigned upload');
+    await call(uploadBytes(upload, image.bytes), 'the presigned upload');
     return upload.key;
   });
   log(`uploaded ${image.bytes.length} bytes to ${source} through a presigned URL`);
@@ -49,7 +49,7 @@ export async function signThroughApi(
     metadata: { origin: 'fleetsign-demo', run: runId },
   };
   const event = await timings.time('sign (submit to webhook)', async () => {
-    const submitted = await call(client.submitJob(request, `demo-${runId}`), 'POST /v1/jobs');
+    const submitted = await call(client.createJob(request, `demo-${runId}`), 'POST /v1/jobs');
     log(`job ${submitted.id} ${submitted.state}; waiting for its webhook`);
     return bounded(receiver.eventFor(submitted.id), {
       timeoutMs: JOB_TIMEOUT_MS,
@@ -58,7 +58,7 @@ export async function signThroughApi(
     }).catch((err: unknown) => explainMissingWebhook(err, stack, submitted.id, paths));
   });
 
-  const jobId = event.event.data.jobId;
+  const jobId = event.event.data.id;
   const job = await call(client.getJob(jobId), `GET /v1/jobs/${jobId}`);
   if (job.state !== 'succeeded' || !job.result || event.event.data.state !== 'succeeded') {
     const reason = job.error

@@ -1,7 +1,8 @@
+import { type FleetSignApi, type ProfilePublicKeys, isServiceError } from '@fleetsign/api';
 import { pollUntil } from '@fleetsign/devstack';
+import { ErrorCode } from '@fleetsign/errors';
 import { DemoError } from './demo-error';
 import type { DemoPaths } from './demo-paths';
-import { GatewayHttpError, type GatewayClient, type ProfilePublicKeys } from './gateway-client';
 
 /** Longest wait for each service milestone (start-up includes Nest, Redis and opening HSM keys). */
 export const SERVICE_READY_TIMEOUT_MS = 60_000;
@@ -17,7 +18,7 @@ function inLog<T>(work: Promise<T>, logPath: string): Promise<T> {
 
 /** Waits (bounded) until the signer has published the profile's public keys, which it does once it opened them on the token. */
 export async function waitForProfileKeys(
-  client: GatewayClient,
+  client: FleetSignApi,
   profile: string,
   paths: DemoPaths,
   signal: AbortSignal,
@@ -29,7 +30,7 @@ export async function waitForProfileKeys(
           return { keys: await client.profilePublicKeys(profile) };
         } catch (err) {
           // 503 PROFILE_KEYS_UNAVAILABLE: the signer has not published yet; anything else ends the wait.
-          return err instanceof GatewayHttpError && err.status === 503 ? undefined : { error: err };
+          return isServiceError(err, ErrorCode.ProfileKeysUnavailable) ? undefined : { error: err };
         }
       },
       {

@@ -25,9 +25,17 @@ describe('WebhookReceiver', () => {
 
   const event = {
     id: 'evt_job_1',
-    type: 'sign.completed',
+    type: 'sign.failed',
+    version: 1,
     timestamp: new Date().toISOString(),
-    data: { jobId: 'job_1', tenant: 'demo', state: 'succeeded', profile: 'p' },
+    data: {
+      id: 'job_1',
+      state: 'failed',
+      profile: 'p',
+      createdAt: new Date().toISOString(),
+      attempts: 1,
+      error: { code: 'INVALID_IMAGE', message: 'not an ESP image' },
+    },
   };
 
   it('accepts a correctly signed event and hands it to the waiter for its job', async () => {
@@ -54,8 +62,14 @@ describe('WebhookReceiver', () => {
         'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
         'webhook-signature': new Webhook(secret).sign('evt_job_1', timestamp, signed),
       },
-      body: signed.replace('succeeded', 'failed'),
+      body: signed.replace('INVALID_IMAGE', 'INTERNAL'),
     });
     expect(response.status).toBe(400);
+  });
+
+  it('refuses a correctly signed body that is not a documented FleetSign event', async () => {
+    const response = await post(JSON.stringify({ ...event, data: { ...event.data, id: undefined, jobId: 'job_1' } }), secret);
+    expect(response.status).toBe(400);
+    expect(receiver.rejections.at(-1)).toMatch(/id/);
   });
 });

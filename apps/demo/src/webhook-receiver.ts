@@ -1,3 +1,4 @@
+import { type WebhookEvent, WebhookEventType, webhookEventSchema } from '@fleetsign/api';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -5,23 +6,12 @@ import { Webhook } from 'standardwebhooks';
 /** Largest webhook body the receiver reads. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A FleetSign job event as the notifier sends it. */
-export interface JobEvent {
-  id: string;
-  type: string;
-  timestamp: string;
-  data: {
-    jobId: string;
-    tenant: string;
-    state: string;
-    profile: string;
-    error?: { code: string; message: string };
-  };
-}
+/** A sign.completed or sign.failed event. */
+export type SignEvent = Extract<WebhookEvent, { type: WebhookEventType.SignCompleted | WebhookEventType.SignFailed }>;
 
 /** An event whose Standard Webhooks signature verified. */
 export interface VerifiedEvent {
-  event: JobEvent;
+  event: WebhookEvent;
   /** The webhook-id header (the stable event id). */
   webhookId: string;
   receivedAt: number;
@@ -100,11 +90,13 @@ export class WebhookReceiver {
       return 413;
     }
     try {
-      const event = this.verifier.verify(body, {
+      const payload: unknown = this.verifier.verify(body, {
         'webhook-id': header(request, 'webhook-id'),
         'webhook-timestamp': header(request, 'webhook-timestamp'),
         'webhook-signature': header(request, 'webhook-signature'),
-      }) as JobEvent;
+      });
+      // The documented event body (@fleetsign/api), as a receiver checks it.
+      const event = webhookEventSchema.parse(payload);
       this.verified.push({ event, webhookId: header(request, 'webhook-id'), receivedAt: Date.now() });
       for (const wake of this.waiters) wake();
       return 204;
@@ -114,11 +106,14 @@ export class WebhookReceiver {
     }
   }
 
-  /** The first verified event about `jobId`, once it arrives. Unbounded: race it with a timeout. */
-  eventFor(jobId: string): Promise<VerifiedEvent> {
+  /** The first verified sign.* event about job `jobId`, once it arrives. Unbounded: race it with a timeout. */
+  eventFor(jobId: string): Promise<VerifiedEvent & { event: SignEvent }> {
     return new Promise((resolve) => {
       const check = () => {
-        const found = this.verified.find((v) => v.event.data?.jobId === jobId);
+        const found = this.verified.find(
+          (v): v is VerifiedEvent & { event: SignEvent } =>
+            (v.event.type === WebhookEventType.SignCompleted || v.event.type === WebhookEventType.SignFailed) && v.event.data.id === jobId,
+        );
         if (!found) return;
         this.waiters.delete(check);
         resolve(found);

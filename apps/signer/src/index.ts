@@ -22,5 +22,4 @@ export { classifyJobError, type JobFailure } from './worker/job-failure';
 export { SignerMetrics } from './observability/signer-metrics';
 export { SIGNER_LOGGER } from './observability/signer-logger';
 export { ReuseIndex, keysetDigest, reuseIndexRedisKey, REUSE_INDEX_TTL_SECONDS, type ReusableSigning } from './reuse/reuse-index';
-export { BatchItemStore, type FinishedItem, type RecordedOutcome } from './batch/batch-item-store';
 export { manifestText, writeManifest, MANIFEST_PAGE_SIZE } from './batch/batch-manifest';

@@ -1,14 +1,13 @@
+import { BatchItemStore, checkRedisPersistence, SIGN_JOB_MAX_STALLED, createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { waitForRedis } from '@fleetsign/process-kit';
-import { checkRedisPersistence, SIGN_JOB_MAX_STALLED, createWorker, type FleetSignQueue, type FleetSignWorker, QueueName, type RetryPolicy, SIGN_RETRY_FIRST_DELAY_MS } from '@fleetsign/queue';
 import { publishProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import { type ObjectStore, STORE_PROBE_KEY } from '@fleetsign/storage';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { BatchAccounting } from './batch/batch-accounting';
 import { createBatchFinaliser } from './batch/batch-finaliser';
-import { BatchItemStore } from './batch/batch-item-store';
 import { BatchLogProofs } from './batch/batch-log-proofs';
 import { watchFinalFailures } from './batch/final-failure-watch';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';

@@ -1,10 +1,9 @@
+import { BatchItemStore, createQueue, createRedisConnection, QueueName } from '@fleetsign/queue';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { createQueue, createRedisConnection, QueueName } from '@fleetsign/queue';
 import { createObjectStore, type ObjectStore, type ObjectStoreConfig } from '@fleetsign/storage';
 import { LogLayout } from '@fleetsign/tlog';
 import type { Logger } from 'pino';
 import { BatchAccounting } from './batch/batch-accounting';
-import { BatchItemStore } from './batch/batch-item-store';
 import { createKeyOpener } from './keys/key-opener';
 import { ProfileKeyRegistry } from './keys/profile-key-registry';
 import { WebhookEnqueuer } from './notify/webhook-enqueuer';

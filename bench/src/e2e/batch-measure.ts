@@ -4,7 +4,7 @@ import type { BenchContext } from '../core/scenario';
 import { BENCH_PROFILES, type BenchAlgorithm } from '../stack/fleet-config';
 import { startFleetStack, type StoreKind } from '../stack/fleet-stack';
 import { runBatch, type BatchRun } from './batch-run';
-import { GatewayClient } from './gateway-client';
+import { FleetSignApi } from '@fleetsign/api';
 import { jobTimeBreakdown, readJobRecords, type JobTimeBreakdown } from './job-records';
 import { assertSignedOnce, countLogEntries, type SignedOnceCheck } from './signed-once-check';
 import {
@@ -100,7 +100,7 @@ export async function measureBatch(ctx: BenchContext, setup: BatchSetup): Promis
     progress(
       `  staged ${setup.count} x ${sizeText(setup.imageBytes)}; batch on ${signers} signer(s) x ${concurrency ?? 'default'} jobs, ${sessions} sessions each`,
     );
-    const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
+    const client = new FleetSignApi({ baseUrl: stack.gatewayUrl, apiKey: stack.apiToken });
     const countersBefore = await readSignerCounters(stack);
     const cpuBefore = await cpuSnapshot(stack);
     const run = await runBatch(client, receiver, images, {

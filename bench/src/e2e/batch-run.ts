@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { type BatchView, type FleetSignApi, MANIFEST_MAX_BYTES, fetchBytes } from '@fleetsign/api';
 import { WebhookEventType } from '@fleetsign/queue';
 import { nowMs } from '../core/measure';
-import type { BatchView, GatewayClient } from './gateway-client';
 import type { StagedImage } from './stage-images';
 import type { WebhookReceiver } from './webhook-receiver';
+
+/** The manifest of a completed batch, from its presigned download URL (no API key). */
+export async function readManifest(downloadUrl: string): Promise<Manifest> {
+  return JSON.parse((await fetchBytes(downloadUrl, MANIFEST_MAX_BYTES)).toString('utf8')) as Manifest;
+}
 
 /** The manifest fields the benchmark checks. */
 export interface Manifest {
@@ -94,19 +100,22 @@ function checkEvent(receiver: WebhookReceiver, batchId: string, total: number): 
  * reused. Throws on any difference.
  */
 export async function runBatch(
-  client: GatewayClient,
+  client: FleetSignApi,
   receiver: WebhookReceiver,
   images: readonly StagedImage[],
   options: BatchRunOptions,
 ): Promise<BatchRun> {
   const startedAtWall = Date.now();
   const startedAt = nowMs();
-  const batchId = await client.createBatch({
-    profile: options.profile,
-    items: images.map((image) => ({ source: { key: image.key, sha256: image.sha256 } })),
-    webhook: { url: receiver.url },
-    metadata: { kind: 'bench' },
-  });
+  const { id: batchId } = await client.createBatch(
+    {
+      profile: options.profile,
+      items: images.map((image) => ({ source: { key: image.key, sha256: image.sha256 } })),
+      webhook: { url: receiver.url },
+      metadata: { kind: 'bench' },
+    },
+    randomUUID(),
+  );
   const postSeconds = (nowMs() - startedAt) / 1000;
   options.onAccepted?.(batchId);
   await receiver.waitForJobs([batchId], options.timeoutMs);
@@ -117,7 +126,7 @@ export async function runBatch(
     fail(batchId, `GET /v1/batches says ${view.state} after its webhook`);
   if (view.counts.succeeded !== images.length || view.counts.failed !== 0)
     fail(batchId, `GET /v1/batches counts ${JSON.stringify(view.counts)}`);
-  const manifest = await client.download<Manifest>(view.manifest.downloadUrl);
+  const manifest = await readManifest(view.manifest.downloadUrl);
   checkManifest(manifest, batchId, images);
   const seconds = (webhookAt - startedAt) / 1000;
   return {

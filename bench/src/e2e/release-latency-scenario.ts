@@ -5,7 +5,7 @@ import type { BenchContext, Scenario } from '../core/scenario';
 import { BENCH_PROFILES } from '../stack/fleet-config';
 import { startFleetStack } from '../stack/fleet-stack';
 import { runBatch, type BatchRun } from './batch-run';
-import { GatewayClient } from './gateway-client';
+import { FleetSignApi } from '@fleetsign/api';
 import { webhookTimeoutMs } from './image-size';
 import { readJobRecords } from './job-records';
 import { allocateSeeds, stageImages, type StagedImage } from './stage-images';
@@ -31,7 +31,7 @@ interface Probe {
  * previous one to finish, until the batch has finished or the images run out.
  */
 async function sendProbes(
-  client: GatewayClient,
+  client: FleetSignApi,
   receiver: WebhookReceiver,
   images: readonly StagedImage[],
   batchDone: () => boolean,
@@ -42,13 +42,13 @@ async function sendProbes(
     const sentAtEpochMs = Date.now();
     const sentAt = nowMs();
     const probe = client
-      .submitJob({
+      .createJob({
         profile: PROFILE,
         source: { key: image.key, sha256: image.sha256 },
         webhook: { url: receiver.url },
         metadata: { kind: 'release' },
       })
-      .then((jobId) => ({ jobId, sentAt, sentAtEpochMs }));
+      .then(({ id: jobId }) => ({ jobId, sentAt, sentAtEpochMs }));
     // Awaited below with the others; until then a refusal must not count as unhandled.
     probe.catch(() => undefined);
     probes.push(probe);
@@ -59,7 +59,7 @@ async function sendProbes(
 }
 
 /** Each probe's submit-to-succeeded (gateway's finishedAt) and submit-to-webhook, in ms. */
-async function probeLatencies(client: GatewayClient, receiver: WebhookReceiver, probes: readonly Probe[]) {
+async function probeLatencies(client: FleetSignApi, receiver: WebhookReceiver, probes: readonly Probe[]) {
   const succeeded: number[] = [];
   const webhook: number[] = [];
   for (const probe of probes) {
@@ -93,7 +93,7 @@ async function measureReleaseLatency(ctx: BenchContext, batchCount: number, prob
     progress(
       `  staged ${batchCount} batch and ${probeCount} release images; one release job every ${PROBE_INTERVAL_MS} ms while the batch runs`,
     );
-    const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
+    const client = new FleetSignApi({ baseUrl: stack.gatewayUrl, apiKey: stack.apiToken });
     let accepted!: (batchId: string) => void;
     const batchAccepted = new Promise<string>((resolve) => (accepted = resolve));
     let batchFinished = false;

@@ -5,7 +5,7 @@ import { progress } from '../core/progress';
 import type { Scenario } from '../core/scenario';
 import { BENCH_PROFILES } from '../stack/fleet-config';
 import { startFleetStack } from '../stack/fleet-stack';
-import { GatewayClient } from './gateway-client';
+import { FleetSignApi } from '@fleetsign/api';
 import { assertAllSucceeded, jobStats, runSingleJobs } from './single-jobs';
 import { allocateSeeds, stageImages } from './stage-images';
 import { webhookTimeoutMs } from './image-size';
@@ -72,7 +72,7 @@ export const signerMemoryScenario: Scenario = {
           () => undefined,
         );
       }, SAMPLE_INTERVAL_MS);
-      const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
+      const client = new FleetSignApi({ baseUrl: stack.gatewayUrl, apiKey: stack.apiToken });
       const jobs = await runSingleJobs(client, receiver, images, {
         profile: BENCH_PROFILES.rsa3072.name,
         httpConcurrency: count,

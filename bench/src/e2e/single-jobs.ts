@@ -1,5 +1,5 @@
 import { nowMs, quantile, runPool } from '../core/measure';
-import type { GatewayClient } from './gateway-client';
+import type { FleetSignApi } from '@fleetsign/api';
 import type { StagedImage } from './stage-images';
 import type { WebhookReceiver } from './webhook-receiver';
 
@@ -32,7 +32,7 @@ export interface SingleJobsOptions {
  * of each has arrived.
  */
 export async function runSingleJobs(
-  client: GatewayClient,
+  client: FleetSignApi,
   receiver: WebhookReceiver,
   images: readonly StagedImage[],
   options: SingleJobsOptions,
@@ -44,7 +44,7 @@ export async function runSingleJobs(
   await runPool(images.length, options.httpConcurrency, async (index) => {
     const image = images[index];
     const submittedAt = nowMs();
-    const jobId = await client.submitJob({
+    const { id: jobId } = await client.createJob({
       profile: options.profile,
       source: { key: image.key, sha256: image.sha256 },
       webhook: { url: receiver.url },

@@ -3,7 +3,7 @@ import { progress } from '../core/progress';
 import type { BenchContext, Scenario } from '../core/scenario';
 import { BENCH_PROFILES, type BenchAlgorithm } from '../stack/fleet-config';
 import { startFleetStack, type StoreKind } from '../stack/fleet-stack';
-import { GatewayClient } from './gateway-client';
+import { FleetSignApi } from '@fleetsign/api';
 import { sizeTag, sizeText, webhookTimeoutMs } from './image-size';
 import { jobTimeBreakdown, readJobRecords } from './job-records';
 import { E2E_LIMIT_SCENARIOS, e2eLimit } from './limits-for';
@@ -37,7 +37,7 @@ async function measureThroughput(ctx: BenchContext, spec: ThroughputSpec, name: 
       firstSeed: allocateSeeds(count),
     });
     progress(`  staged ${count} x ${sizeText(spec.imageBytes)}; submitting single jobs`);
-    const client = new GatewayClient(stack.gatewayUrl, stack.apiToken);
+    const client = new FleetSignApi({ baseUrl: stack.gatewayUrl, apiKey: stack.apiToken });
     const cpuBefore = await cpuSnapshot(stack);
     const jobs = await runSingleJobs(client, receiver, images, {
       profile,

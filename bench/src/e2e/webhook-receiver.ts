@@ -1,3 +1,4 @@
+import { type WebhookEvent, WebhookEventType, webhookEventSchema } from '@fleetsign/api';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -28,15 +29,6 @@ export interface WebhookReceiver {
   /** Resolves once every id in `jobIds` has an event; rejects after `timeoutMs` saying how many are missing. */
   waitForJobs(jobIds: readonly string[], timeoutMs: number): Promise<void>;
   close(): Promise<void>;
-}
-
-interface EventBody {
-  id?: string;
-  type?: string;
-  data?: { jobId?: string; batchId?: string; state?: string; error?: { code?: string } } & Record<
-    string,
-    unknown
-  >;
 }
 
 /** Largest webhook body read. */
@@ -72,28 +64,35 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     const receivedAt = nowMs();
     readBody(request).then(
       (text) => {
-        let body: EventBody;
+        let body: WebhookEvent;
         try {
-          body = verifier.verify(text, {
+          const payload: unknown = verifier.verify(text, {
             'webhook-id': header(request, 'webhook-id'),
             'webhook-timestamp': header(request, 'webhook-timestamp'),
             'webhook-signature': header(request, 'webhook-signature'),
-          }) as EventBody;
+          });
+          // A body that is not the documented event counts as refused, like a bad signature.
+          body = webhookEventSchema.parse(payload);
         } catch {
           rejected++;
           response.writeHead(400).end();
           return;
         }
-        const jobId = body.data?.jobId ?? body.data?.batchId;
-        if (jobId && !events.has(jobId)) {
+        const jobId =
+          body.type === WebhookEventType.BatchCompleted
+            ? body.data.batchId
+            : body.type === WebhookEventType.SignAwaitingApproval
+              ? (body.data.jobId ?? body.data.batchId ?? '')
+              : body.data.id;
+        if (!events.has(jobId)) {
           events.set(jobId, {
-            eventId: body.id ?? '',
-            type: body.type ?? '',
+            eventId: body.id,
+            type: body.type,
             jobId,
-            state: body.data?.state ?? '',
+            state: body.data.state,
             receivedAt,
-            errorCode: body.data?.error?.code,
-            data: body.data ?? {},
+            errorCode: body.type === WebhookEventType.SignFailed ? body.data.error.code : undefined,
+            data: body.data,
           });
           for (const listener of listeners) listener();
         }

@@ -1,3 +1,4 @@
+import type { ApprovalView } from '@fleetsign/api/approvals';
 import type { SignJobData } from './sign-job';
 
 // Dual control: a profile may require N distinct approvers (never the requester) before
@@ -223,5 +224,17 @@ export function signJobApprovalOf(record: ApprovalRecord): SignJobApproval {
     decisions: record.decisions,
     expiresAt: record.expiresAt,
     decidedAt: record.decidedAt ?? new Date().toISOString(),
+  };
+}
+
+/** The public `approval` view (@fleetsign/api) of the verdict a released (or refused) sign job carries. */
+export function approvalViewOfVerdict(approval: SignJobApproval): ApprovalView {
+  return {
+    state: approval.state,
+    required: approval.required,
+    approved: approval.decisions.filter((d) => d.decision === 'approve').length,
+    decisions: approval.decisions,
+    expiresAt: approval.expiresAt,
+    decidedAt: approval.decidedAt,
   };
 }

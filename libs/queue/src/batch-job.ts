@@ -109,17 +109,3 @@ export interface BatchManifest {
   approval?: SignJobApproval;
   items: BatchManifestItem[];
 }
-
-/** The `data` of the one `batch.completed` webhook event of a batch (event id `evt_<batchId>`). */
-export interface BatchCompletedEventData {
-  batchId: string;
-  tenant: string;
-  profile: string;
-  /** The API key that submitted the batch. */
-  requester?: string;
-  state: 'completed';
-  counts: BatchCounts;
-  manifestKey: string;
-  /** Profiles with approvals: the batch's one approval. */
-  approval?: SignJobApproval;
-}

@@ -21,3 +21,4 @@ export * from './retry-policy';
 export * from './redis-persistence';
 export * from './intake-record';
 export * from './signer-health';
+export * from './batch-store';

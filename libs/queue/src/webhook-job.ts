@@ -1,14 +1,9 @@
+import { WebhookEventType } from '@fleetsign/api/webhook-events';
 import type { JobOrigin } from './job-origin';
 import type { JsonObject } from './json';
 
-/** Event types FleetSign delivers (the Standard Webhooks `type` field). */
-export enum WebhookEventType {
-  SignCompleted = 'sign.completed',
-  SignFailed = 'sign.failed',
-  BatchCompleted = 'batch.completed',
-  /** A job or batch of a profile with approvals is held until its approvers decide (one event per batch). */
-  SignAwaitingApproval = 'sign.awaiting_approval',
-}
+// The event types and bodies are the public contract's (libs/api); the queue carries them.
+export { WebhookEventType };
 
 /**
  * Payload of a `webhook` job. The signing secret is looked up by the notifier from
@@ -21,7 +16,7 @@ export interface WebhookJobData extends JobOrigin {
   tenant: string;
   url: string;
   type: WebhookEventType;
-  /** The event body's `data`. */
+  /** The event body's `data`, checked against the event type's schema (WEBHOOK_EVENT_DATA_SCHEMAS) when queued. */
   payload: JsonObject;
   jobId?: string;
   batchId?: string;

@@ -1,3 +1,4 @@
+import { type WebhookEvent, webhookEventSchema } from '@fleetsign/api';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { createGateway, type Gateway } from '../../../apps/gateway/src';
-import { type Notifier, startNotifier, type WebhookEventBody } from '../../../apps/notifier/src';
+import { type Notifier, startNotifier } from '../../../apps/notifier/src';
 import { type Signer, startSigner } from '../../../apps/signer/src';
 import { gatewayTestEnv, listKeys } from '../../integration/gateway/gateway-harness';
 import {
@@ -157,9 +158,12 @@ export class E2eStack {
     );
   }
 
-  /** The event of a received webhook, verified with the tenant's secret by the standardwebhooks package (throws if it does not verify). */
-  verifyWebhook(request: ReceivedRequest): WebhookEventBody {
-    return new Webhook(this.config.webhookSecret).verify(request.body, webhookHeaders(request)) as WebhookEventBody;
+  /**
+   * The event of a received webhook, verified with the tenant's secret by the standardwebhooks
+   * package and parsed with the documented event schema (throws if either refuses it).
+   */
+  verifyWebhook(request: ReceivedRequest): WebhookEvent {
+    return webhookEventSchema.parse(new Webhook(this.config.webhookSecret).verify(request.body, webhookHeaders(request)));
   }
 
   /** Every object key under `<kind>/<tenant>/`. */

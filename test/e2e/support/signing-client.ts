@@ -1,24 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { FleetSignApi, type JobView, type ProfilePublicKeys, fetchBytes, uploadBytes } from '@fleetsign/api';
 import { pollUntil } from '@fleetsign/devstack';
-import type { JobView } from '../../../apps/gateway/src/jobs/job-view';
-import type { ProfilePublicKeys } from '../../../apps/gateway/src/profiles/profile-schemas';
 
-// What a CI job or OTA backend does against the gateway, over HTTP only: presigned
-// upload, job submission, polling, public keys, download. Unexpected answers throw with
-// the status and body so a failing spec says what the gateway said.
+// What a CI job or OTA backend does against the gateway, over HTTP only, with the one
+// FleetSign client (@fleetsign/api): presigned upload, job submission, polling, public
+// keys, download. A failed call throws the client's one-line ServiceError (status, code,
+// detail), so a failing spec says what the gateway said.
 
 /** How long a spec waits for a job to reach a final state. */
 export const JOB_WAIT_MS = 20_000;
+
+/** Largest signed image a spec downloads. */
+const DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024;
 
 export type { JobView, ProfilePublicKeys };
 
 /** A job as `GET /v1/jobs/:id` reports it once succeeded (result present). */
 export type SucceededJob = JobView & { state: 'succeeded'; result: NonNullable<JobView['result']> };
-
-async function expectStatus(res: Response, status: number, what: string): Promise<Response> {
-  if (res.status !== status) throw new Error(`${what}: expected HTTP ${status}, got ${res.status}: ${await res.text()}`);
-  return res;
-}
 
 function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -26,12 +24,18 @@ function sha256Hex(data: Buffer): string {
 
 /** A client of one gateway with one API token. */
 export class SigningClient {
+  /** The typed API client the helpers below use; specs may call it directly. */
+  readonly fleetsign: FleetSignApi;
+
   constructor(
     readonly baseUrl: string,
     private readonly token: string,
-  ) {}
+  ) {
+    // Specs see a failure at once rather than after the client's retries.
+    this.fleetsign = new FleetSignApi({ baseUrl, apiKey: token, retry: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 } });
+  }
 
-  /** fetch against the gateway with the bearer token; `json` becomes the body. */
+  /** Raw fetch against the gateway with the bearer token, for specs that assert on the HTTP answer itself. */
   api(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
     const { json, headers, ...rest } = init;
     const all = new Headers(headers);
@@ -42,30 +46,23 @@ export class SigningClient {
 
   /** POST /v1/uploads with the image's size and digest, then PUT the bytes to the presigned URL; returns the upload. */
   async upload(image: Buffer): Promise<{ key: string; uploadUrl: string }> {
-    const res = await this.api('/v1/uploads', { method: 'POST', json: { contentLength: image.length, sha256: sha256Hex(image) } });
-    const intent = (await (await expectStatus(res, 201, 'POST /v1/uploads')).json()) as {
-      key: string;
-      uploadUrl: string;
-      headers: Record<string, string>;
-    };
-    const put = await fetch(intent.uploadUrl, { method: 'PUT', headers: intent.headers, body: image });
-    if (!put.ok) throw new Error(`PUT to the presigned upload URL: HTTP ${put.status}: ${await put.text()}`);
-    return { key: intent.key, uploadUrl: intent.uploadUrl };
+    const grant = await this.fleetsign.createUpload(image.length, sha256Hex(image));
+    await uploadBytes(grant, image);
+    return { key: grant.key, uploadUrl: grant.uploadUrl };
   }
 
   /** POST /v1/jobs (with a fresh Idempotency-Key); returns the job id. */
   async submit(profile: string, sourceKey: string, webhookUrl?: string): Promise<string> {
-    const res = await this.api('/v1/jobs', {
-      method: 'POST',
-      headers: { 'idempotency-key': randomUUID() },
-      json: { profile, source: { key: sourceKey }, ...(webhookUrl ? { webhook: { url: webhookUrl } } : {}) },
-    });
-    return ((await (await expectStatus(res, 202, 'POST /v1/jobs')).json()) as { id: string }).id;
+    const accepted = await this.fleetsign.createJob(
+      { profile, source: { key: sourceKey }, ...(webhookUrl ? { webhook: { url: webhookUrl } } : {}) },
+      randomUUID(),
+    );
+    return accepted.id;
   }
 
   /** GET /v1/jobs/:id. */
-  async job(id: string): Promise<JobView> {
-    return (await (await expectStatus(await this.api(`/v1/jobs/${id}`), 200, `GET /v1/jobs/${id}`)).json()) as JobView;
+  job(id: string): Promise<JobView> {
+    return this.fleetsign.getJob(id);
   }
 
   /** Polls GET /v1/jobs/:id (bounded) until `done` holds; returns that view. */
@@ -87,9 +84,8 @@ export class SigningClient {
   }
 
   /** GET /v1/profiles/:name/public-keys. */
-  async publicKeys(profile: string): Promise<ProfilePublicKeys> {
-    const res = await this.api(`/v1/profiles/${profile}/public-keys`);
-    return (await (await expectStatus(res, 200, `GET /v1/profiles/${profile}/public-keys`)).json()) as ProfilePublicKeys;
+  publicKeys(profile: string): Promise<ProfilePublicKeys> {
+    return this.fleetsign.profilePublicKeys(profile);
   }
 }
 
@@ -99,7 +95,6 @@ export function isFinal(view: JobView): boolean {
 }
 
 /** GET of a presigned download URL, without the API token (the URL is the grant). */
-export async function download(url: string): Promise<Buffer> {
-  const res = await expectStatus(await fetch(url), 200, 'GET of the presigned download URL');
-  return Buffer.from(await res.arrayBuffer());
+export function download(url: string): Promise<Buffer> {
+  return fetchBytes(url, DOWNLOAD_MAX_BYTES);
 }

@@ -1,17 +1,6 @@
+import { BatchItemStore, BATCH_COMPLETED_TTL_SECONDS, BATCH_PENDING_TTL_SECONDS, BatchField, batchRedisKeys, createRedisConnection, encodeBatchItem, newBatchRecordFields, parseBatchRecord, tenantBacklogRedisKey } from '@fleetsign/queue';
 import { randomBytes } from 'node:crypto';
-import {
-  BATCH_COMPLETED_TTL_SECONDS,
-  BATCH_PENDING_TTL_SECONDS,
-  BatchField,
-  batchRedisKeys,
-  createRedisConnection,
-  encodeBatchItem,
-  newBatchRecordFields,
-  parseBatchRecord,
-  tenantBacklogRedisKey,
-} from '@fleetsign/queue';
 import type { Redis } from 'ioredis';
-import { BatchItemStore } from '../../../apps/signer/src/batch/batch-item-store';
 import { requireTestEnv } from '../../support/test-env';
 
 // The signer's per-item accounting scripts on a real Redis: an item is counted once

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { objectSource } from '@fleetsign/storage';
 import { MAX_LOG_OBJECT_BYTES, verifyLog } from '@fleetsign/tlog';
-import { GatewayClient } from '../../../bench/src/e2e/gateway-client';
+import { FleetSignApi } from '@fleetsign/api';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../bench/src/e2e/webhook-receiver';
 import { BENCH_PROFILES } from '../../../bench/src/stack/fleet-config';
 import { auditVerify } from '../../../chaos/src/audit-verify';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(requireTestEnv('tmpRoot'), 'batch-faults-'));
   stack = await startChaosStack(ROOT, workDir);
   receiver = await startWebhookReceiver(stack.config.webhookSecret);
-  const client = new GatewayClient(stack.fleet.gatewayUrl, stack.config.apiToken);
+  const client = new FleetSignApi({ baseUrl: stack.fleet.gatewayUrl, apiKey: stack.config.apiToken });
   const inject = { 'signer-kills': signerKills(3), 'redis-crash': redisCrash, 'store-outage': storeOutage, 'hsm-outage': hsmOutage };
   const phases = FAULTS.map((name) => ({ name, inject: inject[name] }));
   batches = await runFaultBatches(stack, client, receiver, BENCH_PROFILES['ecdsa-p256'].name, phases, ITEMS, BATCH_TIMEOUT_MS);

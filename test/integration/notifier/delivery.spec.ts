@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_VERSION } from '@fleetsign/api';
 import { promtoolProblems } from '../../support/promtool';
 import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
@@ -92,6 +93,7 @@ describe('notifier delivery', () => {
     expect(verified).toEqual({
       id: event.eventId,
       type: event.type,
+      version: WEBHOOK_EVENT_VERSION,
       timestamp: new Date(job.timestamp).toISOString(),
       data: event.payload,
     });

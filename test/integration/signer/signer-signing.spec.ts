@@ -1,3 +1,4 @@
+import { signCompletedDataSchema, signFailedDataSchema } from '@fleetsign/api';
 import { createHash, createPublicKey } from 'node:crypto';
 import { ErrorCode } from '@fleetsign/errors';
 import { generateSigningKeyPem } from '@fleetsign/keys';
@@ -224,7 +225,7 @@ describe('webhook events', () => {
       url: webhook.url,
       type: WebhookEventType.SignCompleted,
       jobId,
-      payload: { jobId, tenant: harness.tenant, state: 'succeeded', profile: 'rsa', metadata: { build: '42' }, result: { signedSha256: result.signedSha256 } },
+      payload: { id: jobId, state: 'succeeded', profile: 'rsa', attempts: 1, metadata: { build: '42' }, result: { signedSha256: result.signedSha256 } },
     });
     // The event carries the entry's inclusion proof against a signed checkpoint: a receiver can keep it as the receipt.
     const log = (event?.data.payload as { result: { log: { index: number; leafHash: string; checkpoint: string; inclusionProof: string[] } } }).result.log;
@@ -232,6 +233,11 @@ describe('webhook events', () => {
     const entry = await logEntryOf(jobId);
     expect(log.index).toBe(entry.seq);
     expect(verifyInclusion(entryLeafHash(entry), log.index, tree.size, log.inclusionProof.map((h) => Buffer.from(h, 'hex')), tree.rootHash)).toBe(true);
+    // The public job view (@fleetsign/api), not the internal result: no tenant, no signed data length.
+    const payload = event?.data.payload as Record<string, unknown> & { result: Record<string, unknown> };
+    expect(signCompletedDataSchema.parse(payload)).toEqual(payload);
+    expect(payload).not.toHaveProperty('tenant');
+    expect(payload.result).not.toHaveProperty('signedDataLength');
   });
 
   it('enqueues the failure event when the job fails for good, and none without a webhook', async () => {
@@ -241,8 +247,9 @@ describe('webhook events', () => {
     const event = await harness.webhookQueue.getJob(`evt_${jobId}`);
     expect(event?.data).toMatchObject({
       type: WebhookEventType.SignFailed,
-      payload: { jobId, state: 'failed', error: { code: ErrorCode.InvalidImage } },
+      payload: { id: jobId, state: 'failed', error: { code: ErrorCode.InvalidImage } },
     });
+    expect(signFailedDataSchema.safeParse(event?.data.payload).success).toBe(true);
 
     const quiet = await sign('rsa', buildEspImage({ chipId: ESP32_S3, size: 8_000 }));
     expect(await harness.webhookQueue.getJob(`evt_${quiet.jobId}`)).toBeUndefined();

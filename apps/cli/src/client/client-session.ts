@@ -1,7 +1,7 @@
 import type { CommandContext } from '../command-context';
 import { type ClientRuntime, progressModeOf } from './client-runtime';
 import { type Connection, type ConnectionFlags, resolveConnection } from './connection';
-import { FleetSignApi } from './http/fleetsign-api';
+import { FleetSignApi } from '@fleetsign/api';
 import { createProgressReporter, type ProgressReporter } from './progress';
 import type { ClientCall } from './run-client-command';
 

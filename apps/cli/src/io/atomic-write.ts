@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { toIoError } from './io-error';
+import { toIoError } from '@fleetsign/errors';
 
 /** How writeFileAtomic treats the target. */
 export interface AtomicWriteOptions {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { toIoError } from './io-error';
+import { toIoError } from '@fleetsign/errors';
 
 /** Reads a whole input file; a missing or unreadable file becomes FleetSignError(IoError) naming `what` and the path. */
 export async function readInputFile(path: string, what = 'file'): Promise<Buffer> {

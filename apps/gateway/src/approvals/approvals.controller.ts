@@ -10,7 +10,7 @@ import {
   approvalListSchema,
   decisionRequestSchema,
   decisionResponseSchema,
-} from './approval-view';
+} from '@fleetsign/api';
 import { ApprovalsService, type DecisionOutcome } from './approvals.service';
 
 const DECISION_PROBLEMS = {

@@ -17,15 +17,16 @@ import {
   approvalExpiryJobId,
   awaitingApprovalEventId,
   signJobApprovalOf,
+  BatchStore,
 } from '@fleetsign/queue';
 import type { Principal } from '../auth/principal';
 import type { PlannedItem } from '../batches/batch-request';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
-import { BatchStore } from '../batches/batch-store';
 import { GatewaySettings } from '../core/gateway-settings';
 import { APPROVAL_QUEUE, FLEET_CONFIG, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
 import type { Redis } from 'ioredis';
-import { type ApprovalListEntry, type ApprovalView, type DecisionRequest, approvalViewOfRecord } from './approval-view';
+import type { ApprovalListEntry, ApprovalView, DecisionRequest } from '@fleetsign/api';
+import { approvalViewOfRecord } from './approval-view';
 import { approverName, approverRefusal, mayReadApprovals } from './approver-rights';
 
 /** What a held request answers: held now, or the fingerprint of the request that held it first. */

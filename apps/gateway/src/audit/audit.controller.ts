@@ -23,7 +23,7 @@ import {
   MAX_ENTRIES_PAGE,
   type PublicKeyView,
   publicKeyViewSchema,
-} from './audit-schemas';
+} from '@fleetsign/api';
 import { AuditService } from './audit.service';
 
 const ACCESS_PROBLEMS = { 401: [ErrorCode.Unauthenticated], 403: [ErrorCode.Forbidden] } as const;

@@ -6,7 +6,7 @@ import { objectSource, type ObjectStore } from '@fleetsign/storage';
 import { consistencyProof, inclusionProof, type LocatedEntry, LogLayout, LogTreeReader, MAX_LOG_OBJECT_BYTES, type StoredCheckpoint } from '@fleetsign/tlog';
 import { hasScope, type Principal } from '../auth/principal';
 import { FLEET_CONFIG, OBJECT_STORE } from '../core/gateway.tokens';
-import type { CheckpointsPage, CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from './audit-schemas';
+import type { CheckpointsPage, CheckpointView, ConsistencyView, EntriesPage, InclusionView, PublicKeyView } from '@fleetsign/api';
 
 /** Job ids as the service hands them out (`job_…`, batch items included). */
 const JOB_ID = /^job_[A-Za-z0-9_-]{1,128}$/;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  BatchStore,
   type BatchRecord,
   type FleetSignQueue,
   type JobOrigin,
@@ -15,7 +16,6 @@ import { GatewaySettings } from '../core/gateway-settings';
 import { SIGN_QUEUE } from '../core/gateway.tokens';
 import { UploadIntents } from '../uploads/upload-intents';
 import type { PlannedItem } from './batch-request';
-import { BatchStore } from './batch-store';
 
 /** Sign jobs added per round trip: bounds memory and Redis command size for a 10,000-item batch. */
 export const BATCH_ENQUEUE_CHUNK = 500;

@@ -1,12 +1,7 @@
+import { BATCH_MAX_ITEMS, createBatchRequestSchema } from '@fleetsign/api';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { statusForCode } from '../http/http-problem';
-import {
-  BATCH_MAX_ITEMS,
-  basename,
-  batchRequestHash,
-  createBatchRequestSchema,
-  planBatchItems,
-} from './batch-request';
+import { basename, batchRequestHash, planBatchItems } from './batch-request';
 
 /** The error raised and the HTTP status the gateway answers it with. */
 function problemOf(fn: () => unknown): FleetSignError & { status: number } {

@@ -1,53 +1,11 @@
 import { createHash } from 'node:crypto';
+import { type CreateBatchRequest, type FieldViolation, itemNameSchema } from '@fleetsign/api';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import { z } from 'zod';
-import type { FieldViolation } from '../http/zod-validation';
-import { canonicalJson, metadataSchema, profileNameSchema, sha256HexSchema } from '../jobs/job-request';
+import { canonicalJson } from '../jobs/job-request';
 import { sourceKeyProblem } from '../jobs/source-key';
 
-/** Most items one batch may hold. */
-export const BATCH_MAX_ITEMS = 10_000;
 /** Most item problems listed in one 400 answer. */
 const MAX_REPORTED_PROBLEMS = 100;
-
-/** True for a plain file name: no path separators, no control characters, not "." or "..". */
-function isFileName(name: string): boolean {
-  if (name === '.' || name === '..') return false;
-  for (const char of name) {
-    const code = char.charCodeAt(0);
-    if (char === '/' || char === '\\' || code < 0x20 || code === 0x7f) return false;
-  }
-  return true;
-}
-
-/** Item names become file names on the client. */
-export const itemNameSchema = z.string().min(1).max(255).refine(isFileName, {
-  message: 'must be a file name: no "/", "\\" or control characters, not "." or ".."',
-});
-
-const batchItemSchema = z.strictObject({
-  source: z.strictObject({
-    key: z.string().min(1).max(1024),
-    sha256: sha256HexSchema.optional(),
-  }),
-  name: itemNameSchema.optional(),
-  metadata: metadataSchema.optional(),
-});
-
-/** Body of `POST /v1/batches`. Unknown fields are refused so a typo never passes silently. */
-export const createBatchRequestSchema = z.strictObject({
-  profile: profileNameSchema,
-  items: z.array(batchItemSchema).min(1).max(BATCH_MAX_ITEMS),
-  webhook: z
-    .strictObject({
-      url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
-    })
-    .optional(),
-  metadata: metadataSchema.optional(),
-  fresh: z.boolean().optional(),
-});
-
-export type CreateBatchRequest = z.output<typeof createBatchRequestSchema>;
 
 /** An item as it is enqueued. */
 export interface PlannedItem {

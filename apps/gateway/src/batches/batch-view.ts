@@ -1,65 +1,15 @@
+import type { StoredItem, BatchRecord } from '@fleetsign/queue';
+import type {
+  ApiBatchState,
+  ApprovalView,
+  BatchCountsView,
+  BatchItemView,
+  BatchView,
+  WebhookDeliveryView,
+} from '@fleetsign/api';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
-import type { BatchRecord, SigningPolicyFacts } from '@fleetsign/queue';
-import type { ApprovalView } from '../approvals/approval-view';
-import type { ApiJobState, JobErrorView, WebhookView } from '../jobs/job-view';
-import type { StoredItem } from './batch-store';
 
-/** Batch states as the API reports them. */
-export type ApiBatchState = 'awaiting_approval' | 'queued' | 'running' | 'completed';
-
-/** Item counts by state; they add up to the batch total. */
-export interface BatchCountsView {
-  queued: number;
-  active: number;
-  succeeded: number;
-  failed: number;
-}
-
-/** Body of `GET /v1/batches/:id`. */
-export interface BatchView {
-  id: string;
-  state: ApiBatchState;
-  profile: string;
-  /** The API key that submitted the batch. */
-  requester?: string;
-  /** The OIDC issuer when `requester` is a CI identity's token subject. */
-  requesterIssuer?: string;
-  total: number;
-  counts: BatchCountsView;
-  /** Share of items that are final (succeeded or failed), 0..1. */
-  progress: number;
-  createdAt: string;
-  finishedAt?: string;
-  metadata?: Record<string, string>;
-  manifest?: { key: string; downloadUrl: string };
-  webhook?: WebhookView;
-  /** Profiles with approvals: the batch's one approval (approvals so far or the verdict, expiry). */
-  approval?: ApprovalView;
-  links: { self: string; items: string };
-}
-
-/** One entry of `GET /v1/batches/:id/items`. */
-export interface BatchItemView {
-  index: number;
-  name: string;
-  sourceKey: string;
-  jobId: string;
-  state: ApiJobState;
-  signedKey?: string;
-  downloadUrl?: string;
-  imageSha256?: string;
-  signedSha256?: string;
-  reused?: boolean;
-  /** The item's policy facts (requester, app description) once it succeeded. */
-  policy?: SigningPolicyFacts;
-  error?: JobErrorView;
-}
-
-/** Body of `GET /v1/batches/:id/items`. */
-export interface BatchItemsPage {
-  items: BatchItemView[];
-  nextCursor?: string;
-}
+// The batch and item views' shapes are @fleetsign/api's; this builds them from the batch state.
 
 /** Counts from the record (final items) and the active set; items not final nor active are queued. */
 export function batchCounts(
@@ -88,7 +38,7 @@ export interface BatchViewInput {
   activeCount: number;
   selfUrl: string;
   manifestDownloadUrl?: string;
-  webhook?: WebhookView;
+  webhook?: WebhookDeliveryView;
   approval?: ApprovalView;
 }
 

@@ -1,5 +1,17 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  BATCH_MAX_ITEMS,
+  type BatchItemsPage,
+  type BatchView,
+  ITEMS_PAGE_MAX,
+  batchItemsPageSchema,
+  batchItemsQuerySchema,
+  batchViewSchema,
+  createBatchRequestSchema,
+  createBatchResponseSchema,
+  idempotencyKeySchema,
+} from '@fleetsign/api';
 import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
@@ -7,17 +19,7 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schem
 import { inRequestSpan, jobOriginOfRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 import { noteQuota } from '../quotas/quota-headers';
-import { idempotencyKeySchema } from '../jobs/job-request';
 import { BatchBody } from './batch-body-limit';
-import { BATCH_MAX_ITEMS, createBatchRequestSchema } from './batch-request';
-import {
-  ITEMS_PAGE_MAX,
-  batchItemsPageSchema,
-  batchItemsQuerySchema,
-  batchViewSchema,
-  createBatchResponseSchema,
-} from './batch-schemas';
-import type { BatchItemsPage, BatchView } from './batch-view';
 import { BatchesService } from './batches.service';
 
 const AUTH_PROBLEMS = {

@@ -1,16 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { type FleetSignConfig, findProfile } from '@fleetsign/config';
-import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import {
+  BatchStore,
   type BatchRecord,
   type FleetSignQueue,
-  type NewBatchRecord,
   type JobOrigin,
+  type NewBatchRecord,
   type QueueName,
+  type StoredItem,
   batchItemJobId,
   deterministicBatchId,
   webhookEventId,
 } from '@fleetsign/queue';
+import type { ApiBatchState, BatchItemsPage, BatchView, CreateBatchRequest, BatchItemsQuery } from '@fleetsign/api';
+import { Inject, Injectable } from '@nestjs/common';
+import { type FleetSignConfig, findProfile } from '@fleetsign/config';
+import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
 import { approvalViewOfRecord } from '../approvals/approval-view';
@@ -27,13 +30,8 @@ import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
 import { BatchIntake, batchIntakeRecord } from './batch-intake';
 import { BatchItemEnqueuer } from './batch-item-enqueuer';
-import { type CreateBatchRequest, type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
-import type { BatchItemsQuery } from './batch-schemas';
-import { BatchStore, type StoredItem } from './batch-store';
+import { type PlannedItem, batchRequestHash, planBatchItems } from './batch-request';
 import {
-  type ApiBatchState,
-  type BatchItemsPage,
-  type BatchView,
   batchCounts,
   batchState,
   buildBatchView,

@@ -1,8 +1,8 @@
-import type { BatchRecord, SignJobData, SignJobResult } from '@fleetsign/queue';
+import { type BatchRecord, type SignJobData, type SignJobResult, decodeFailureReason } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
-import { batchCounts, batchState, type ApiBatchState, type BatchCountsView } from '../batches/batch-view';
-import { type ApiJobState, type JobErrorView, type JobSnapshot, apiJobState } from '../jobs/job-view';
-import { decodeFailureReason } from '@fleetsign/queue';
+import type { ApiBatchState, ApiJobState, BatchCountsView, ErrorView as JobErrorView } from '@fleetsign/api';
+import { batchCounts, batchState } from '../batches/batch-view';
+import { type JobSnapshot, apiJobState } from '../jobs/job-view';
 
 /** One job as the operator console lists it (any tenant; no URLs, no secrets). */
 export interface ConsoleJobRow {

@@ -1,11 +1,10 @@
+import { BatchStore, type FleetSignQueue, QueueName, type SignerHealthReport, batchItemJobId, readSignerHealth } from '@fleetsign/queue';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
-import { type FleetSignQueue, QueueName, type SignerHealthReport, batchItemJobId, readSignerHealth } from '@fleetsign/queue';
 import { readProfileKeys } from '@fleetsign/queue/profile-key-directory';
 import type { JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AuditService, type CheckpointSummary } from '../audit/audit.service';
-import { BatchStore } from '../batches/batch-store';
 import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, REDIS, SIGN_QUEUE, WEBHOOK_QUEUE } from '../core/gateway.tokens';
 import { type ConsoleBatchRow, type ConsoleJobRow, type Throughput, consoleBatchRow, consoleJobRow, throughputOf } from './console-views';

@@ -1,3 +1,4 @@
+import { BatchStore } from '@fleetsign/queue';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { FleetSignConfig } from '@fleetsign/config';
@@ -10,7 +11,6 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { OidcVerifier } from '../auth/oidc-verifier';
 import { BatchIntake } from '../batches/batch-intake';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
-import { BatchStore } from '../batches/batch-store';
 import { BatchesController } from '../batches/batches.controller';
 import { BatchesService } from '../batches/batches.service';
 import { ConsoleController, ConsolePageController } from '../console/console.controller';
@@ -83,7 +83,7 @@ export class GatewayModule {
         UploadIntents,
         UploadsService,
         JobsService,
-        BatchStore,
+        { provide: BatchStore, useValue: new BatchStore(resources.redis, resources.settings.prefix) },
         BatchItemEnqueuer,
         BatchesService,
         ProfilesService,

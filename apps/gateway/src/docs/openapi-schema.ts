@@ -1,29 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiResponse } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { ErrorCode } from '@fleetsign/errors';
-import { z } from 'zod';
-import { PROBLEM_CONTENT_TYPE } from '../http/http-problem';
+import { PROBLEM_CONTENT_TYPE, openApiSchema as apiOpenApiSchema, problemSchema } from '@fleetsign/api';
+import type { ErrorCode } from '@fleetsign/errors';
+import type { z } from 'zod';
+
+// Route decorators over the schemas of @fleetsign/api: the OpenAPI document is generated from them.
 
 /** OpenAPI 3.0 schema of a zod schema: request bodies as accepted (`input`), responses as sent. */
 export function openApiSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): SchemaObject {
-  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return json as SchemaObject;
+  return apiOpenApiSchema(schema, io) as SchemaObject;
 }
-
-/** The error body every failing route sends. */
-export const problemSchema = z.object({
-  type: z.string().describe('URI naming the error code, urn:fleetsign:error:<code>'),
-  title: z.string().describe('HTTP status text'),
-  status: z.number().int(),
-  code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]).describe('Stable machine-readable code'),
-  detail: z.string().describe('One line a person can act on'),
-  errors: z
-    .array(z.object({ path: z.string(), message: z.string() }))
-    .optional()
-    .describe('VALIDATION_FAILED: every invalid field by dotted path'),
-});
 
 /** A JSON request body described by a zod schema. */
 export function ApiJsonBody(schema: z.ZodType, description?: string) {

@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
+import { PROBLEM_CONTENT_TYPE } from '@fleetsign/api';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 
-/** Media type of every error body the gateway sends (RFC 9457). */
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export { PROBLEM_CONTENT_TYPE };
 
 /** The JSON body of an error response. */
 export interface ProblemBody {

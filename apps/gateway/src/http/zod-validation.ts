@@ -1,11 +1,8 @@
+import type { FieldViolation } from '@fleetsign/api';
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { z } from 'zod';
 
-/** One schema violation, addressed by a dotted field path ('' for the body itself). */
-export interface FieldViolation {
-  path: string;
-  message: string;
-}
+export type { FieldViolation };
 
 /** Flattens zod issues into field paths a client can act on. */
 export function fieldViolations(error: z.ZodError): FieldViolation[] {

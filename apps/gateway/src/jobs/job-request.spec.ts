@@ -1,4 +1,5 @@
-import { canonicalJson, createJobRequestSchema, requestHash, METADATA_MAX_BYTES } from './job-request';
+import { METADATA_MAX_BYTES, createJobRequestSchema } from '@fleetsign/api';
+import { canonicalJson, requestHash } from './job-request';
 
 describe('createJobRequestSchema', () => {
   const valid = { profile: 'rel-rsa', source: { key: 'incoming/acme/a.bin' } };

@@ -1,78 +1,8 @@
-import {
-  decodeFailureReason,
-  type SignJobData,
-  type SignJobLogReceipt,
-  type SignJobResult,
-  type SignJobTimings,
-  type SignedBlockInfo,
-  type SigningPolicyFacts,
-} from '@fleetsign/queue';
+import type { ApiJobState, ApprovalView, JobResultView, JobView, SignedOutputView, WebhookDeliveryState, WebhookDeliveryView } from '@fleetsign/api';
+import { decodeFailureReason, type SignJobData, type SignJobResult } from '@fleetsign/queue';
 import type { JobState } from 'bullmq';
-import type { ApprovalView } from '../approvals/approval-view';
 
-/**
- * Job states as the API reports them; `retrying` is a job waiting to be tried again
- * after an infrastructure fault (its `error` says which).
- */
-export type ApiJobState = 'awaiting_approval' | 'queued' | 'active' | 'retrying' | 'succeeded' | 'failed';
-
-/** Webhook delivery states as the API reports them. */
-export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
-
-/** A job's failure as `{code, message}`. */
-export interface JobErrorView {
-  code: string;
-  message: string;
-}
-
-/** The signed output of a succeeded job. */
-export interface JobResultView {
-  imageSha256: string;
-  signedSha256: string;
-  signedKey: string;
-  signedSize: number;
-  scheme: string;
-  downloadUrl: string;
-  downloadUrlExpiresAt: string;
-  blocks: SignedBlockInfo[];
-  timings: SignJobTimings;
-  /** True when no new signature was made: an earlier signing of the same image (or attempt of the job) was reused. */
-  reused?: boolean;
-  /** The signing's policy facts as recorded (requester, app description). */
-  policy?: SigningPolicyFacts;
-  /** The signing's place in the transparency log. */
-  log: SignJobLogReceipt;
-}
-
-/** Delivery of the job's completion event. */
-export interface WebhookView {
-  url: string;
-  eventId: string;
-  state: WebhookDeliveryState;
-  attempts: number;
-  lastError?: string;
-}
-
-/** Body of `GET /v1/jobs/:id`. */
-export interface JobView {
-  id: string;
-  state: ApiJobState;
-  profile: string;
-  /** The API key that submitted the job (or its batch). */
-  requester?: string;
-  /** The OIDC issuer when `requester` is a CI identity's token subject. */
-  requesterIssuer?: string;
-  createdAt: string;
-  finishedAt?: string;
-  attempts: number;
-  metadata?: Record<string, string>;
-  error?: JobErrorView;
-  result?: JobResultView;
-  webhook?: WebhookView;
-  /** Profiles with approvals: the approvals so far (or the verdict) and the expiry. */
-  approval?: ApprovalView;
-  links: { self: string };
-}
+// The job view's shape is @fleetsign/api's (jobViewSchema); this builds it from BullMQ's job.
 
 /** The view of a job held for approval (not on the sign queue yet). */
 export function heldJobView(id: string, selfUrl: string, data: SignJobData, approval: ApprovalView): JobView {
@@ -139,7 +69,7 @@ export function webhookErrorText(reason: string | undefined): string | undefined
 export function webhookView(
   target: { url: string; eventId: string },
   job: { state: JobState | 'unknown'; attemptsMade: number; failedReason?: string } | undefined,
-): WebhookView {
+): WebhookDeliveryView {
   if (!job) return { url: target.url, eventId: target.eventId, state: 'pending', attempts: 0 };
   const state: WebhookDeliveryState =
     job.state === 'completed' ? 'delivered' : job.state === 'failed' ? 'failed' : 'pending';
@@ -160,7 +90,26 @@ export interface JobViewInput {
   job: JobSnapshot<SignJobData, SignJobResult>;
   state: JobState | 'unknown';
   download?: { url: string; expiresAt: string };
-  webhook?: WebhookView;
+  webhook?: WebhookDeliveryView;
+}
+
+/**
+ * The public part of a signing's result: what the job view and the sign.completed event
+ * show of it (the internal fields, such as the signed data length, stay inside).
+ */
+export function signedOutputView(result: SignJobResult): SignedOutputView {
+  return {
+    imageSha256: result.imageSha256,
+    signedSha256: result.signedSha256,
+    signedKey: result.signedKey,
+    signedSize: result.signedSize,
+    scheme: result.scheme,
+    blocks: result.blocks.map((block) => ({ index: block.index, algorithm: block.algorithm, keyDigest: block.keyDigest })),
+    timings: result.timings,
+    ...(result.reused ? { reused: true } : {}),
+    ...(result.policy ? { policy: result.policy } : {}),
+    log: result.log,
+  };
 }
 
 /** Builds the API's view of a sign job. */
@@ -184,20 +133,12 @@ export function buildJobView(input: JobViewInput): JobView {
   if (state === 'failed' || state === 'retrying') view.error = decodeFailureReason(job.failedReason);
   const result = job.returnvalue;
   if (state === 'succeeded' && result && input.download) {
-    view.result = {
-      imageSha256: result.imageSha256,
-      signedSha256: result.signedSha256,
-      signedKey: result.signedKey,
-      signedSize: result.signedSize,
-      scheme: result.scheme,
+    const resultView: JobResultView = {
+      ...signedOutputView(result),
       downloadUrl: input.download.url,
       downloadUrlExpiresAt: input.download.expiresAt,
-      blocks: result.blocks,
-      timings: result.timings,
-      ...(result.reused ? { reused: true } : {}),
-      ...(result.policy ? { policy: result.policy } : {}),
-      log: result.log,
     };
+    view.result = resultView;
   }
   if (input.webhook) view.webhook = input.webhook;
   return view;

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  type JobView,
+  createJobRequestSchema,
+  createJobResponseSchema,
+  idempotencyKeySchema,
+  jobViewSchema,
+} from '@fleetsign/api';
 import { ErrorCode } from '@fleetsign/errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
@@ -7,9 +14,6 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblems } from '../docs/openapi-schem
 import { inRequestSpan, jobOriginOfRequest } from '../http/request-context';
 import { validate } from '../http/zod-validation';
 import { noteQuota } from '../quotas/quota-headers';
-import { createJobRequestSchema, idempotencyKeySchema } from './job-request';
-import { createJobResponseSchema, jobViewSchema } from './job-schemas';
-import type { JobView } from './job-view';
 import { JobsService } from './jobs.service';
 
 const AUTH_PROBLEMS = {

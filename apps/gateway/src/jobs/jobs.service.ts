@@ -1,7 +1,9 @@
+import type { CreateJobRequest, JobView } from '@fleetsign/api';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError, isFleetSignError } from '@fleetsign/errors';
 import {
+  approvalViewOfVerdict,
   type FleetSignJob,
   type FleetSignQueue,
   INTAKE_RECORD_VERSION,
@@ -15,7 +17,7 @@ import {
 } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { randomUUID } from 'node:crypto';
-import { approvalViewOfJob, approvalViewOfRecord } from '../approvals/approval-view';
+import { approvalViewOfRecord } from '../approvals/approval-view';
 import { ApprovalsService } from '../approvals/approvals.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
@@ -28,8 +30,8 @@ import { TenantQuotas } from '../quotas/tenant-quotas';
 import { checkProfileAccess } from '../profiles/profile-access';
 import { checkSourceChips } from '../uploads/chip-admission';
 import { UploadIntents } from '../uploads/upload-intents';
-import { type CreateJobRequest, requestHash } from './job-request';
-import { type JobView, apiJobState, buildJobView, heldJobView, webhookView } from './job-view';
+import { requestHash } from './job-request';
+import { apiJobState, buildJobView, heldJobView, webhookView } from './job-view';
 import { sourceKeyProblem } from './source-key';
 import { readJobWithState } from './job-with-state';
 
@@ -194,7 +196,7 @@ export class JobsService {
       );
     }
     const view = buildJobView({ id, selfUrl: this.selfUrl(id), job, state, download, webhook });
-    if (job.data.approval) view.approval = approvalViewOfJob(job.data.approval);
+    if (job.data.approval) view.approval = approvalViewOfVerdict(job.data.approval);
     if (view.result) view.result.log = await this.audit.completeReceipt(view.result.log);
     return view;
   }

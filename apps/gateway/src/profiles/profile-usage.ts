@@ -1,7 +1,7 @@
 import type { ProfileConfig } from '@fleetsign/config';
 import { readKeyUsage, type KeyUsageReadRedis } from '@fleetsign/queue/key-usage-ledger';
 import { type ProfileKeyRedis, readProfileKeys } from '@fleetsign/queue/profile-key-directory';
-import type { KeyUsageView } from './profile-schemas';
+import type { KeyUsageView } from '@fleetsign/api';
 
 // What each limited key of a profile has used and has left. Keys are counted by their
 // public-key digest, which the gateway learns from the keys a signer published; until a

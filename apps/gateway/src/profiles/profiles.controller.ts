@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { ErrorCode } from '@fleetsign/errors';
 import { CurrentPrincipal, type Principal, RequireScope } from '../auth/principal';
 import { ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
-import { profileListSchema, profilePublicKeysSchema, type ProfilePublicKeys, type ProfileSummary } from './profile-schemas';
+import { profileListSchema, profilePublicKeysSchema, type ProfilePublicKeys, type ProfileSummary } from '@fleetsign/api';
 import { ProfilesService } from './profiles.service';
 
 /** `GET /v1/profiles` and `GET /v1/profiles/{name}/public-keys`. */

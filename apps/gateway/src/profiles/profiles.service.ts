@@ -8,7 +8,7 @@ import { type Principal, mayUseProfile } from '../auth/principal';
 import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, REDIS } from '../core/gateway.tokens';
 import { HttpProblem } from '../http/http-problem';
-import type { ProfilePublicKeys, ProfileSummary } from './profile-schemas';
+import type { ProfilePublicKeys, ProfileSummary } from '@fleetsign/api';
 import { profileKeyUsage } from './profile-usage';
 
 /** Chips that can boot a scheme's images. */

@@ -3,6 +3,7 @@ import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode, FleetSignError, isFleetSignError, isTransientError } from '@fleetsign/errors';
 import {
   BATCH_PENDING_TTL_SECONDS,
+  BatchStore,
   type BatchIntakeRecord,
   type FleetSignQueue,
   QueueName,
@@ -19,7 +20,6 @@ import type { Redis } from 'ioredis';
 import { ApprovalsService } from '../approvals/approvals.service';
 import { batchOfIntake } from '../batches/batch-intake';
 import { BatchItemEnqueuer } from '../batches/batch-item-enqueuer';
-import { BatchStore } from '../batches/batch-store';
 import { BatchesService } from '../batches/batches.service';
 import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, REDIS, SIGN_QUEUE } from '../core/gateway.tokens';

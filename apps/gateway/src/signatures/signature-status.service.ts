@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { hasScope, type Principal } from '../auth/principal';
 import { GatewaySettings } from '../core/gateway-settings';
 import { FLEET_CONFIG, OBJECT_STORE, REDIS } from '../core/gateway.tokens';
-import type { SignatureStatus, SigningStatus } from './signature-status-schemas';
+import type { SignatureStatus, SigningStatus } from '@fleetsign/api';
 
 /** Most signings one answer lists (the same file signed that often is listed oldest first). */
 export const MAX_STATUS_SIGNINGS = 200;

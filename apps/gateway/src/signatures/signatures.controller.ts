@@ -4,7 +4,7 @@ import { ErrorCode } from '@fleetsign/errors';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
 import { ApiJsonResponse, ApiProblems } from '../docs/openapi-schema';
 import { validate } from '../http/zod-validation';
-import { type SignatureStatus, signatureStatusQuerySchema, signatureStatusSchema } from './signature-status-schemas';
+import { type SignatureStatus, signatureStatusQuerySchema, signatureStatusSchema } from '@fleetsign/api';
 import { SignatureStatusService } from './signature-status.service';
 
 /** `GET /v1/signatures/status`: may this signed file still be published? */

@@ -12,7 +12,7 @@ import {
   presignedUploadResponseSchema,
   type DirectUploadResponse,
   type PresignedUploadResponse,
-} from './upload-schemas';
+} from '@fleetsign/api';
 import { UploadsService } from './uploads.service';
 
 /** `POST /v1/uploads` (presigned PUT) and `PUT /v1/uploads/direct` (bytes through the gateway). */

@@ -9,7 +9,7 @@ import { OBJECT_STORE } from '../core/gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { ImageHeaderPeek } from './image-header-peek';
 import { UploadIntents } from './upload-intents';
-import type { CreateUploadRequest, DirectUploadResponse, PresignedUploadResponse } from './upload-schemas';
+import type { CreateUploadRequest, DirectUploadResponse, PresignedUploadResponse } from '@fleetsign/api';
 
 /** The content type every presigned image upload is bound to. */
 export const UPLOAD_CONTENT_TYPE = 'application/octet-stream';

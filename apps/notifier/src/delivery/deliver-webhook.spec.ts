@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_VERSION } from '@fleetsign/api';
 import { ErrorCode } from '@fleetsign/errors';
 import { WebhookEventType } from '@fleetsign/queue';
 import { failureForStatus } from './deliver-webhook';
@@ -38,7 +39,7 @@ describe('failureForStatus', () => {
 });
 
 describe('webhookEventBody', () => {
-  it('is {id, type, timestamp, data} with the event time, the same for every attempt', () => {
+  it('is {id, type, version, timestamp, data} with the event time, the same for every attempt', () => {
     const event = {
       eventId: 'evt_job_1',
       tenant: 'acme',
@@ -52,6 +53,7 @@ describe('webhookEventBody', () => {
     expect(JSON.parse(body)).toEqual({
       id: 'evt_job_1',
       type: event.type,
+      version: WEBHOOK_EVENT_VERSION,
       timestamp: '2025-01-02T03:04:05.678Z',
       data: event.payload,
     });

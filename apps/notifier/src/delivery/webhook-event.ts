@@ -1,10 +1,15 @@
+import { WEBHOOK_EVENT_VERSION } from '@fleetsign/api';
 import type { JsonObject, WebhookJobData } from '@fleetsign/queue';
 
-/** The JSON body of every webhook FleetSign sends. */
+/**
+ * The JSON body of every webhook FleetSign sends: the envelope of @fleetsign/api's
+ * webhookEventSchema, whose `data` the signer checked against the event type's schema.
+ */
 export interface WebhookEventBody {
   /** The event id, also sent as `webhook-id`. */
   id: string;
-  type: string;
+  type: WebhookJobData['type'];
+  version: typeof WEBHOOK_EVENT_VERSION;
   /** When the event happened (ISO-8601): the same on every delivery attempt. */
   timestamp: string;
   data: JsonObject;
@@ -18,6 +23,7 @@ export function webhookEventBody(event: WebhookJobData, occurredAt: Date): strin
   const body: WebhookEventBody = {
     id: event.eventId,
     type: event.type,
+    version: WEBHOOK_EVENT_VERSION,
     timestamp: occurredAt.toISOString(),
     data: event.payload,
   };

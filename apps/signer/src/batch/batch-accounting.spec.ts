@@ -1,4 +1,4 @@
-import type { BatchItemOutcome, BatchJobData, BatchRecord, SignJobResult } from '@fleetsign/queue';
+import type { BatchItemStore, RecordedOutcome, BatchItemOutcome, BatchJobData, BatchRecord, SignJobResult } from '@fleetsign/queue';
 import pino from 'pino';
 import {
   BatchAccounting,
@@ -6,7 +6,6 @@ import {
   failedOutcome,
   succeededOutcome,
 } from './batch-accounting';
-import type { BatchItemStore, RecordedOutcome } from './batch-item-store';
 
 const record: BatchRecord = {
   batchId: 'batch_1',

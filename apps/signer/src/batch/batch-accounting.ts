@@ -1,4 +1,5 @@
 import {
+  type BatchItemStore,
   type BatchItemOutcome,
   type BatchJobData,
   type FleetSignQueue,
@@ -13,7 +14,6 @@ import {
 import { originOfFollowUpJob } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
-import type { BatchItemStore } from './batch-item-store';
 
 /** The parts of a sign job the accounting reads. */
 export interface BatchItemJob {

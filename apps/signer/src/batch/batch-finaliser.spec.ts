@@ -1,15 +1,6 @@
-import type {
-  BatchJobData,
-  BatchManifest,
-  BatchRecord,
-  FleetSignJob,
-  QueueName,
-  WebhookJobData,
-} from '@fleetsign/queue';
-import { UnrecoverableError } from '@fleetsign/queue';
+import { type BatchItemStore, type FinishedItem, type BatchJobData, type BatchManifest, type BatchRecord, type FleetSignJob, type QueueName, type WebhookJobData, UnrecoverableError } from '@fleetsign/queue';
 import pino from 'pino';
 import { createBatchFinaliser } from './batch-finaliser';
-import type { BatchItemStore, FinishedItem } from './batch-item-store';
 
 const record: BatchRecord = {
   batchId: 'batch_1',

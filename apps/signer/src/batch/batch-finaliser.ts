@@ -1,24 +1,11 @@
+import { type BatchItemStore, type BatchJobResult, encodeFailureReason, type FleetSignProcessor, type FleetSignQueue, type JobOrigin, type JobWebhookTarget, type JsonObject, QueueName, UnrecoverableError, type WebhookJobData, WebhookEventType } from '@fleetsign/queue';
+import { type BatchEventData, batchEventDataSchema } from '@fleetsign/api';
 import type { FleetSignConfig } from '@fleetsign/config';
 import { ErrorCode } from '@fleetsign/errors';
-import {
-  type BatchCompletedEventData,
-  type BatchJobResult,
-  encodeFailureReason,
-  type FleetSignProcessor,
-  type FleetSignQueue,
-  type JobOrigin,
-  type JobWebhookTarget,
-  type JsonObject,
-  QueueName,
-  UnrecoverableError,
-  type WebhookJobData,
-  WebhookEventType,
-} from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
 import { originOfFollowUpJob } from '@fleetsign/observability';
 import type { Logger } from 'pino';
 import type { SignerMetrics } from '../observability/signer-metrics';
-import type { BatchItemStore } from './batch-item-store';
 import type { BatchLogProofs } from './batch-log-proofs';
 import { writeManifest } from './batch-manifest';
 
@@ -119,7 +106,8 @@ async function enqueueBatchEvent(
   batch: BatchJobResult,
   origin: JobOrigin,
 ): Promise<void> {
-  const event: BatchCompletedEventData = { ...batch, state: 'completed' };
+  // Parsed with the public schema: the event carries what @fleetsign/api documents, nothing else.
+  const event: BatchEventData = batchEventDataSchema.parse({ ...batch, state: 'completed' });
   const data: WebhookJobData = {
     eventId: target.eventId,
     tenant: batch.tenant,

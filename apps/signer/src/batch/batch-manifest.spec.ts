@@ -1,6 +1,4 @@
-import type { BatchManifest } from '@fleetsign/queue';
-import { batchItemJobId } from '@fleetsign/queue';
-import type { FinishedItem } from './batch-item-store';
+import { type BatchManifest, batchItemJobId, type FinishedItem } from '@fleetsign/queue';
 import { MANIFEST_PAGE_SIZE, type ManifestHeader, manifestText, writeManifest } from './batch-manifest';
 
 const header = (total: number): ManifestHeader => ({

@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
-import type { BatchManifest, BatchManifestItem } from '@fleetsign/queue';
-import { batchItemJobId } from '@fleetsign/queue';
+import { type BatchManifest, type BatchManifestItem, batchItemJobId, type FinishedItem } from '@fleetsign/queue';
 import type { ObjectStore } from '@fleetsign/storage';
-import type { FinishedItem } from './batch-item-store';
 import type { ReceiptProver } from './batch-log-proofs';
 
 /** Items read from Redis and written per manifest chunk: bounds memory for a 10,000-item batch. */

@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BatchItemView } from '../http/api-types';
+import { type BatchItemView, MANIFEST_MAX_BYTES, downloadFile, fetchBytes } from '@fleetsign/api';
 import { sha256IfExists } from '../io/file-digest';
 import { writeFileAtomic } from '../../io/atomic-write';
-import { toIoError } from '../../io/io-error';
-import { MANIFEST_MAX_BYTES, downloadFile, fetchBytes } from '../io/object-transfer';
+import { toIoError } from '@fleetsign/errors';
 import { runPool } from '../task-pool';
 import type { PhaseContext } from './batch-uploads';
 

@@ -1,4 +1,4 @@
-import type { BatchItemView } from '../http/api-types';
+import type { BatchItemView } from '@fleetsign/api';
 
 /** One image that failed to sign. */
 export interface FailedItem {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 
 /** Name of the resume record in the output folder. */
 export const BATCH_STATE_FILE = '.fleetsign-batch.json';

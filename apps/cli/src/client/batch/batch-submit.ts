@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BatchView } from '../http/api-types';
-import type { FleetSignApi } from '../http/fleetsign-api';
-import { isServiceError } from '../http/service-error';
+import { type BatchView, type FleetSignApi, isServiceError } from '@fleetsign/api';
 import type { BatchState } from './batch-state';
 import type { HashedFile } from './batch-uploads';
 

@@ -1,6 +1,5 @@
-import type { FleetSignApi } from '../http/fleetsign-api';
+import { type FleetSignApi, uploadFile } from '@fleetsign/api';
 import { sha256OfFile } from '../io/file-digest';
-import { uploadFile } from '../io/object-transfer';
 import type { ClientEvent } from '../client-runtime';
 import type { ProgressReporter } from '../progress';
 import { runPool } from '../task-pool';

@@ -1,4 +1,4 @@
-import type { BatchView } from '../http/api-types';
+import type { BatchView } from '@fleetsign/api';
 import { StallWatch } from './batch-wait';
 
 const batch = (over: Partial<BatchView>): BatchView => ({
@@ -9,6 +9,7 @@ const batch = (over: Partial<BatchView>): BatchView => ({
   counts: { queued: 2, active: 0, succeeded: 0, failed: 0 },
   progress: 0,
   createdAt: '2026-01-01T00:00:00.000Z',
+  links: { self: 'http://127.0.0.1/v1/batches/batch_1', items: 'http://127.0.0.1/v1/batches/batch_1/items' },
   ...over,
 });
 

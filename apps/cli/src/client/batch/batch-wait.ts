@@ -1,5 +1,4 @@
-import type { BatchView } from '../http/api-types';
-import type { FleetSignApi } from '../http/fleetsign-api';
+import type { BatchView, FleetSignApi } from '@fleetsign/api';
 import { type PollBackoff, pollUntil } from '../poll';
 import type { PhaseDetail, ProgressReporter } from '../progress';
 import { formatDuration } from '../progress';

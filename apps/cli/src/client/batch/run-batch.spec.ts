@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientEvent } from '../client-runtime';
-import { FleetSignApi } from '../http/fleetsign-api';
+import { FleetSignApi } from '@fleetsign/api';
 import { createProgressReporter } from '../progress';
 import { FakeGateway } from '../testing/fake-gateway';
 import { BATCH_STATE_FILE } from './batch-state';

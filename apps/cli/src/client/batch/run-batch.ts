@@ -1,13 +1,11 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { BatchItemView, BatchView } from '../http/api-types';
-import type { FleetSignApi } from '../http/fleetsign-api';
-import { isServiceError } from '../http/service-error';
+import { type BatchItemView, type BatchView, type FleetSignApi, isServiceError } from '@fleetsign/api';
 import type { ClientEvent } from '../client-runtime';
 import type { PollBackoff } from '../poll';
 import type { ProgressReporter } from '../progress';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 import { batchIdempotencyKey } from './batch-key';
 import { MANIFEST_FILE, downloadSignedItems, saveManifest } from './batch-downloads';
 import { type BatchReport, failedItems } from './batch-report';

@@ -1,7 +1,7 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 import { compileNamePattern, hasWildcards } from './name-pattern';
 
 /** Most images one batch may hold (the service's limit). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 
 /** SHA-256 (hex) and size of a file, read as a stream. */
 export async function sha256OfFile(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {

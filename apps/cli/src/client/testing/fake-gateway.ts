@@ -4,7 +4,8 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { json, type LocalServer, type SeenRequest, startLocalServer } from './local-http-server';
+import type { BatchView } from '@fleetsign/api';
+import { json, type LocalServer, type SeenRequest, startLocalServer } from '@fleetsign/api/client/testing/local-http-server';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -137,7 +138,7 @@ export class FakeGateway {
     const counts = done ? { queued: 0, active: 0, succeeded, failed: batch.items.length - succeeded } : { queued: batch.items.length, active: 0, succeeded: 0, failed: 0 };
     const manifestKey = `batches/t/${id}/manifest.json`;
     if (done) this.objects.set(manifestKey, Buffer.from(JSON.stringify({ batchId: id, items: batch.items })));
-    json(res, 200, {
+    const view: BatchView = {
       id,
       state: done ? 'completed' : 'running',
       profile: batch.profile,
@@ -146,7 +147,9 @@ export class FakeGateway {
       progress: done ? 1 : 0,
       createdAt: new Date(0).toISOString(),
       ...(done ? { manifest: { key: manifestKey, downloadUrl: `${this.url}/objects/${encodeURIComponent(manifestKey)}` } } : {}),
-    });
+      links: { self: `${this.url}/v1/batches/${id}`, items: `${this.url}/v1/batches/${id}/items` },
+    };
+    json(res, 200, view);
   }
 
   private listItems(res: ServerResponse, id: string, query: URLSearchParams): void {

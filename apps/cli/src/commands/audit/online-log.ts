@@ -1,7 +1,6 @@
 import { ErrorCode, FleetSignError } from '@fleetsign/errors';
 import { CompactRange, encodeLogGroup, entryLeafHash, type LogEntry, LogLayout } from '@fleetsign/tlog';
-import { AUDIT_PAGE_LIMIT, type FleetSignApi } from '../../client/http/fleetsign-api';
-import type { AuditEntriesPage } from '../../client/http/api-types';
+import { AUDIT_PAGE_LIMIT, type FleetSignApi, type AuditEntriesPage } from '@fleetsign/api';
 import { type AuditedLog, parseLogPublicKey, readUserFile } from './offline-log';
 
 /** What an online audit trusts besides the service: a key and origin obtained out of band. */

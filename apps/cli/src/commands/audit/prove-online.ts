@@ -1,7 +1,7 @@
 import { FleetSignError } from '@fleetsign/errors';
 import { entryLeafHash, logEntrySchema, openCheckpoint, verifyConsistency, verifyInclusion } from '@fleetsign/tlog';
 import type { CommandContext } from '../../command-context';
-import type { FleetSignApi } from '../../client/http/fleetsign-api';
+import type { FleetSignApi } from '@fleetsign/api';
 import { notVerified } from './audit-verdict';
 import { parseLogPublicKey, readUserFile } from './offline-log';
 

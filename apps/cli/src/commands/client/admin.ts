@@ -2,7 +2,7 @@ import { EXIT_OK } from '../../client/client-exit';
 import type { ClientRuntime } from '../../client/client-runtime';
 import { type ClientSession, openSession } from '../../client/client-session';
 import type { ConnectionFlags } from '../../client/connection';
-import type { ReconcileReportView } from '../../client/http/api-types';
+import type { ReconcileReport } from '@fleetsign/api';
 import { runClientCommand } from '../../client/run-client-command';
 import type { CommandRegistration } from '../../command-context';
 import { withConnectionOptions } from './client-options';
@@ -41,7 +41,7 @@ export async function runReconcile(flags: ReconcileFlags, session: ClientSession
 }
 
 /** The report as lines a person reads. */
-export function reconcileLines(report: ReconcileReportView): string[] {
+export function reconcileLines(report: ReconcileReport): string[] {
   const { batches, items, jobs } = report;
   return [
     `Batches: ${batches.seen} accepted; ${batches.restored} re-created, ${batches.resumed} enqueue completed, ` +

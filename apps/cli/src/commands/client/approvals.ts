@@ -5,7 +5,7 @@ import { EXIT_OK } from '../../client/client-exit';
 import type { ClientRuntime } from '../../client/client-runtime';
 import { type ClientSession, openSession } from '../../client/client-session';
 import type { ConnectionFlags } from '../../client/connection';
-import type { ApprovalEntryView } from '../../client/http/api-types';
+import type { ApprovalListEntry } from '@fleetsign/api';
 import { runClientCommand } from '../../client/run-client-command';
 import { withConnectionOptions } from './client-options';
 import { approvalLines } from './job-lines';
@@ -24,7 +24,7 @@ function checkId(id: string): string {
 }
 
 /** One line per pending approval. */
-export function approvalListLine(entry: ApprovalEntryView): string {
+export function approvalListLine(entry: ApprovalListEntry): string {
   const what = entry.subject === 'batch' ? `batch of ${entry.total ?? '?'} items` : 'job';
   const decide = entry.mayDecide ? '' : ' (you may not decide)';
   return `${entry.id}  ${what}, profile ${entry.profile}, requested by ${entry.requester}, ${entry.approval.approved}/${entry.approval.required} approvals, expires ${entry.approval.expiresAt}${decide}`;

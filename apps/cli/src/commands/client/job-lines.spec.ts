@@ -1,4 +1,4 @@
-import type { JobView } from '../../client/http/api-types';
+import type { JobView } from '@fleetsign/api';
 import { jobLines } from './job-lines';
 
 // The usage of limited keys in a job's lines (`fleetsign status`, `submit --wait`).

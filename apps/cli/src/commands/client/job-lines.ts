@@ -1,4 +1,4 @@
-import type { ApprovalView, BatchView, JobView } from '../../client/http/api-types';
+import type { ApprovalView, BatchView, JobView } from '@fleetsign/api';
 
 /** Human-readable lines describing a job. */
 export function jobLines(job: JobView): string[] {

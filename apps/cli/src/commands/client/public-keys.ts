@@ -8,10 +8,10 @@ import { EXIT_OK } from '../../client/client-exit';
 import type { ClientRuntime } from '../../client/client-runtime';
 import { type ClientSession, openSession } from '../../client/client-session';
 import type { ConnectionFlags } from '../../client/connection';
-import type { ProfilePublicKeysView } from '../../client/http/api-types';
+import type { ProfilePublicKeys } from '@fleetsign/api';
 import { runClientCommand } from '../../client/run-client-command';
 import { writeFileAtomic } from '../../io/atomic-write';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 import { withConnectionOptions } from './client-options';
 
 /** Parsed options of `public-keys`. */
@@ -74,7 +74,7 @@ export async function publicKeys(profile: string, flags: PublicKeysFlags, sessio
 }
 
 /** A published Secure Boot V2 digest must be the digest of the published key (else someone is confused or lying). */
-function checkDigests(record: ProfilePublicKeysView): void {
+function checkDigests(record: ProfilePublicKeys): void {
   if (findScheme(record.scheme)?.secureBootVersion !== 2) return;
   for (const key of record.keys) {
     const actual = publicKeyDigestV2(createPublicKey(key.publicKeyPem)).toString('hex');

@@ -6,9 +6,9 @@ import { EXIT_ITEMS_FAILED, EXIT_OK } from '../../client/client-exit';
 import type { ClientRuntime } from '../../client/client-runtime';
 import { type ClientSession, openSession } from '../../client/client-session';
 import type { ConnectionFlags } from '../../client/connection';
-import type { SignatureStatusView } from '../../client/http/api-types';
+import type { SignatureStatus } from '@fleetsign/api';
 import { runClientCommand } from '../../client/run-client-command';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 import { withConnectionOptions } from './client-options';
 
 /** Parsed options of `signatures status`. */
@@ -57,7 +57,7 @@ export async function signatureStatus(subject: string, flags: SignatureStatusFla
   return status.revoked || status.jobs.length === 0 ? EXIT_ITEMS_FAILED : EXIT_OK;
 }
 
-function printStatus(status: SignatureStatusView, session: ClientSession): void {
+function printStatus(status: SignatureStatus, session: ClientSession): void {
   if (status.jobs.length === 0) {
     session.print(`${status.sha256}: no signing known to FleetSign (for this API key) produced it`);
     return;

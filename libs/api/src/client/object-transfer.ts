@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { FleetSignError } from '@fleetsign/errors';
-import type { UploadGrant } from '../http/api-types';
-import { DEFAULT_RETRY, withRetry } from '../http/retry';
-import { ServiceError, describeErrorAnswer, displayUrl, networkReason } from '../http/service-error';
+import type { PresignedUploadResponse } from '../uploads';
+import { DEFAULT_RETRY, withRetry } from './retry';
+import { ServiceError, describeErrorAnswer, displayUrl, networkReason } from './service-error';
 import { IntegrityError, writeStreamAtomic } from './stream-to-file';
 
 /** Longest one upload or download of an image may take. */
@@ -15,32 +15,52 @@ function transferSignal(signal: AbortSignal | undefined): AbortSignal {
 
 const retryable = (err: unknown) => (err instanceof ServiceError && err.transient) || err instanceof IntegrityError;
 
+/** The upload grant of `POST /v1/uploads`. */
+export type UploadGrant = Pick<PresignedUploadResponse, 'uploadUrl' | 'method' | 'headers'>;
+
 /**
  * PUTs a file to a presigned upload URL, streamed from disk with its exact length, with
  * the headers the grant names (the API key is never sent there). Retried when transient.
  */
-export async function uploadFile(grant: UploadGrant, path: string, size: number, signal?: AbortSignal): Promise<void> {
+export function uploadFile(grant: UploadGrant, path: string, size: number, signal?: AbortSignal): Promise<void> {
+  return putPresigned(grant, () => createReadStream(path), size, `upload of "${path}"`, signal);
+}
+
+/** PUTs bytes held in memory to a presigned upload URL, like {@link uploadFile}. */
+export function uploadBytes(grant: UploadGrant, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
+  return putPresigned(grant, () => bytes, bytes.length, 'upload', signal);
+}
+
+/** One PUT to a presigned URL per attempt; `body` gives a fresh stream (or the bytes) for each. */
+async function putPresigned(
+  grant: UploadGrant,
+  body: () => ReturnType<typeof createReadStream> | Uint8Array,
+  size: number,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const where = displayUrl(grant.uploadUrl);
   await withRetry(
     async () => {
       let response: Response;
       try {
+        const payload = body();
         response = await fetch(grant.uploadUrl, {
           method: grant.method,
           headers: { 'content-type': 'application/octet-stream', ...grant.headers, 'content-length': String(size) },
-          body: createReadStream(path),
-          duplex: 'half',
+          body: payload as unknown as NonNullable<RequestInit['body']>,
+          ...(payload instanceof Uint8Array ? {} : { duplex: 'half' as const }),
           redirect: 'error',
           signal: transferSignal(signal),
         });
       } catch (err) {
         if (signal?.aborted) throw err;
-        throw new ServiceError(`upload of "${path}" to ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+        throw new ServiceError(`${what} to ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
       }
       const text = await response.text();
       if (!response.ok) {
         const answer = describeErrorAnswer(response.status, response.statusText, text);
-        throw new ServiceError(`upload of "${path}" to ${where}: ${answer.text}`, response.status, answer.code);
+        throw new ServiceError(`${what} to ${where}: ${answer.text}`, response.status, answer.code);
       }
     },
     { retryable, policy: DEFAULT_RETRY, signal },

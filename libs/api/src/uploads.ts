@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sha256HexSchema } from '../jobs/job-request';
+import { sha256HexSchema } from './common';
 
 /** Body of `POST /v1/uploads`. */
 export const createUploadRequestSchema = z.strictObject({

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { toIoError } from '../../io/io-error';
+import { toIoError } from '@fleetsign/errors';
 
 /** The bytes written did not have the SHA-256 the service promised. */
 export class IntegrityError extends Error {

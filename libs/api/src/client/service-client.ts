@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
 import { ServiceError, describeErrorAnswer, displayUrl, networkReason } from './service-error';
 
@@ -16,8 +17,8 @@ export interface ServiceClientOptions {
   retry?: RetryPolicy;
 }
 
-/** One JSON request. */
-export interface JsonRequest {
+/** One JSON request; `schema` checks (and types) the answer. */
+export interface JsonRequest<S extends z.ZodType = z.ZodType> {
   method: 'GET' | 'POST';
   /** Path under the base URL, with its query string, e.g. `/v1/jobs/job_1`. */
   path: string;
@@ -25,9 +26,16 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** Safe to send again after a failure without an answer (GETs, POSTs with an Idempotency-Key). */
   idempotent?: boolean;
+  /** The answer's schema from @fleetsign/api: an answer that does not match it is an error, not a half-read value. */
+  schema: S;
+  /** Send without the API key (health probes). */
+  anonymous?: boolean;
 }
 
-/** JSON over HTTP to the FleetSign gateway: bearer auth, problem+json errors as ServiceError, retries when safe. */
+/**
+ * JSON over HTTP to the FleetSign gateway: bearer auth, problem+json errors as
+ * ServiceError, retries when safe, answers checked against their schema.
+ */
 export class ServiceClient {
   private readonly baseUrl: string;
 
@@ -41,8 +49,8 @@ export class ServiceClient {
   }
 
   /** Sends the request and returns the parsed JSON body of a 2xx answer. */
-  request<T>(request: JsonRequest): Promise<T> {
-    const send = () => this.send<T>(request);
+  request<S extends z.ZodType>(request: JsonRequest<S>): Promise<z.output<S>> {
+    const send = () => this.send(request);
     if (!request.idempotent) return send();
     return withRetry(send, {
       retryable: (err) => err instanceof ServiceError && err.transient,
@@ -51,13 +59,13 @@ export class ServiceClient {
     });
   }
 
-  private async send<T>(request: JsonRequest): Promise<T> {
+  private async send<S extends z.ZodType>(request: JsonRequest<S>): Promise<z.output<S>> {
     const what = `${request.method} ${request.path.replace(/\?.*$/, '')}`;
     const headers: Record<string, string> = {
       accept: 'application/json',
       ...request.headers,
-      authorization: `Bearer ${this.options.apiKey}`,
     };
+    if (!request.anonymous) headers.authorization = `Bearer ${this.options.apiKey}`;
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     let text: string;
@@ -80,11 +88,25 @@ export class ServiceClient {
       const answer = describeErrorAnswer(response.status, response.statusText, text);
       throw new ServiceError(`${what}: ${answer.text}`, response.status, answer.code);
     }
+    let body: unknown;
     try {
-      return JSON.parse(text) as T;
+      body = JSON.parse(text);
     } catch {
       throw new ServiceError(`${what}: HTTP ${response.status} with a body that is not JSON`, response.status);
     }
+    const parsed = request.schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? issue.path.join('.') : 'body';
+      // Not transient: the same gateway sends the same shape again. A client older than the gateway sees this.
+      throw new ServiceError(
+        `${what}: the answer does not match the FleetSign API (${where}: ${issue?.message ?? 'invalid'})`,
+        response.status,
+        undefined,
+        { contractViolation: true },
+      );
+    }
+    return parsed.data;
   }
 
   private requestSignal(): AbortSignal {

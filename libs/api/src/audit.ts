@@ -1,6 +1,8 @@
 import { logEntrySchema } from '@fleetsign/tlog';
 import { z } from 'zod';
 
+// The audit resource: the transparency log's checkpoint, entries, proofs and key.
+
 /** Most entries one `GET /v1/audit/entries` page returns. */
 export const MAX_ENTRIES_PAGE = 1000;
 
@@ -33,6 +35,7 @@ export const checkpointViewSchema = z.object({
   note: z.string().describe('the C2SP signed note (tlog-checkpoint); verify it with the log public key'),
 });
 export type CheckpointView = z.infer<typeof checkpointViewSchema>;
+export type AuditCheckpointView = CheckpointView;
 
 export const checkpointsPageSchema = z.object({
   checkpoints: z
@@ -49,6 +52,7 @@ export const entriesPageSchema = z.object({
   entries: z.array(logEntrySchema).describe("entries in the range (an `audit` key sees its tenant's only)"),
 });
 export type EntriesPage = z.infer<typeof entriesPageSchema>;
+export type AuditEntriesPage = EntriesPage;
 
 export const inclusionViewSchema = z.object({
   jobId: z.string(),
@@ -59,6 +63,7 @@ export const inclusionViewSchema = z.object({
   inclusionProof: z.array(HEX_HASH).optional().describe('RFC 9162 inclusion proof against the checkpoint'),
 });
 export type InclusionView = z.infer<typeof inclusionViewSchema>;
+export type AuditProofView = InclusionView;
 
 export const consistencyViewSchema = z.object({
   from: z.number().int(),
@@ -66,9 +71,11 @@ export const consistencyViewSchema = z.object({
   proof: z.array(HEX_HASH).describe('RFC 9162 consistency proof'),
 });
 export type ConsistencyView = z.infer<typeof consistencyViewSchema>;
+export type AuditConsistencyView = ConsistencyView;
 
 export const publicKeyViewSchema = z.object({
   origin: z.string().optional(),
   publicKeyPem: z.string().describe('SPKI PEM of the log key (ECDSA P-256)'),
 });
 export type PublicKeyView = z.infer<typeof publicKeyViewSchema>;
+export type AuditPublicKeyView = PublicKeyView;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The policy facts of a signing (SigningPolicyFacts of @fleetsign/queue) in API responses.
+// The policy facts of a signing (SigningPolicyFacts of @fleetsign/queue) in API responses and webhook events.
 
 /** `policy` of a job result and a batch item: who asked and what was signed. */
 export const signingPolicySchema = z
@@ -71,3 +71,4 @@ export const signingPolicySchema = z
       .describe('States the signing was made under; absent when the profile and every key were active'),
   })
   .describe('Policy facts of the signing, as recorded');
+export type SigningPolicyView = z.output<typeof signingPolicySchema>;

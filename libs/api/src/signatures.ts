@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { lifecycleStateSchema } from '../profiles/profile-schemas';
+import { lifecycleStateSchema } from './profiles';
+
+// The signatures resource: GET /v1/signatures/status (revocation status of a signed file or image).
 
 /** `GET /v1/signatures/status` query. */
 export const signatureStatusQuerySchema = z.strictObject({

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalServer, startLocalServer } from '../testing/local-http-server';
+import { type LocalServer, startLocalServer } from './testing/local-http-server';
 import { downloadFile, fetchBytes, uploadFile } from './object-transfer';
 
 describe('object transfers', () => {

@@ -1,23 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { BatchItemEntry, BatchItemOutcome } from '../batch-job';
+import type { SignJobApproval } from '../approval';
 import {
   BATCH_PENDING_TTL_SECONDS,
   BatchField,
-  type BatchItemEntry,
-  type BatchItemOutcome,
   type BatchRecord,
   type BatchRedisKeys,
   type NewBatchRecord,
-  type SignJobApproval,
   batchRedisKeys,
   decodeBatchItem,
   decodeItemOutcome,
   newBatchRecordFields,
   parseBatchRecord,
   tenantBacklogRedisKey,
-} from '@fleetsign/queue';
-import type { Redis } from 'ioredis';
-import { GatewaySettings } from '../core/gateway-settings';
-import { REDIS } from '../core/gateway.tokens';
+} from '../batch-state';
 
 // Creates the record unless the batch exists; answers with the existing record's
 // fingerprint and enqueue progress so a replayed request can be checked and resumed.
@@ -83,14 +79,17 @@ export interface StoredItem extends BatchItemEntry {
   active: boolean;
 }
 
-/** The gateway's side of a batch's Redis state: the record, the item list, enqueue progress and reads. */
-@Injectable()
+/**
+ * The gateway's side of a batch's Redis state: the record, the item list, enqueue
+ * progress and reads. The signer's side (activity, outcomes, completion) is
+ * BatchItemStore; both work on the one key layout of batch-state.ts.
+ */
 export class BatchStore {
   private readonly redis: RedisWithBatchScripts;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
-    private readonly settings: GatewaySettings,
+    redis: Redis,
+    private readonly prefix: string,
   ) {
     redis.defineCommand('fleetsignBatchCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
     redis.defineCommand('fleetsignBatchReserve', { numberOfKeys: 3, lua: RESERVE_SCRIPT });
@@ -99,7 +98,7 @@ export class BatchStore {
   }
 
   private keys(batchId: string): BatchRedisKeys {
-    return batchRedisKeys(this.settings.prefix, batchId);
+    return batchRedisKeys(this.prefix, batchId);
   }
 
   /** Creates the record, or reports the existing one's fingerprint and progress. */
@@ -128,7 +127,7 @@ export class BatchStore {
     return this.redis.fleetsignBatchReserve(
       keys.record,
       keys.items,
-      tenantBacklogRedisKey(this.settings.prefix, tenant),
+      tenantBacklogRedisKey(this.prefix, tenant),
       from,
       to,
       BATCH_PENDING_TTL_SECONDS,

@@ -47,6 +47,7 @@ export type ProfileSummary = z.output<typeof profileSummarySchema>;
 
 /** Response of `GET /v1/profiles`. */
 export const profileListSchema = z.object({ profiles: z.array(profileSummarySchema) });
+export type ProfileList = z.output<typeof profileListSchema>;
 
 /** Response of `GET /v1/profiles/{name}/public-keys`. */
 export const profilePublicKeysSchema = z.object({

@@ -6,14 +6,19 @@ export class ServiceError extends Error {
     readonly status?: number,
     /** The problem's stable error code (e.g. IDEMPOTENCY_CONFLICT), when the service sent one. */
     readonly code?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; contractViolation?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ServiceError';
+    this.contractViolation = options?.contractViolation ?? false;
   }
+
+  /** True when the service answered, but with a body the API's schema refuses. */
+  readonly contractViolation: boolean;
 
   /** True for failures worth retrying: no answer, 408, 429 and 5xx other than 501. */
   get transient(): boolean {
+    if (this.contractViolation) return false;
     if (this.status === undefined) return true;
     return this.status === 408 || this.status === 429 || (this.status >= 500 && this.status !== 501);
   }

@@ -1,8 +1,8 @@
+import type { Redis } from 'ioredis';
+import type { BatchItemEntry, BatchItemOutcome } from '../batch-job';
 import {
   BATCH_COMPLETED_TTL_SECONDS,
   BatchField,
-  type BatchItemEntry,
-  type BatchItemOutcome,
   type BatchRecord,
   type BatchRedisKeys,
   allBatchRedisKeys,
@@ -12,8 +12,7 @@ import {
   encodeItemOutcome,
   parseBatchRecord,
   tenantBacklogRedisKey,
-} from '@fleetsign/queue';
-import type { Redis } from 'ioredis';
+} from '../batch-state';
 
 // Marks an item active unless it is final already (a repeated delivery of a finished item).
 const MARK_ACTIVE_SCRIPT = `
@@ -91,7 +90,7 @@ export interface FinishedItem extends BatchItemEntry {
   outcome: BatchItemOutcome;
 }
 
-/** The signer's side of a batch's Redis state: item activity, outcomes, and completion. */
+/** The signer's side of a batch's Redis state: item activity, outcomes, and completion (the gateway's is BatchStore). */
 export class BatchItemStore {
   private readonly redis: RedisWithItemScripts;
 
