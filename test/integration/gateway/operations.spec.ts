@@ -124,7 +124,7 @@ describe('gateway operations', () => {
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
 
     const createJob = doc.paths['/v1/jobs'].post;
-    expect(Object.keys(createJob.responses).sort()).toEqual(['202', '400', '401', '403', '409', '413', '415', '422']);
+    expect(Object.keys(createJob.responses).sort()).toEqual(['202', '400', '401', '403', '409', '413', '415', '422', '429']);
     expect(createJob.security).toEqual([{ bearer: [] }]);
     // Public routes say so, rather than leaving security unspecified.
     expect(doc.paths['/healthz'].get.security).toEqual([]);

@@ -64,8 +64,8 @@ export function redisUnavailableProblem(): ProblemBody {
  * gateway, and nobody is left to read an answer.
  */
 export function clientClosedRequest(request: FastifyRequest, reply: FastifyReply): boolean {
-  const socket = request.raw.socket as { destroyed?: boolean } | null | undefined;
-  return (request.raw.destroyed && !request.raw.complete) || reply.raw.destroyed || socket?.destroyed === true;
+  const raw = request.raw as { aborted?: boolean; socket?: { destroyed?: boolean } | null };
+  return raw.aborted === true || reply.raw.destroyed || raw.socket?.destroyed === true;
 }
 
 /** Global filter: every error leaves the gateway as `application/problem+json` with a stable code. */
@@ -84,7 +84,9 @@ export class ProblemFilter implements ExceptionFilter {
     let problem = toProblem(err);
     if (problem.status === 500 && (isRedisUnavailableError(err) || !this.redisReady())) problem = redisUnavailableProblem();
     const where = { requestId: request.id, method: request.method, route: request.routeOptions?.url };
-    if (clientClosedRequest(request, reply)) {
+    // A refusal the gateway decided (4xx, e.g. 413 while streaming an upload) is still
+    // answered even though its own stop of the body marked the request aborted.
+    if (problem.status >= 500 && clientClosedRequest(request, reply)) {
       this.logger.info({ ...where, reason: err instanceof Error ? err.message : String(err) }, 'client closed the request before the response');
       reply.raw.destroy();
       return;
