@@ -218,7 +218,11 @@ export class Pkcs11SessionPool {
         this.idle.push(this.openSession());
       } catch {
         // Keep the doubtful session rather than lose the login; a reconnect sorts it out.
+        // It is idle again, so the longest waiter must look again: left asleep, every
+        // caller could be waiting beside an idle session (all jobs stuck while the token
+        // is away and after it is back).
         this.idle.push(session);
+        this.waiters.shift()?.(undefined);
         return;
       }
     }
