@@ -58,7 +58,11 @@ export function pkcs11CodeName(code: number): string {
 
 /** True when the pool should reconnect and retry after `err`. */
 export function needsReconnect(err: unknown): boolean {
-  return isPkcs11Error(err) && RECONNECT_CODES.has(err.code);
+  if (isPkcs11Error(err)) return RECONNECT_CODES.has(err.code);
+  // A PKCS#11 failure already mapped to a FleetSignError (e.g. re-finding the keys after a
+  // module re-initialisation) keeps its return code: a stale session handle is still one.
+  const code = err instanceof FleetSignError ? err.details?.pkcs11Code : undefined;
+  return typeof code === 'number' && RECONNECT_CODES.has(code);
 }
 
 /**
