@@ -67,6 +67,16 @@ async function putPresigned(
   );
 }
 
+/** One GET of a presigned URL; a connection failure is a (retryable) ServiceError, an abort passes through. */
+async function getPresigned(url: string, where: string, signal: AbortSignal | undefined): Promise<Response> {
+  try {
+    return await fetch(url, { redirect: 'error', signal: transferSignal(signal) });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
+  }
+}
+
 /**
  * Downloads a presigned URL into `target` (temp file + rename) and checks the bytes
  * against `expectedSha256`; a mismatch or a transient failure is retried, then thrown.
@@ -75,13 +85,7 @@ export async function downloadFile(url: string, target: string, expectedSha256: 
   const where = displayUrl(url);
   return withRetry(
     async () => {
-      let response: Response;
-      try {
-        response = await fetch(url, { redirect: 'error', signal: transferSignal(signal) });
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
-      }
+      const response = await getPresigned(url, where, signal);
       if (!response.ok || !response.body) {
         const answer = describeErrorAnswer(response.status, response.statusText, await response.text());
         throw new ServiceError(`download of ${where}: ${answer.text}`, response.status, answer.code);
@@ -106,13 +110,7 @@ export async function fetchBytes(url: string, maxBytes: number, signal?: AbortSi
   const where = displayUrl(url);
   return withRetry(
     async () => {
-      let response: Response;
-      try {
-        response = await fetch(url, { redirect: 'error', signal: transferSignal(signal) });
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        throw new ServiceError(`download of ${where} failed: ${networkReason(err)}`, undefined, undefined, { cause: err });
-      }
+      const response = await getPresigned(url, where, signal);
       const declared = Number(response.headers.get('content-length') ?? '0');
       if (response.ok && declared > maxBytes) {
         await response.body?.cancel();
