@@ -14,6 +14,7 @@ import { requireTestEnv } from '../../support/test-env';
 import { TestLog } from '../../support/transparency-log';
 import { gatewayTestEnv, pollUntil, uniqueSuffix } from '../gateway/gateway-harness';
 import { tokenKey } from '../signer/signer-test-kit';
+import { testS3StorageConfig } from '../../support/s3-server';
 
 // A gateway and a signer in this process on the shared Redis, S3 and SoftHSM token, with
 // profiles that require approvals and the API keys to exercise dual control.
@@ -47,14 +48,7 @@ export class ApprovalsStack {
   readonly configPath = join(this.dir, 'fleetsign.yaml');
   readonly log = new TestLog();
   readonly redis: Redis = createRedisConnection(requireTestEnv('redisUrl'), 'worker');
-  readonly store: ObjectStore = new S3ObjectStore({
-    endpoint: requireTestEnv('s3Endpoint'),
-    bucket: requireTestEnv('s3Bucket'),
-    region: 'us-east-1',
-    forcePathStyle: true,
-    accessKeyId: requireTestEnv('s3AccessKeyId'),
-    secretAccessKey: requireTestEnv('s3SecretAccessKey'),
-  });
+  readonly store: ObjectStore = new S3ObjectStore(testS3StorageConfig());
   readonly signQueue: FleetSignQueue<QueueName.Sign> = createQueue(QueueName.Sign, this.redis, this.prefix);
   readonly webhookQueue: FleetSignQueue<QueueName.Webhook> = createQueue(QueueName.Webhook, this.redis, this.prefix);
   signer!: Signer;

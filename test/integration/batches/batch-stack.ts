@@ -14,6 +14,7 @@ import { startSigner, type Signer } from '../../../apps/signer/src';
 import { requireTestEnv } from '../../support/test-env';
 import { gatewayTestEnv, pollUntil, uniqueSuffix } from '../gateway/gateway-harness';
 import { tokenKey } from '../signer/signer-test-kit';
+import { testS3StorageConfig } from '../../support/s3-server';
 
 // A gateway and signers in this process on the shared Redis, S3 and SoftHSM token,
 // with a queue prefix, tenants and API keys of their own (batch scope included).
@@ -73,14 +74,7 @@ export class BatchStack {
   /** This stack's own transparency log folder and key. */
   readonly log = new TestLog();
   readonly redis: Redis = createRedisConnection(requireTestEnv('redisUrl'), 'worker');
-  readonly store: ObjectStore = new S3ObjectStore({
-    endpoint: requireTestEnv('s3Endpoint'),
-    bucket: requireTestEnv('s3Bucket'),
-    region: 'us-east-1',
-    forcePathStyle: true,
-    accessKeyId: requireTestEnv('s3AccessKeyId'),
-    secretAccessKey: requireTestEnv('s3SecretAccessKey'),
-  });
+  readonly store: ObjectStore = new S3ObjectStore(testS3StorageConfig());
   readonly signQueue: FleetSignQueue<QueueName.Sign> = createQueue(QueueName.Sign, this.redis, this.prefix);
   readonly batchQueue: FleetSignQueue<QueueName.Batch> = createQueue(
     QueueName.Batch,

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { createGateway, type Gateway } from '../../../apps/gateway/src';
 import { requireTestEnv } from '../../support/test-env';
+import { testS3StorageConfig } from '../../support/s3-server';
 
 /** Image size limit the test gateways run with, so 413 cases stay small. */
 export const TEST_MAX_IMAGE_BYTES = 64 * 1024;
@@ -144,14 +145,7 @@ export async function startGatewayHarness(
   const env = { ...gatewayTestEnv(configPath, prefix), ...extraEnv };
   const gateway = await createGateway({ env, logLevel: 'silent' });
   const redis = createRedisConnection(requireTestEnv('redisUrl'), 'worker');
-  const store = new S3ObjectStore({
-    endpoint: requireTestEnv('s3Endpoint'),
-    bucket: requireTestEnv('s3Bucket'),
-    region: 'us-east-1',
-    forcePathStyle: true,
-    accessKeyId: requireTestEnv('s3AccessKeyId'),
-    secretAccessKey: requireTestEnv('s3SecretAccessKey'),
-  });
+  const store = new S3ObjectStore(testS3StorageConfig());
   const signQueue = createQueue(QueueName.Sign, redis, prefix);
   const webhookQueue = createQueue(QueueName.Webhook, redis, prefix);
   const api: GatewayHarness['api'] = (path, init = {}) => {

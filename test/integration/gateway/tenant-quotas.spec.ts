@@ -20,6 +20,7 @@ import {
   uniqueSuffix,
   writeHarnessConfig,
 } from './gateway-harness';
+import { testS3StorageConfig } from '../../support/s3-server';
 
 // Tenant quotas enforced across two gateway processes sharing one Redis: requests per
 // minute (tenant B: 6) and signatures per UTC day (tenant A: 5), answered 429 with
@@ -89,14 +90,7 @@ describe('tenant quotas across two gateway processes', () => {
       expect(status).toBe(200);
       urls.push(url);
     }
-    store = new S3ObjectStore({
-      endpoint: requireTestEnv('s3Endpoint'),
-      bucket: requireTestEnv('s3Bucket'),
-      region: 'us-east-1',
-      forcePathStyle: true,
-      accessKeyId: requireTestEnv('s3AccessKeyId'),
-      secretAccessKey: requireTestEnv('s3SecretAccessKey'),
-    });
+    store = new S3ObjectStore(testS3StorageConfig());
     sources = [];
     for (let i = 0; i < 4; i++) {
       const key = `incoming/${config.ids.tenantA}/${randomUUID()}.bin`;
